@@ -1,0 +1,144 @@
+"""Finding a caller (INT-2): by phone, account number, name or a fragment of a Chinese address.
+
+Every kind of search is answered from an index, on both databases:
+
+- phone: digits-only columns with B-tree indexes (exact match);
+- account and customer number: the unique B-tree, exact or as a prefix range;
+- name: prefix; PostgreSQL answers from a pg_trgm GIN index, SQLite from a B-tree range;
+- address fragment: PostgreSQL's pg_trgm GIN index (the database's ctype must classify CJK as
+  letters, see ``check_trigram_cjk``); SQLite's FTS5 table with the trigram tokenizer. Fragments
+  shorter than three characters cannot be cut into trigrams and fall back to a bounded scan.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from servicedesk.customers.models import Account, Customer, ServicePoint
+from servicedesk.customers.phones import normalise_phone
+
+SEARCH_KINDS = ("auto", "phone", "account", "name", "address")
+_DIGITS_ONLY = re.compile(r"^[\d\s+()\-]+$")
+
+
+@dataclass
+class CallerHit:
+    """One line of the search result: a customer (if any) and the service points that matched."""
+
+    customer: Customer | None
+    matched_on: str
+    service_points: list[ServicePoint] = field(default_factory=list)
+
+
+def _prefix_upper_bound(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _customers_by_phone(digits: str) -> QuerySet[Customer]:
+    return Customer.objects.filter(Q(phone=digits) | Q(mobile=digits))
+
+
+def _customers_by_number(number: str) -> QuerySet[Customer]:
+    accounts = Account.objects.filter(number__gte=number, number__lt=_prefix_upper_bound(number))
+    by_account = Customer.objects.filter(pk__in=accounts.values("customer_id")[:50])
+    return Customer.objects.filter(Q(number=number) | Q(pk__in=by_account.values("pk")))
+
+
+def _customers_by_name(name: str) -> QuerySet[Customer]:
+    if connection.vendor == "postgresql":
+        return Customer.objects.filter(name__startswith=name)
+    return Customer.objects.filter(name__gte=name, name__lt=_prefix_upper_bound(name))
+
+
+def service_points_by_address(fragment: str) -> QuerySet[ServicePoint]:
+    fragment = fragment.strip()
+    if connection.vendor == "sqlite" and len(fragment) >= 3:
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        return ServicePoint.objects.filter(
+            pk__in=RawSQL("SELECT rowid FROM customers_servicepoint_fts WHERE customers_servicepoint_fts MATCH %s",
+                          [phrase])
+        )
+    return ServicePoint.objects.filter(address__contains=fragment)
+
+
+def _with_points(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    return customers.select_related("key_account_manager").prefetch_related(
+        "flags", Prefetch("service_points", queryset=ServicePoint.objects.order_by("number"))
+    )
+
+
+def guess_kind(query: str) -> str:
+    if _DIGITS_ONLY.match(query):
+        return "digits"
+    return "text"
+
+
+def caller_search(*, query: str, kind: str = "auto", limit: int = 20) -> list[CallerHit]:
+    """Search callers; ``kind`` narrows to one kind of search, ``auto`` guesses from the text."""
+    query = query.strip()
+    if not query:
+        return []
+    if kind == "auto":
+        kind = guess_kind(query)
+    hits: list[CallerHit] = []
+    seen: set[int] = set()
+
+    def add_customers(customers: QuerySet[Customer], matched_on: str) -> None:
+        for customer in _with_points(customers)[:limit]:
+            if customer.pk not in seen:
+                seen.add(customer.pk)
+                hits.append(CallerHit(customer=customer, matched_on=matched_on,
+                                      service_points=list(customer.service_points.all())))
+
+    if kind in ("digits", "phone"):
+        digits = normalise_phone(query)
+        if digits:
+            add_customers(_customers_by_phone(digits), "phone")
+    if kind in ("digits", "account"):
+        add_customers(_customers_by_number(query.replace(" ", "")), "account")
+    if kind in ("text", "name"):
+        add_customers(_customers_by_name(query), "name")
+    if kind in ("text", "address"):
+        points = service_points_by_address(query).select_related("customer", "customer__key_account_manager")
+        by_customer: dict[int | None, CallerHit] = {}
+        for point in points[:limit]:
+            owner = point.customer
+            key = owner.pk if owner else -point.pk
+            if owner is not None and owner.pk in seen and key not in by_customer:
+                continue
+            if key not in by_customer:
+                by_customer[key] = CallerHit(customer=owner, matched_on="address")
+                hits.append(by_customer[key])
+                if owner is not None:
+                    seen.add(owner.pk)
+            by_customer[key].service_points.append(point)
+    return hits[:limit]
+
+
+def customer_get(customer_id: int) -> Customer:
+    return (
+        Customer.objects.select_related("key_account_manager")
+        .prefetch_related(
+            "flags",
+            Prefetch("accounts", queryset=Account.objects.order_by("number")),
+            Prefetch("service_points", queryset=ServicePoint.objects.select_related("account").order_by("number")),
+        )
+        .get(pk=customer_id)
+    )
+
+
+def check_trigram_cjk() -> bool:
+    """True when PostgreSQL's pg_trgm cuts Chinese text into trigrams under this database's locale.
+
+    Under a C / POSIX ctype pg_trgm treats CJK characters as non-word characters and the address
+    index would silently find nothing; `servicedesk doctor` and the system checks report it.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_length(show_trgm(%s), 1)", ["福田路"])
+        (count,) = cursor.fetchone()
+    return bool(count)

@@ -1,0 +1,80 @@
+"""Deciding a new request's responsible unit (INT-7) and priority (INT-6) from rules kept as data.
+
+1. Gather the request's facts (type fields, channel, district, customer class, flags…).
+2. Routing: the first active routing rule, in order, whose type, channel and conditions match
+   decides; "local business office" rules resolve to the office serving the district. No rule →
+   the type's default unit.
+3. Priority: the most urgent of the type's default and every matching priority rule; the names of
+   the rules that raised it are kept on the request, so an agent can explain it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.org.models import OrgUnit
+from servicedesk.tickets.models import PriorityRule, RequestType, RoutingRule
+from servicedesk.tickets.rules import conditions_match
+
+
+def request_facts(*, channel: str, district: str, attributes: dict[str, Any], customer: Customer | None,
+                  service_point: ServicePoint | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {f"attributes.{key}": value for key, value in attributes.items()}
+    facts["channel"] = channel
+    facts["district"] = district or None
+    facts["utility"] = service_point.utility if service_point else None
+    if customer is not None:
+        facts["customer.class"] = customer.customer_class
+        facts["customer.flags"] = list(customer.flags.values_list("code", flat=True))
+        facts["customer.key_account"] = customer.key_account_manager_id is not None
+    return facts
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    unit: OrgUnit | None
+    rule: RoutingRule | None
+    crew_type: str
+
+
+def local_business_office(district: str | None) -> OrgUnit | None:
+    if not district:
+        return None
+    # JSON containment differs per database; the office list is small, so filter in Python.
+    offices = OrgUnit.objects.filter(kind=OrgUnit.Kind.BUSINESS_OFFICE, active=True).order_by("code")
+    for office in offices:
+        if district in (office.districts or []):
+            return office
+    return None
+
+
+def route_request(*, request_type: RequestType, channel: str, facts: dict[str, Any]) -> RoutingDecision:
+    rules = (
+        RoutingRule.objects.filter(active=True)
+        .filter(Q(request_type=request_type) | Q(request_type__isnull=True))
+        .select_related("target_unit")
+        .order_by("sort_order", "id")
+    )
+    for rule in rules:
+        if rule.channel and rule.channel != channel:
+            continue
+        if not conditions_match(rule.conditions, facts):
+            continue
+        unit = local_business_office(facts.get("district")) if rule.route_to_local_office else None
+        return RoutingDecision(unit=unit or rule.target_unit, rule=rule, crew_type=rule.crew_type)
+    return RoutingDecision(unit=request_type.default_unit, rule=None, crew_type="")
+
+
+def decide_priority(*, request_type: RequestType, facts: dict[str, Any]) -> tuple[int, list[str]]:
+    priority = request_type.default_priority
+    reasons: list[str] = []
+    rules = PriorityRule.objects.filter(active=True).filter(
+        Q(request_type=request_type) | Q(request_type__isnull=True)
+    ).order_by("sort_order", "id")
+    for rule in rules:
+        if conditions_match(rule.conditions, facts):
+            reasons.append(rule.name)
+            priority = min(priority, rule.priority)
+    return priority, reasons

@@ -1,0 +1,336 @@
+"""Every write of service requests and work orders.
+
+Each service runs in one transaction, checks the actor's role, and appends a history row for
+every change (who, when, from what to what, why): SLA clocks and reports are computed from them.
+"""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.contacts.services import contact_create
+from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.customers.phones import normalise_phone
+from servicedesk.org.models import OrgUnit, Provider, User
+from servicedesk.org.roles import Capability
+from servicedesk.tickets.exceptions import ActionNotAllowed, InvalidTransition
+from servicedesk.tickets.fields import clean_attributes
+from servicedesk.tickets.models import (
+    OPEN_WORK_ORDER_STATUSES,
+    EventKind,
+    Priority,
+    RequestEvent,
+    RequestStatus,
+    RequestType,
+    ServiceRequest,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderStatus,
+)
+from servicedesk.tickets.routing import decide_priority, request_facts, route_request
+from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
+
+
+def _require(actor: User | None, capability: Capability, message: str) -> None:
+    if actor is not None and not actor.can(capability):
+        raise ActionNotAllowed(message)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, action: str = "",
+                   from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
+                   reason: str = "") -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
+        changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
+        reason=reason,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Requests
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: User,
+    request_type: RequestType,
+    channel: str = Channel.PHONE,
+    customer: Customer | None = None,
+    service_point: ServicePoint | None = None,
+    reporter_kind: str = ContactRecord.ReporterKind.CUSTOMER,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    location: str = "",
+    district: str = "",
+    subject: str = "",
+    description: str = "",
+    attributes: dict[str, Any] | None = None,
+    estimated_completion_at: datetime.datetime | None = None,
+    contact: ContactRecord | None = None,
+) -> ServiceRequest:
+    """Create a service request from a contact (INT-4..INT-7).
+
+    The request is linked to ``contact``, or to a new contact record made from the same caller
+    details, so that every request traces back to how it came in (INT-1).
+    """
+    _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
+    if not request_type.active:
+        raise ValidationFailed(_("This request type is no longer in use."), field="request_type")
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), field="channel")
+    cleaned = clean_attributes(request_type, attributes)
+    if service_point is not None and customer is None and reporter_kind == ContactRecord.ReporterKind.CUSTOMER:
+        customer = service_point.customer
+    if request_type.requires_location and service_point is None and not location.strip():
+        raise ValidationFailed(_("Give the exact location or choose a service point."), field="location")
+    if estimated_completion_at is not None and estimated_completion_at < timezone.now() - datetime.timedelta(minutes=5):
+        raise ValidationFailed(_("The estimated completion time is in the past."), field="estimated_completion_at")
+
+    if contact is None:
+        contact = contact_create(
+            agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
+            service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
+            request_type=request_type, notes=description,
+        )
+    elif contact.request_id is not None:
+        raise ValidationFailed(_("This contact already has a request."), field="contact_id")
+    else:
+        customer = customer or contact.customer
+        service_point = service_point or contact.service_point
+        reporter_name = reporter_name or contact.reporter_name
+        reporter_phone = reporter_phone or contact.reporter_phone
+
+    district = (district or (service_point.district if service_point else "")).strip()
+    facts = request_facts(channel=channel, district=district, attributes=cleaned, customer=customer,
+                          service_point=service_point)
+    routing = route_request(request_type=request_type, channel=channel, facts=facts)
+    priority, reasons = decide_priority(request_type=request_type, facts=facts)
+    if not subject.strip():
+        place = location.strip() or (service_point.address if service_point else "")
+        subject = f"{request_type.name} {place}".strip()
+
+    request = ServiceRequest.objects.create(
+        request_type=request_type,
+        status=RequestStatus.NEW,
+        priority=priority,
+        channel=channel,
+        customer=customer,
+        service_point=service_point,
+        reporter_name=(reporter_name or (customer.name if customer else "")).strip()[:100],
+        reporter_phone=normalise_phone(reporter_phone) or (customer.mobile or customer.phone if customer else ""),
+        location=location.strip()[:300],
+        district=district,
+        subject=subject.strip()[:200],
+        description=description.strip(),
+        attributes=cleaned,
+        responsible_unit=routing.unit,
+        routing_rule=routing.rule,
+        crew_type=routing.crew_type,
+        priority_reasons=reasons,
+        estimated_completion_at=estimated_completion_at,
+        created_by=actor,
+        created_at=contact.started_at if contact.started_at < timezone.now() else timezone.now(),
+    )
+    ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=ContactRecord.Outcome.REQUEST_CREATED)
+    contact.request = request
+    contact.outcome = ContactRecord.Outcome.REQUEST_CREATED
+    _request_event(
+        request, actor=actor, kind=EventKind.CREATED, to_status=RequestStatus.NEW,
+        changes={
+            "priority": (None, priority),
+            "responsible_unit": (None, routing.unit),
+            "routing_rule": (None, routing.rule.name if routing.rule else None),
+        },
+        reason=_("Created from contact %(ref)s") % {"ref": contact.reference},
+    )
+    return request
+
+
+def _check_transition(transitions: dict[str, Transition], *, entity: str, action: str, status: str,
+                      actor: User | None, reason: str) -> Transition:
+    transition = transitions.get(action)
+    if transition is None:
+        raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")
+    if status not in transition.sources:
+        raise InvalidTransition(entity=entity, action=action, status=status)
+    if actor is not None and (transition.capability is None or not actor.can(transition.capability)):
+        raise ActionNotAllowed(_("Your role may not %(action)s a %(entity)s.") % {"action": action, "entity": entity})
+    if transition.reason_required and not reason.strip():
+        raise ValidationFailed(_("Say why (a reason is required to %(action)s).") % {"action": action}, field="reason")
+    return transition
+
+
+def _locked_request(request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+@transaction.atomic
+def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "") -> ServiceRequest:
+    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event)."""
+    locked = _locked_request(request)
+    transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action, status=locked.status,
+                                   actor=actor, reason=reason)
+    previous = locked.status
+    now = timezone.now()
+    locked.status = transition.target
+    update_fields = ["status", "updated_at"]
+    if transition.target == RequestStatus.RESOLVED:
+        locked.resolved_at = now
+        locked.resolution = reason.strip()
+        update_fields += ["resolved_at", "resolution"]
+    elif transition.target == RequestStatus.CLOSED:
+        locked.closed_at = now
+        update_fields.append("closed_at")
+    elif action == "reopen":
+        locked.resolved_at = None
+        locked.closed_at = None
+        update_fields += ["resolved_at", "closed_at"]
+    locked.save(update_fields=update_fields)
+    _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
+                   to_status=transition.target, reason=reason.strip())
+    request.__dict__.update({f: getattr(locked, f) for f in update_fields})
+    return locked
+
+
+@transaction.atomic
+def request_update(*, request: ServiceRequest, actor: User, priority: int | None = None,
+                   responsible_unit: OrgUnit | None = None, estimated_completion_at: datetime.datetime | None = None,
+                   reason: str = "") -> ServiceRequest:
+    """Change the priority, responsible unit or estimated completion by hand, with a reason."""
+    _require(actor, Capability.HANDLE_REQUEST, _("Your role may not change requests."))
+    locked = _locked_request(request)
+    if not locked.is_open:
+        raise ValidationFailed(_("A finished request cannot be changed; reopen it first."), field="status")
+    changes: dict[str, tuple[Any, Any]] = {}
+    if priority is not None and priority != locked.priority:
+        if priority not in Priority.values:
+            raise ValidationFailed(_("Priority must be 1 to 4."), field="priority")
+        changes["priority"] = (locked.priority, priority)
+        locked.priority = priority
+    if responsible_unit is not None and responsible_unit.pk != locked.responsible_unit_id:
+        changes["responsible_unit"] = (locked.responsible_unit_id, responsible_unit.pk)
+        locked.responsible_unit = responsible_unit
+    if estimated_completion_at is not None and estimated_completion_at != locked.estimated_completion_at:
+        changes["estimated_completion_at"] = (locked.estimated_completion_at, estimated_completion_at)
+        locked.estimated_completion_at = estimated_completion_at
+    if not changes:
+        return locked
+    if not reason.strip():
+        raise ValidationFailed(_("Say why you change the request."), field="reason")
+    locked.save()
+    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip())
+    return locked
+
+
+@transaction.atomic
+def request_add_note(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
+    if not (actor.can(Capability.HANDLE_REQUEST) or actor.can(Capability.DISPATCH)):
+        raise ActionNotAllowed(_("Your role may not add notes to requests."))
+    if not text.strip():
+        raise ValidationFailed(_("The note is empty."), field="text")
+    return _request_event(request, actor=actor, kind=EventKind.NOTE, reason=text.strip())
+
+
+# ----------------------------------------------------------------------------------------------
+# Work orders
+
+
+def _work_order_event(work_order: WorkOrder, *, actor: User | None, kind: str, action: str = "",
+                      from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
+                      reason: str = "") -> WorkOrderEvent:
+    return WorkOrderEvent.objects.create(
+        work_order=work_order, actor=actor, kind=kind, action=action, from_status=from_status,
+        to_status=to_status,
+        changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def work_order_create(*, request: ServiceRequest, actor: User, provider: Provider, crew_type: str = "",
+                      instructions: str = "", promised_start_at: datetime.datetime | None = None,
+                      promised_end_at: datetime.datetime | None = None) -> WorkOrder:
+    """Dispatch field work for a request to one provider; the request becomes dispatched."""
+    _require(actor, Capability.DISPATCH, _("Your role may not dispatch work orders."))
+    locked = _locked_request(request)
+    if locked.status not in (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED,
+                             RequestStatus.IN_PROGRESS):
+        raise InvalidTransition(entity=_("request"), action="dispatch", status=locked.status)
+    if not provider.active:
+        raise ValidationFailed(_("This provider is not active."), field="provider_id")
+    if promised_start_at and promised_end_at and promised_end_at < promised_start_at:
+        raise ValidationFailed(_("The promised end is before the promised start."), field="promised_end_at")
+    work_order = WorkOrder.objects.create(
+        request=locked, provider=provider, priority=locked.priority,
+        crew_type=crew_type.strip() or locked.crew_type, instructions=instructions.strip(),
+        promised_start_at=promised_start_at, promised_end_at=promised_end_at, created_by=actor,
+    )
+    _work_order_event(work_order, actor=actor, kind=EventKind.CREATED, to_status=WorkOrderStatus.ISSUED,
+                      changes={"provider": (None, provider.code), "promised_end_at": (None, promised_end_at)})
+    _request_event(locked, actor=actor, kind=EventKind.WORK_ORDER, action="work_order_created",
+                   changes={"work_order": (None, work_order.reference), "provider": (None, provider.code)})
+    if locked.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
+        request_transition(request=locked, action="dispatch", actor=actor,
+                           reason=_("Work order %(ref)s to %(provider)s") % {"ref": work_order.reference,
+                                                                             "provider": provider.name})
+    return work_order
+
+
+@transaction.atomic
+def work_order_transition(*, work_order: WorkOrder, action: str, actor: User, reason: str = "") -> WorkOrder:
+    """Move a work order along its workflow and carry the consequence to its request."""
+    locked = WorkOrder.objects.select_for_update().select_related("request").get(pk=work_order.pk)
+    transition = _check_transition(WORK_ORDER_TRANSITIONS, entity=_("work order"), action=action,
+                                   status=locked.status, actor=actor, reason=reason)
+    previous = locked.status
+    now = timezone.now()
+    locked.status = transition.target
+    if transition.target == WorkOrderStatus.IN_PROGRESS and locked.actual_start_at is None:
+        locked.actual_start_at = now
+    if transition.target == WorkOrderStatus.COMPLETED:
+        locked.actual_end_at = now
+        locked.actual_start_at = locked.actual_start_at or now
+        locked.result = reason.strip()
+    locked.save()
+    _work_order_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
+                      to_status=transition.target, reason=reason.strip())
+    _carry_to_request(locked, actor=actor)
+    return locked
+
+
+def _carry_to_request(work_order: WorkOrder, *, actor: User) -> None:
+    """The request follows its work orders: started when one starts; resolved when all are done;
+    back in the dispatcher's queue when none is left."""
+    request = _locked_request(work_order.request)
+    reference = work_order.reference
+    if work_order.status == WorkOrderStatus.IN_PROGRESS and request.status == RequestStatus.DISPATCHED:
+        request_transition(request=request, action="start", actor=None,
+                           reason=_("Work order %(ref)s started on site") % {"ref": reference})
+        return
+    if work_order.status not in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED):
+        return
+    siblings = request.work_orders.exclude(pk=work_order.pk)
+    if siblings.filter(status__in=OPEN_WORK_ORDER_STATUSES).exists():
+        return
+    any_completed = work_order.status == WorkOrderStatus.COMPLETED or siblings.filter(
+        status=WorkOrderStatus.COMPLETED).exists()
+    if any_completed and request.status in (RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS):
+        request_transition(request=request, action="resolve", actor=None,
+                           reason=work_order.result or _("Work order %(ref)s completed") % {"ref": reference})
+    elif not any_completed and request.status == RequestStatus.DISPATCHED:
+        request_transition(request=request, action="return", actor=None,
+                           reason=_("No work order left: %(ref)s was cancelled") % {"ref": reference})

@@ -1,0 +1,56 @@
+"""The request and work-order state machines: one transitions table each.
+
+``REQUEST_TRANSITIONS[action] = (from statuses, to status, capability needed, reason required)``.
+``request_transition`` / ``work_order_transition`` in services.py are the only writers of status.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.org.roles import Capability
+from servicedesk.tickets.models import RequestStatus as RS
+from servicedesk.tickets.models import WorkOrderStatus as WS
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    capability: Capability | None  # None: only the system takes this step
+    reason_required: bool = False
+    label: str = ""
+
+
+REQUEST_TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({RS.NEW}), RS.ACCEPTED, Capability.HANDLE_REQUEST, label=_("Accept")),
+    "dispatch": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.DISPATCHED, Capability.DISPATCH, label=_("Dispatch")),
+    "start": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED}), RS.IN_PROGRESS, Capability.HANDLE_REQUEST,
+                        label=_("Start work")),
+    "resolve": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS}), RS.RESOLVED,
+                          Capability.HANDLE_REQUEST, reason_required=True, label=_("Resolve")),
+    "close": Transition(frozenset({RS.RESOLVED}), RS.CLOSED, Capability.HANDLE_REQUEST, label=_("Close")),
+    "reopen": Transition(frozenset({RS.RESOLVED, RS.CLOSED}), RS.ACCEPTED, Capability.HANDLE_REQUEST,
+                         reason_required=True, label=_("Reopen")),
+    "cancel": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.CANCELLED, Capability.HANDLE_REQUEST,
+                         reason_required=True, label=_("Cancel")),
+    # Every work order was cancelled or declined: back to the dispatcher.
+    "return": Transition(frozenset({RS.DISPATCHED}), RS.ACCEPTED, Capability.DISPATCH, reason_required=True,
+                         label=_("Return to queue")),
+}
+
+WORK_ORDER_TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({WS.ISSUED}), WS.ACCEPTED, Capability.WORK_ON_ORDERS, label=_("Accept")),
+    "decline": Transition(frozenset({WS.ISSUED}), WS.CANCELLED, Capability.WORK_ON_ORDERS, reason_required=True,
+                          label=_("Decline")),
+    "start": Transition(frozenset({WS.ISSUED, WS.ACCEPTED}), WS.IN_PROGRESS, Capability.WORK_ON_ORDERS,
+                        label=_("Start on site")),
+    "complete": Transition(frozenset({WS.ACCEPTED, WS.IN_PROGRESS}), WS.COMPLETED, Capability.WORK_ON_ORDERS,
+                           reason_required=True, label=_("Complete")),
+    "cancel": Transition(frozenset({WS.ISSUED, WS.ACCEPTED, WS.IN_PROGRESS}), WS.CANCELLED, Capability.DISPATCH,
+                         reason_required=True, label=_("Cancel")),
+}
+
+
+def available_actions(transitions: dict[str, Transition], status: str) -> list[str]:
+    return [action for action, t in transitions.items() if status in t.sources]
