@@ -21,7 +21,8 @@ from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 
 SEARCH_KINDS = ("auto", "phone", "account", "name", "address")
-_DIGITS_ONLY = re.compile(r"^[\d\s+()\-]+$")
+# No CJK and at least one digit: a phone, account or customer number ("A000123", "0755-8321 1234").
+_NUMBER_LIKE = re.compile(r"^(?=.*\d)[0-9A-Za-z\s+()\-]+$")
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _with_points(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 def guess_kind(query: str) -> str:
-    if _DIGITS_ONLY.match(query):
+    if _NUMBER_LIKE.match(query):
         return "digits"
     return "text"
 
@@ -95,7 +96,8 @@ def caller_search(*, query: str, kind: str = "auto", limit: int = 20) -> list[Ca
 
     if kind in ("digits", "phone"):
         digits = normalise_phone(query)
-        if digits:
+        has_letters = any(ch.isalpha() for ch in query)
+        if digits and (kind == "phone" or not has_letters):
             add_customers(_customers_by_phone(digits), "phone")
     if kind in ("digits", "account"):
         add_customers(_customers_by_number(query.replace(" ", "")), "account")
