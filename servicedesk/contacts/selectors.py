@@ -1,8 +1,15 @@
 """Reads of contact records: a customer's whole history, shared by every agent (004 step 9)."""
 
+import datetime
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import ContactRecord
+from servicedesk.core.exceptions import NotFound, PermissionRefused
+from servicedesk.customers.phones import normalise_phone
+from servicedesk.org.models import User
+from servicedesk.org.roles import Capability
 
 
 def contact_history(*, customer_id: int | None = None, reporter_phone: str = "") -> QuerySet[ContactRecord]:
@@ -12,3 +19,46 @@ def contact_history(*, customer_id: int | None = None, reporter_phone: str = "")
     if customer_id is not None:
         return contacts.filter(customer_id=customer_id)
     return contacts.filter(reporter_phone=reporter_phone)
+
+
+def contact_list_for_user(user: User) -> QuerySet[ContactRecord]:
+    """Every contact record: the history is shared by everyone who identifies callers (004 step 9)."""
+    if not user.can(Capability.SEARCH_CUSTOMERS):
+        raise PermissionRefused(_("Your role may not see contact records."))
+    return ContactRecord.objects.select_related(
+        "agent", "customer", "service_point", "request_type", "request"
+    )
+
+
+def contact_search(
+    user: User,
+    *,
+    customer_id: int | None = None,
+    reporter_phone: str = "",
+    channel: str = "",
+    outcome: str = "",
+    started_after: datetime.datetime | None = None,
+    started_before: datetime.datetime | None = None,
+) -> QuerySet[ContactRecord]:
+    """The contacts the user may see, filtered, newest first (ties broken by id)."""
+    contacts = contact_list_for_user(user)
+    if customer_id is not None:
+        contacts = contacts.filter(customer_id=customer_id)
+    if reporter_phone.strip():
+        contacts = contacts.filter(reporter_phone=normalise_phone(reporter_phone))
+    if channel:
+        contacts = contacts.filter(channel=channel)
+    if outcome:
+        contacts = contacts.filter(outcome=outcome)
+    if started_after is not None:
+        contacts = contacts.filter(started_at__gte=started_after)
+    if started_before is not None:
+        contacts = contacts.filter(started_at__lt=started_before)
+    return contacts.order_by("-started_at", "-id")
+
+
+def contact_get_for_user(user: User, contact_id: int) -> ContactRecord:
+    try:
+        return contact_list_for_user(user).get(pk=contact_id)
+    except ContactRecord.DoesNotExist:
+        raise NotFound(_("No such contact record.")) from None

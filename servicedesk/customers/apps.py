@@ -6,3 +6,6 @@ class CustomersConfig(AppConfig):
     name = "servicedesk.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from servicedesk.customers import checks  # noqa: F401  (registers the system check)

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
+from servicedesk.core.exceptions import NotFound, PermissionRefused
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
+from servicedesk.org.models import User
+from servicedesk.org.roles import Capability
 
 SEARCH_KINDS = ("auto", "phone", "account", "name", "address")
 # No CJK and at least one digit: a phone, account or customer number ("A000123", "0755-8321 1234").
@@ -144,3 +148,33 @@ def check_trigram_cjk() -> bool:
         cursor.execute("SELECT array_length(show_trgm(%s), 1)", ["福田路"])
         (count,) = cursor.fetchone()
     return bool(count)
+
+
+def _may_see_customer(user: User, customer_id: int | None) -> bool:
+    """Staff who identify callers see every customer; a self-service customer only themselves.
+
+    Raises PermissionRefused for roles with neither right, so they get 403 rather than 404.
+    """
+    if user.can(Capability.SEARCH_CUSTOMERS):
+        return True
+    if user.can(Capability.VIEW_OWN_REQUESTS) and user.customer_id:
+        return customer_id is not None and customer_id == user.customer_id
+    raise PermissionRefused(_("Your role may not see customers."))
+
+
+def customer_get_for_user(user: User, customer_id: int) -> Customer:
+    if not _may_see_customer(user, customer_id):
+        raise NotFound(_("No such customer."))
+    try:
+        return customer_get(customer_id)
+    except Customer.DoesNotExist:
+        raise NotFound(_("No such customer.")) from None
+
+
+def service_point_get_for_user(user: User, service_point_id: int) -> ServicePoint:
+    point = (
+        ServicePoint.objects.select_related("customer", "account").filter(pk=service_point_id).first()
+    )
+    if point is None or not _may_see_customer(user, point.customer_id):
+        raise NotFound(_("No such service point."))
+    return point

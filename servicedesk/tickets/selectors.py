@@ -8,7 +8,10 @@
 Objects outside a user's scope are reported as not found, so their existence does not leak.
 """
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+from collections.abc import Sequence
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import NotFound, PermissionRefused
@@ -92,3 +95,68 @@ def work_order_get_for_user(user: User, work_order_id: int, *, with_timeline: bo
 
 def request_types_active() -> QuerySet[RequestType]:
     return RequestType.objects.filter(active=True).prefetch_related("fields").order_by("sort_order", "code")
+
+
+def _by_code_or_id(value: str, field: str) -> dict[str, object]:
+    """A filter value naming a unit or provider: digits are an id, anything else a code."""
+    value = value.strip()
+    return {f"{field}_id": int(value)} if value.isdigit() else {f"{field}__code": value}
+
+
+def request_search(
+    user: User,
+    *,
+    statuses: Sequence[str] = (),
+    priority: int | None = None,
+    request_type: str = "",
+    responsible_unit: str = "",
+    customer_id: int | None = None,
+    created_after: datetime.datetime | None = None,
+    created_before: datetime.datetime | None = None,
+    text: str = "",
+) -> QuerySet[ServiceRequest]:
+    """The user's requests, filtered, newest first (ties broken by id, so pages never overlap)."""
+    requests = request_list_for_user(user)
+    if statuses:
+        requests = requests.filter(status__in=list(statuses))
+    if priority is not None:
+        requests = requests.filter(priority=priority)
+    if request_type:
+        requests = requests.filter(request_type__code=request_type)
+    if responsible_unit:
+        requests = requests.filter(**_by_code_or_id(responsible_unit, "responsible_unit"))
+    if customer_id is not None:
+        requests = requests.filter(customer_id=customer_id)
+    if created_after is not None:
+        requests = requests.filter(created_at__gte=created_after)
+    if created_before is not None:
+        requests = requests.filter(created_at__lt=created_before)
+    if text.strip():
+        requests = requests.filter(subject__icontains=text.strip())
+    return requests.order_by("-created_at", "-id")
+
+
+def work_order_search(user: User, *, statuses: Sequence[str] = (), provider: str = "") -> QuerySet[WorkOrder]:
+    """The user's work orders, filtered, newest first."""
+    orders = work_order_list_for_user(user)
+    if statuses:
+        orders = orders.filter(status__in=list(statuses))
+    if provider:
+        orders = orders.filter(**_by_code_or_id(provider, "provider"))
+    return orders.order_by("-created_at", "-id")
+
+
+def open_request_count(customer_id: int) -> int:
+    return ServiceRequest.objects.filter(customer_id=customer_id, status__in=OPEN_REQUEST_STATUSES).count()
+
+
+def request_with_timeline(service_request: ServiceRequest) -> ServiceRequest:
+    """Load onto a request already in hand (e.g. the row a service returned) what its detail shows:
+    the same relations and timeline as ``request_get_for_user(..., with_timeline=True)``."""
+    prefetch_related_objects(
+        [service_request], "request_type", "customer", "service_point", "responsible_unit", "created_by",
+        Prefetch("events", queryset=RequestEvent.objects.select_related("actor").order_by("at", "id")),
+        Prefetch("work_orders", queryset=WorkOrder.objects.select_related("provider").order_by("id")),
+        "contacts",
+    )
+    return service_request

@@ -67,7 +67,7 @@ def test_type_fields_are_validated_by_their_definition(world):
     assert set(raised.value.errors) == {"attributes.dn", "attributes.colour", "attributes.severity"}
     with pytest.raises(InvalidAttributes) as raised:
         _leak(world, 5000)
-    assert "at most 3000" in raised.value.errors["attributes.dn"]
+    assert "3000" in raised.value.errors["attributes.dn"]
     assert ServiceRequest.objects.count() == 0
 
 

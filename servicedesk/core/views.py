@@ -1,0 +1,135 @@
+"""Web pages shared by every role: sign in and out, the home redirect, the language switch, and the
+small helpers every web view uses (access decorator, domain errors shown beside form fields).
+
+Every page states in its docstring which roles may use it. Anonymous visitors are sent to the login
+page; a signed-in user without the capability gets the 403 page; objects outside the user's scope
+(the selectors raise NotFound) get the 404 page, so their existence does not leak.
+"""
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from servicedesk.core.exceptions import DomainError, NotFound, PermissionRefused
+from servicedesk.org.roles import Capability
+
+View = Callable[..., HttpResponse]
+
+
+def page(*capabilities: Capability) -> Callable[[View], View]:
+    """Sign-in required; the user needs at least one of ``capabilities`` (none listed: any user).
+
+    Refusals raised by selectors and services become the 403 page, NotFound the 404 page.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if capabilities and not any(user.can(c) for c in capabilities):  # type: ignore[union-attr]
+                raise PermissionDenied
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionRefused as refusal:
+                raise PermissionDenied(refusal.message) from None
+            except NotFound as missing:
+                raise Http404(missing.message) from None
+
+        return login_required(wrapper)
+
+    return decorate
+
+
+def show_domain_errors(form: forms.Form, error: DomainError, field_names: Mapping[str, str] | None = None) -> None:
+    """Put each of the service's field errors beside the matching form field.
+
+    Services name fields as the API does (``customer_id``, ``attributes.dn``); ``field_names``
+    translates those keys to form field names. Keys without a field become form-wide errors.
+    """
+    field_names = field_names or {}
+    errors = error.errors or {"": error.message}
+    for key, message in errors.items():
+        name = field_names.get(key, key)
+        if name in form.fields:
+            form.add_error(name, message)
+        else:
+            form.add_error(None, message)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# ----------------------------------------------------------------------------------------------
+# Pages
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in. Anyone."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out (POST only). Any signed-in user."""
+
+
+@page()
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to where its work is. Any signed-in user.
+
+    Desk roles → the agent desk; dispatcher → the dispatch queue; provider staff → their work
+    orders; leadership, supervisors and customers → the request list; others → a plain page.
+    """
+    user = request.user
+    if user.can(Capability.LOG_CONTACT):  # type: ignore[union-attr]
+        return redirect("web:desk")
+    if user.can(Capability.DISPATCH):  # type: ignore[union-attr]
+        return redirect("web:queue")
+    if user.can(Capability.WORK_ON_ORDERS):  # type: ignore[union-attr]
+        return redirect("web:work_orders")
+    if user.can(Capability.VIEW_ALL_REQUESTS) or user.can(Capability.VIEW_OWN_REQUESTS):  # type: ignore[union-attr]
+        return redirect("web:requests")
+    return redirect("web:nothing")
+
+
+@page()
+def nothing_for_role(request: HttpRequest) -> HttpResponse:
+    """The page for roles without web pages yet (e.g. finance). Any signed-in user."""
+    return render(request, "core/nothing.html")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language by setting the language cookie. Anyone (the login page has it too).
+
+    The language middleware reads this cookie and ignores the browser's Accept-Language, so a
+    desk in a Chinese service centre shows Chinese unless someone asks for English.
+    """
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("web:home")
+    response = HttpResponseRedirect(target)
+    if language in {code for code, _name in settings.LANGUAGES}:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language,
+            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

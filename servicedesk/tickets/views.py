@@ -1,0 +1,467 @@
+"""Web pages of service requests and work orders: create from the desk, detail with timeline and
+actions, the request list, the dispatcher's queue, and the providers' work orders.
+
+Each view parses its input, fetches through a selector (which applies the role's scope), calls
+one service and renders. Refusals: see servicedesk.core.views.page.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from servicedesk.contacts.models import ContactRecord
+from servicedesk.contacts.views import customer_or_404, pending_contacts, render_intake
+from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.views import page, show_domain_errors
+from servicedesk.org.models import OrgUnit, Provider, User
+from servicedesk.org.roles import Capability, Role
+from servicedesk.tickets.forms import (
+    WORK_ORDER_ERROR_FIELDS,
+    NoteForm,
+    RequestFilterForm,
+    RequestForm,
+    WorkOrderForm,
+    choice_label,
+    field_label,
+)
+from servicedesk.tickets.models import (
+    OPEN_REQUEST_STATUSES,
+    OPEN_WORK_ORDER_STATUSES,
+    EventKind,
+    Priority,
+    RequestEvent,
+    RequestStatus,
+    RequestTypeField,
+    ServiceRequest,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderStatus,
+)
+from servicedesk.tickets.selectors import (
+    dispatch_queue,
+    request_get_for_user,
+    request_search,
+    work_order_get_for_user,
+    work_order_list_for_user,
+)
+from servicedesk.tickets.services import (
+    request_add_note,
+    request_create,
+    request_transition,
+    work_order_create,
+    work_order_transition,
+)
+from servicedesk.tickets.workflow import (
+    REQUEST_TRANSITIONS,
+    WORK_ORDER_TRANSITIONS,
+    Transition,
+    available_actions,
+)
+
+PAGE_SIZE = 25
+
+# Everyone whom request_list_for_user gives a scope.
+REQUEST_READERS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS,
+                   Capability.VIEW_OWN_REQUESTS)
+WORK_ORDER_READERS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS)
+
+CHANGE_LABELS = {
+    "priority": gettext_lazy("Priority"),
+    "responsible_unit": gettext_lazy("Responsible unit"),
+    "routing_rule": gettext_lazy("Routing rule"),
+    "estimated_completion_at": gettext_lazy("Estimated completion"),
+    "work_order": gettext_lazy("Work order"),
+    "provider": gettext_lazy("Provider"),
+    "promised_end_at": gettext_lazy("Promised end"),
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Display helpers
+
+
+@dataclass
+class ActionButton:
+    name: str
+    label: str
+    reason_required: bool
+    error: str = ""
+
+
+def _action_buttons(transitions: dict[str, Transition], status: str, user: User,
+                    errors: dict[str, str] | None = None) -> list[ActionButton]:
+    """The workflow's next steps from this status that this user's role may take."""
+    buttons = []
+    for name in available_actions(transitions, status):
+        transition = transitions[name]
+        if transition.capability is not None and user.can(transition.capability):
+            buttons.append(ActionButton(name=name, label=str(transition.label),
+                                        reason_required=transition.reason_required,
+                                        error=(errors or {}).get(name, "")))
+    return buttons
+
+
+@dataclass
+class TimelineRow:
+    at: datetime.datetime
+    actor: str
+    kind: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _status_label(choices: type[RequestStatus] | type[WorkOrderStatus], value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "priority":
+        try:
+            return str(Priority(int(value)).label)
+        except (TypeError, ValueError):
+            return str(value)
+    if key == "responsible_unit" and isinstance(value, int):
+        return units.get(value, str(value))
+    if key == "provider" and isinstance(value, str):
+        return providers.get(value, value)
+    if key.endswith("_at") and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: Any,
+              transitions: dict[str, Transition], hide_internal: bool = False) -> list[TimelineRow]:
+    """History rows as people read them: labels instead of codes, unit names instead of ids."""
+    unit_ids: set[int] = set()
+    for event in events:
+        pair = (event.changes or {}).get("responsible_unit") or []
+        unit_ids.update(v for v in pair if isinstance(v, int))
+    units = {u.pk: u.display_name for u in OrgUnit.objects.filter(pk__in=unit_ids)} if unit_ids else {}
+    provider_codes = {(e.changes or {}).get("provider", [None, None])[1] for e in events} - {None}
+    providers = ({p.code: p.display_name for p in Provider.objects.filter(code__in=provider_codes)}
+                 if provider_codes else {})
+    rows = []
+    for event in events:
+        if hide_internal and event.kind == EventKind.NOTE:
+            continue
+        transition = transitions.get(event.action)
+        action = str(transition.label) if transition and event.kind == EventKind.TRANSITION else ""
+        changes = [
+            (str(CHANGE_LABELS.get(key, key)), _change_value(key, pair[0], units, providers),
+             _change_value(key, pair[1], units, providers))
+            for key, pair in (event.changes or {}).items()
+            # A change from nothing to nothing (e.g. no promised end given) says nothing.
+            if isinstance(pair, list | tuple) and len(pair) == 2 and pair != [None, None]
+        ]
+        if hide_internal:
+            actor = ""
+        else:
+            actor = event.actor.display_name if event.actor else _("System")
+        rows.append(TimelineRow(
+            at=event.at, actor=actor, kind=str(EventKind(event.kind).label) if event.kind in EventKind.values
+            else event.kind, action=action,
+            from_status=_status_label(statuses, event.from_status), to_status=_status_label(statuses, event.to_status),
+            reason=event.reason, changes=changes,
+        ))
+    return rows
+
+
+def _type_fields(service_request: ServiceRequest) -> list[tuple[str, str]]:
+    """The request's type fields with their labels, in the type's order (unknown keys last)."""
+    attributes = dict(service_request.attributes or {})
+    shown: list[tuple[str, str]] = []
+    for definition in service_request.request_type.fields.all():
+        if definition.key not in attributes:
+            continue
+        value = attributes.pop(definition.key)
+        if definition.kind == RequestTypeField.Kind.CHOICE:
+            text = choice_label(definition, value)
+        elif definition.kind == RequestTypeField.Kind.BOOLEAN:
+            text = _("Yes") if value else _("No")
+        else:
+            text = f"{value} {definition.unit}".strip()
+        shown.append((field_label(definition), text))
+    shown.extend((key, str(value)) for key, value in attributes.items())
+    return shown
+
+
+def _paginate(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, str]:
+    """One page of ``items`` and the query string (without ``page``) for the page links."""
+    page_obj = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page_obj, query.urlencode()
+
+
+# ----------------------------------------------------------------------------------------------
+# Creating requests from the desk
+
+
+@require_GET
+@page(Capability.CREATE_REQUEST)
+def request_type_fields(request: HttpRequest) -> HttpResponse:
+    """The chosen type's fields (HTMX fragment of the request form, INT-4).
+
+    Roles: agent, team lead, desk manager, key account manager, administrator.
+    """
+    chosen = request.GET.get("request-request_type", "")
+    form = RequestForm(initial={"request_type": chosen})
+    return render(request, "tickets/_type_fields.html", {"request_form": form})
+
+
+@require_POST
+@page(Capability.CREATE_REQUEST)
+def request_new(request: HttpRequest, customer_id: int | None = None) -> HttpResponse:
+    """Create a service request for the chosen caller, or for a non-customer (INT-3..INT-7).
+
+    Errors are shown beside their fields and nothing is saved; on success, the request page.
+    Roles: agent, team lead, desk manager, key account manager, administrator.
+    """
+    customer = customer_or_404(customer_id)
+    form = RequestForm(request.POST, customer=customer, contacts=pending_contacts(customer))
+    if form.is_valid():
+        data = form.cleaned_data
+        contact: ContactRecord | None = data.get("contact")
+        try:
+            created = request_create(
+                actor=request.user, request_type=data["request_type"], channel=data["channel"],  # type: ignore[arg-type]
+                customer=customer, service_point=data.get("service_point"),
+                reporter_kind=data.get("reporter_kind") or ContactRecord.ReporterKind.CUSTOMER,
+                reporter_name=data.get("reporter_name", ""), reporter_phone=data.get("reporter_phone", ""),
+                location=data["location"], district=data["district"], subject=data["subject"],
+                description=data["description"], attributes=form.attribute_values(),
+                estimated_completion_at=data["estimated_completion_at"], contact=contact,
+            )
+        except ValidationFailed as error:
+            show_domain_errors(form, error, form.error_fields())
+        else:
+            messages.success(request, _("Service request %(ref)s created.") % {"ref": created.reference})
+            return redirect("web:request_detail", request_id=created.pk)
+    contact = form.cleaned_data.get("contact") if hasattr(form, "cleaned_data") else None
+    return render_intake(request, customer=customer, contact=contact, request_form=form, status=422)
+
+
+# ----------------------------------------------------------------------------------------------
+# Request detail and its actions
+
+
+def _render_request(request: HttpRequest, service_request: ServiceRequest, *, status: int = 200,
+                    action_errors: dict[str, str] | None = None, work_order_form: WorkOrderForm | None = None,
+                    note_form: NoteForm | None = None) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    # Customers follow their own requests but not the desk's internal notes and names.
+    is_customer = user.role == Role.CUSTOMER
+    may_dispatch = user.can(Capability.DISPATCH) and service_request.is_open
+    if may_dispatch and work_order_form is None:
+        work_order_form = WorkOrderForm(initial={"crew_type": service_request.crew_type})
+    may_note = user.can(Capability.HANDLE_REQUEST) or user.can(Capability.DISPATCH)
+    contacts = (ContactRecord.objects.filter(request=service_request).select_related("agent", "service_point")
+                .order_by("started_at", "id"))
+    context = {
+        "service_request": service_request,
+        "type_fields": _type_fields(service_request),
+        "timeline": _timeline(list(service_request.events.all()), statuses=RequestStatus,
+                              transitions=REQUEST_TRANSITIONS, hide_internal=is_customer),
+        "actions": _action_buttons(REQUEST_TRANSITIONS, service_request.status, user, action_errors),
+        "contacts": [] if is_customer else list(contacts),
+        "work_orders": list(service_request.work_orders.all()),
+        "work_order_form": work_order_form if may_dispatch else None,
+        "note_form": (note_form or NoteForm()) if may_note else None,
+        "is_customer": is_customer,
+    }
+    return render(request, "tickets/request_detail.html", context, status=status)
+
+
+@page(*REQUEST_READERS)
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """A request with its type fields, priority and reasons, routing, contacts, work orders,
+    timeline, and the actions this user may take.
+
+    Roles: desk roles, leadership, quality supervisor, administrator (all requests); dispatcher
+    (requests of their units); provider staff (requests behind their provider's work orders);
+    customer (their own, without internal notes). Refused: finance.
+    """
+    service_request = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_request(request, service_request)
+
+
+@require_POST
+@page(Capability.HANDLE_REQUEST, Capability.DISPATCH)
+def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    """Take one workflow step (accept, resolve, close, reopen, cancel, return…), with a reason where required.
+
+    Roles: desk roles and dispatchers (the transitions table says which step needs what).
+    """
+    service_request = request_get_for_user(request.user, request_id)  # type: ignore[arg-type]
+    try:
+        request_transition(request=service_request, action=action, actor=request.user,  # type: ignore[arg-type]
+                           reason=request.POST.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+        return _render_request(request, refreshed, status=422, action_errors={action: error.message})
+    messages.success(request, _("Request %(ref)s: %(status)s.") % {
+        "ref": service_request.reference, "status": service_request.get_status_display()})
+    return redirect("web:request_detail", request_id=request_id)
+
+
+@require_POST
+@page(Capability.HANDLE_REQUEST, Capability.DISPATCH)
+def request_note(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Add a note to the request's timeline. Roles: desk roles and dispatchers."""
+    service_request = request_get_for_user(request.user, request_id)  # type: ignore[arg-type]
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            request_add_note(request=service_request, actor=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        except ValidationFailed as error:
+            show_domain_errors(form, error)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("web:request_detail", request_id=request_id)
+    refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_request(request, refreshed, status=422, note_form=form)
+
+
+@require_POST
+@page(Capability.DISPATCH)
+def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Dispatch a work order for this request to a provider. Roles: dispatcher, administrator."""
+    service_request = request_get_for_user(request.user, request_id)  # type: ignore[arg-type]
+    form = WorkOrderForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            work_order = work_order_create(
+                request=service_request, actor=request.user, provider=data["provider"],  # type: ignore[arg-type]
+                crew_type=data["crew_type"], instructions=data["instructions"],
+                promised_end_at=data["promised_end_at"],
+            )
+        except (ValidationFailed, Conflict) as error:
+            show_domain_errors(form, error, WORK_ORDER_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Work order %(ref)s sent to %(provider)s.") % {
+                "ref": work_order.reference, "provider": work_order.provider.display_name})
+            return redirect("web:request_detail", request_id=request_id)
+    refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_request(request, refreshed, status=422, work_order_form=form)
+
+
+# ----------------------------------------------------------------------------------------------
+# Lists
+
+
+@page(*REQUEST_READERS)
+def request_list(request: HttpRequest) -> HttpResponse:
+    """Requests in this user's scope, filtered by status, priority, type and unit, newest first.
+
+    Roles: as request_detail (each sees only their scope). Refused: finance.
+    """
+    filters = RequestFilterForm(request.GET or None)
+    criteria: dict[str, Any] = {}
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"]:
+            criteria["statuses"] = OPEN_REQUEST_STATUSES if data["status"] == "open" else [data["status"]]
+        criteria["priority"] = data["priority"]
+        criteria["request_type"] = data["request_type"].code if data["request_type"] else ""
+        criteria["responsible_unit"] = str(data["unit"].pk) if data["unit"] else ""
+    requests = request_search(request.user, **criteria)  # type: ignore[arg-type]
+    page_obj, query = _paginate(request, requests)
+    return render(request, "tickets/request_list.html", {"filters": filters, "page_obj": page_obj, "query": query})
+
+
+@page(Capability.DISPATCH)
+def queue(request: HttpRequest) -> HttpResponse:
+    """The dispatcher's queue: open requests of their units, most urgent and oldest first.
+
+    Roles: dispatcher, administrator. Refused: everyone else.
+    """
+    page_obj, query = _paginate(request, dispatch_queue(request.user))  # type: ignore[arg-type]
+    return render(request, "tickets/queue.html", {"page_obj": page_obj, "query": query})
+
+
+@page(*WORK_ORDER_READERS)
+def work_order_list(request: HttpRequest) -> HttpResponse:
+    """Work orders in this user's scope: open ones first by priority, or all with ``?status=all``.
+
+    Roles: provider staff (their provider's only), dispatcher (their units'), desk roles,
+    leadership, quality supervisor, administrator. Refused: finance, customers.
+    """
+    orders = work_order_list_for_user(request.user)  # type: ignore[arg-type]
+    show_all = request.GET.get("status") == "all"
+    if not show_all:
+        orders = orders.filter(status__in=OPEN_WORK_ORDER_STATUSES)
+    orders = orders.order_by("priority", "promised_end_at", "created_at", "id")
+    page_obj, query = _paginate(request, orders)
+    return render(request, "tickets/work_order_list.html",
+                  {"page_obj": page_obj, "query": query, "show_all": show_all})
+
+
+# ----------------------------------------------------------------------------------------------
+# Work orders
+
+
+def _render_work_order(request: HttpRequest, work_order: WorkOrder, *, status: int = 200,
+                       action_errors: dict[str, str] | None = None) -> HttpResponse:
+    context = {
+        "work_order": work_order,
+        "timeline": _timeline(list(work_order.events.all()), statuses=WorkOrderStatus,
+                              transitions=WORK_ORDER_TRANSITIONS),
+        "actions": _action_buttons(WORK_ORDER_TRANSITIONS, work_order.status, request.user,  # type: ignore[arg-type]
+                                   action_errors),
+        "type_fields": _type_fields(work_order.request),
+    }
+    return render(request, "tickets/work_order_detail.html", context, status=status)
+
+
+@page(*WORK_ORDER_READERS)
+def work_order_detail(request: HttpRequest, work_order_id: int) -> HttpResponse:
+    """A work order with its request, timeline and the provider's actions (accept, start, complete, decline).
+
+    Roles: provider staff (their provider's only; another provider's is not found), dispatcher
+    (their units'), desk roles, leadership, quality supervisor, administrator.
+    """
+    work_order = work_order_get_for_user(request.user, work_order_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_work_order(request, work_order)
+
+
+@require_POST
+@page(Capability.WORK_ON_ORDERS, Capability.DISPATCH)
+def work_order_action(request: HttpRequest, work_order_id: int, action: str) -> HttpResponse:
+    """Take one work-order step: provider staff accept, start, complete, decline; dispatchers cancel.
+
+    Roles: provider staff (own provider's orders), dispatcher, administrator.
+    """
+    work_order = work_order_get_for_user(request.user, work_order_id)  # type: ignore[arg-type]
+    try:
+        work_order = work_order_transition(work_order=work_order, action=action, actor=request.user,  # type: ignore[arg-type]
+                                           reason=request.POST.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        refreshed = work_order_get_for_user(request.user, work_order_id, with_timeline=True)  # type: ignore[arg-type]
+        return _render_work_order(request, refreshed, status=422, action_errors={action: error.message})
+    messages.success(request, _("Work order %(ref)s: %(status)s.") % {
+        "ref": work_order.reference, "status": work_order.get_status_display()})
+    return redirect("web:work_order_detail", work_order_id=work_order_id)
