@@ -47,8 +47,10 @@ LUA = """
 local counter = 0
 local points = {%(points)s}
 local thread_id = 0
+local next_tid = 0
 setup = function(thread)
-  thread:set("tid", math.random(1, 1000000000))
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
 end
 init = function(args)
   thread_id = tid
@@ -61,7 +63,7 @@ request = function()
   local headers = {}
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer %(token)s"
-  headers["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. counter
+  headers["Idempotency-Key"] = "bench-%(run)s-" .. thread_id .. "-" .. counter
   return wrk.format("POST", "/api/v1/requests", headers, body)
 end
 """
@@ -169,7 +171,11 @@ def main() -> None:
                                                                  .values_list("id", flat=True).first())
                                                   for _ in range(3000)]).values_list("id", flat=True))
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(LUA % {"points": ",".join(map(str, ids)), "type": leak.code, "token": token})
+
+    def write_script() -> None:
+        # A fresh run id per wrk run: the idempotency keys of the warm-up must not be replayed.
+        script.write_text(LUA % {"points": ",".join(map(str, ids)), "type": leak.code, "token": token,
+                                 "run": secrets.token_hex(6)})
 
     port = _free_port()
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
@@ -187,6 +193,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         before = ServiceRequest.objects.count()
         print("Warming up (5 s) …")
+        write_script()
         subprocess.run(["wrk", "-t2", f"-c{args.connections}", "-d5s", "-s", str(script), url],
                        capture_output=True, check=True)
         warm = ServiceRequest.objects.count()
@@ -199,6 +206,7 @@ def main() -> None:
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        write_script()
         print(f"Measuring {args.duration} s at {args.connections} connections, {args.workers} workers …")
         wrk = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
                               "-s", str(script), url], capture_output=True, text=True, check=True)

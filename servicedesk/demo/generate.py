@@ -412,7 +412,7 @@ class CityGenerator:
 
     def customers(self, count: int, *, chunk_size: int = 20_000) -> Iterator[CityChunk]:
         chunk = CityChunk()
-        for _ in range(count):
+        for _number in range(count):
             self._customer(chunk)
             if len(chunk.customers) >= chunk_size:
                 yield chunk
@@ -454,7 +454,7 @@ class CityGenerator:
         self._add_flags(chunk, customer_id, flags)
         accounts: dict[str, int] = {}
         group = "organisation" if organisation else "person"
-        for _ in range(premises):
+        for _premise in range(premises):
             address, *network = (self.business_address(district) if organisation else self.home_address(district))
             utilities = (POWER, WATER) if rng.random() < water_rate else (POWER,)
             for utility in utilities:
@@ -479,32 +479,71 @@ class CityGenerator:
 Story = Generator[datetime.datetime, datetime.datetime, None]
 
 
+@dataclass(slots=True, eq=False)
 class RequestDraft:
     """A request being played; becomes a row when the season ends."""
 
-    __slots__ = ("id", "type_code", "type_id", "status", "priority", "channel", "customer_id", "point_id",
-                 "reporter_name", "reporter_phone", "location", "district", "subject", "description", "attributes",
-                 "unit_id", "rule_id", "crew_type", "priority_reasons", "estimated_completion_at", "resolution",
-                 "created_by", "created_at", "updated_at", "resolved_at", "closed_at", "caller", "field_work",
-                 "work_orders")
+    id: int
+    type_code: str
+    type_id: int
+    priority: int
+    channel: str
+    customer_id: int | None
+    point_id: int | None
+    reporter_name: str
+    reporter_phone: str
+    location: str
+    district: str
+    subject: str
+    description: str
+    attributes: dict[str, Any]
+    unit_id: int | None
+    rule_id: int | None
+    crew_type: str
+    priority_reasons: list[str]
+    estimated_completion_at: datetime.datetime | None
+    created_by: int
+    created_at: datetime.datetime
+    caller: Caller | None
+    field_work: bool
+    status: str = RequestStatus.NEW
+    resolution: str = ""
+    updated_at: datetime.datetime | None = None
+    resolved_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    work_orders: list["WorkOrderDraft"] = field(default_factory=list)
 
     def row(self) -> tuple[Any, ...]:
         return (self.id, self.type_id, self.status, self.priority, self.channel, self.customer_id, self.point_id,
                 self.reporter_name, self.reporter_phone, self.location, self.district, self.subject,
                 self.description, self.attributes, self.unit_id, self.rule_id, self.crew_type,
                 self.priority_reasons, self.estimated_completion_at, self.resolution, self.created_by,
-                self.created_at, self.updated_at, self.resolved_at, self.closed_at)
+                self.created_at, self.updated_at or self.created_at, self.resolved_at, self.closed_at)
 
 
+@dataclass(slots=True, eq=False)
 class WorkOrderDraft:
-    __slots__ = ("id", "request_id", "provider_id", "provider_code", "provider_name", "status", "priority",
-                 "crew_type", "instructions", "promised_start_at", "promised_end_at", "actual_start_at",
-                 "actual_end_at", "result", "created_by", "created_at", "updated_at")
+    id: int
+    request_id: int
+    provider_id: int
+    priority: int
+    crew_type: str
+    instructions: str
+    promised_start_at: datetime.datetime
+    promised_end_at: datetime.datetime
+    created_by: int
+    created_at: datetime.datetime
+    status: str = WorkOrderStatus.ISSUED
+    actual_start_at: datetime.datetime | None = None
+    actual_end_at: datetime.datetime | None = None
+    result: str = ""
+    updated_at: datetime.datetime | None = None
 
     def row(self) -> tuple[Any, ...]:
         return (self.id, self.request_id, self.provider_id, self.status, self.priority, self.crew_type,
                 self.instructions, self.promised_start_at, self.promised_end_at, self.actual_start_at,
-                self.actual_end_at, self.result, self.created_by, self.created_at, self.updated_at)
+                self.actual_end_at, self.result, self.created_by, self.created_at,
+                self.updated_at or self.created_at)
 
     @property
     def reference(self) -> str:
@@ -640,7 +679,7 @@ class SeasonGenerator:
         storm_days = set(rng.sample(days[:-7], 2)) if len(days) > 10 else set()
         day_weights = [(0.7 if day.weekday() >= 5 else 1.0) * (2.5 if day in storm_days else 1.0) for day in days]
         pick_day = WeightedChoice(days, day_weights)
-        times = []
+        times: list[datetime.datetime] = []
         while len(times) < count:
             day = pick_day(rng)
             moment = datetime.datetime(day.year, day.month, day.day, self.pick_hour(rng), rng.randrange(60),
@@ -830,24 +869,12 @@ class SeasonGenerator:
                            provider: Provider) -> WorkOrderDraft:
         """The effect of tickets.services.work_order_create (work order, history, request dispatched)."""
         response, resolution = TARGET_HOURS[request.priority]
-        work_order = WorkOrderDraft()
-        work_order.id = self._id("work_order")
-        work_order.request_id = request.id
-        work_order.provider_id = provider.pk
-        work_order.provider_code = provider.code
-        work_order.provider_name = provider.name
-        work_order.status = WorkOrderStatus.ISSUED
-        work_order.priority = request.priority
-        work_order.crew_type = request.crew_type
-        work_order.instructions = f"{request.subject}。{request.description}"[:500]
-        work_order.promised_start_at = at + datetime.timedelta(hours=response)
-        work_order.promised_end_at = at + datetime.timedelta(hours=resolution)
-        work_order.actual_start_at = None
-        work_order.actual_end_at = None
-        work_order.result = ""
-        work_order.created_by = actor
-        work_order.created_at = at
-        work_order.updated_at = at
+        work_order = WorkOrderDraft(
+            id=self._id("work_order"), request_id=request.id, provider_id=provider.pk, priority=request.priority,
+            crew_type=request.crew_type, instructions=f"{request.subject}。{request.description}"[:500],
+            promised_start_at=at + datetime.timedelta(hours=response),
+            promised_end_at=at + datetime.timedelta(hours=resolution), created_by=actor, created_at=at,
+        )
         self.rows.work_orders.append(work_order)
         request.work_orders.append(work_order)
         self._work_order_event(work_order, at=at, actor=actor, kind=EventKind.CREATED,
@@ -907,7 +934,7 @@ class SeasonGenerator:
 
     def _reopen(self, request: RequestDraft) -> Story:
         """A callback finds the customer unsatisfied (CMP-6): reopen, fix, close again."""
-        t = yield request.updated_at + self._minutes(60 * 24, 60 * 24 * 5)
+        t = yield (request.updated_at or request.created_at) + self._minutes(60 * 24, 60 * 24 * 5)
         self._transition(request, "reopen", RequestStatus.ACCEPTED, at=t, actor=self._agent(t),
                          reason=words.CALLBACK_UNSATISFIED)
         t = yield t + self._minutes(60 * 3, 60 * 24 * 2)
@@ -1129,9 +1156,6 @@ class SeasonGenerator:
                 self._request_event(existing, at=at, actor=agent, kind=EventKind.CONTACT, action="contact_linked",
                                     changes={"contact": [None, f"C{contact_id:08d}"]})
                 return None
-        if reporter_kind == ContactRecord.ReporterKind.UNIDENTIFIED and type_code not in ("power-fault",
-                                                                                            "water-leak"):
-            return None
         return self._new_request(at=at, type_code=type_code, channel=channel, agent=agent, caller=caller,
                                  reporter_kind=reporter_kind, reporter_name=reporter_name,
                                  reporter_phone=reporter_phone, district=district, street=street)
@@ -1151,37 +1175,20 @@ class SeasonGenerator:
         request_type = self.types[type_code]
         place = location or (point.address if point is not None else "")
 
-        request = RequestDraft()
-        request.id = self._id("request")
-        request.type_code = type_code
-        request.type_id = request_type.pk
-        request.status = RequestStatus.NEW
-        request.priority = priority
-        request.channel = channel
-        request.customer_id = caller.customer_id if caller is not None else None
-        request.point_id = point.point_id if point is not None else None
-        request.reporter_name = reporter_name or (caller.customer_name if caller is not None else "")
-        request.reporter_phone = reporter_phone or (caller.phone if caller is not None else "")
-        request.location = location
-        request.district = district
-        request.subject = f"{request_type.name} {place}".strip()[:200]
-        request.description = description
-        request.attributes = attributes
-        request.unit_id = unit_id
-        request.rule_id = rule_id
-        request.crew_type = crew_type
-        request.priority_reasons = reasons
-        request.estimated_completion_at = (at + datetime.timedelta(hours=TARGET_HOURS[priority][1])
-                                           if type_code in URGENT_FIELD_TYPES else None)
-        request.resolution = ""
-        request.created_by = agent
-        request.created_at = at
-        request.updated_at = at
-        request.resolved_at = None
-        request.closed_at = None
-        request.caller = caller
-        request.work_orders = []
-        request.field_work = self.rng.random() < FIELD_WORK.get(type_code, 0.0)
+        request = RequestDraft(
+            id=self._id("request"), type_code=type_code, type_id=request_type.pk, priority=priority, channel=channel,
+            customer_id=caller.customer_id if caller is not None else None,
+            point_id=point.point_id if point is not None else None,
+            reporter_name=reporter_name or (caller.customer_name if caller is not None else ""),
+            reporter_phone=reporter_phone or (caller.phone if caller is not None else ""),
+            location=location, district=district, subject=f"{request_type.name} {place}".strip()[:200],
+            description=description, attributes=attributes, unit_id=unit_id, rule_id=rule_id, crew_type=crew_type,
+            priority_reasons=reasons,
+            estimated_completion_at=(at + datetime.timedelta(hours=TARGET_HOURS[priority][1])
+                                     if type_code in URGENT_FIELD_TYPES else None),
+            created_by=agent, created_at=at, caller=caller,
+            field_work=self.rng.random() < FIELD_WORK.get(type_code, 0.0),
+        )
         self.rows.requests.append(request)
 
         contact_id = self._contact(at=at, agent=agent, channel=channel, reporter_kind=reporter_kind,

@@ -77,7 +77,7 @@ class BulkWriter:
     def write(self, model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Insert ``rows`` (tuples in the order of ``field_names``) into ``model``'s table."""
         fields = [model._meta.get_field(name) for name in field_names]
-        columns = [field.column for field in fields]  # type: ignore[attr-defined]
+        columns = [str(field.column) for field in fields]  # type: ignore[union-attr]
         table = model._meta.db_table
         converters = _converters(self.vendor, fields)  # type: ignore[arg-type]
         prepared = self._prepare(rows, converters) if converters else rows
@@ -154,7 +154,8 @@ class BulkWriter:
         """SQLite: drop the FTS insert trigger for the load, rebuild the index once, restore it.
 
         Yields whether the trigger was deferred (False on PostgreSQL, or if it does not exist).
-        Measured with 1.4 million service points, one rebuild is faster than a trigger per row.
+        Measured on the large scale (1.46 million service points): 94 s for the customers phase
+        with one rebuild against 146 s with the trigger firing per row.
         """
         if self.vendor != "sqlite":
             yield False
@@ -189,6 +190,9 @@ class BulkWriter:
         quote = self.connection.ops.quote_name
         tables = [model._meta.db_table for model in model_list]
         with self.connection.cursor() as cursor:
+            # Run the foreign-key checks queued so far (e.g. for users created in this transaction):
+            # PostgreSQL refuses to alter a table, here also a referenced one, with checks pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 """
                 SELECT t.relname, c.conname, pg_get_constraintdef(c.oid)
@@ -224,3 +228,4 @@ class BulkWriter:
                 cursor.execute(definition)
             for table, name, definition in foreign_keys:
                 cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are initially deferred

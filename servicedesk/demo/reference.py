@@ -511,12 +511,12 @@ def _load_rules(data: ReferenceData) -> None:
                       "crew_type": spec.crew_type},
         )
         data.created += created
-    for spec in PRIORITY_RULES:
+    for rule in PRIORITY_RULES:
         _, created = PriorityRule.objects.update_or_create(
-            name=spec.name,
-            defaults={"sort_order": spec.sort_order, "active": True, "priority": spec.priority,
-                      "conditions": list(spec.conditions),
-                      "request_type": data.types[spec.request_type] if spec.request_type else None},
+            name=rule.name,
+            defaults={"sort_order": rule.sort_order, "active": True, "priority": rule.priority,
+                      "conditions": list(rule.conditions),
+                      "request_type": data.types[rule.request_type] if rule.request_type else None},
         )
         data.created += created
 

@@ -5,8 +5,6 @@ import datetime
 import io
 import json
 import re
-import threading
-import uuid
 
 import pytest
 import time_machine
@@ -323,34 +321,8 @@ def test_retried_work_order_is_not_dispatched_twice(world):
     assert ServiceRequest.objects.get(pk=request_id).work_orders.count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="concurrent writers need a server database; SQLite serialises writers anyway")
-def test_concurrent_duplicates_create_once(transactional_db, world):
-    """Eight simultaneous sends of one create with one key: one request, eight identical answers."""
-    _, raw = token_create(user=world.users["agent"])
-    body = json.dumps(leak(world))
-    key = uuid.uuid4().hex
-    start = threading.Barrier(8)
-    answers: list[tuple[int, dict, bool]] = []
-
-    def send() -> None:
-        try:
-            start.wait()
-            response = Client().post(f"{BASE}/requests", body, content_type="application/json",
-                                     HTTP_IDEMPOTENCY_KEY=key, **_bearer(raw))
-            answers.append((response.status_code, response.json(), "Idempotent-Replayed" in response))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert [status for status, _, _ in answers] == [201] * 8
-    assert len({body["id"] for _, body, _ in answers}) == 1
-    assert sum(replayed for _, _, replayed in answers) == 7
-    assert _counts() == (1, 1, 1)
+# Concurrent duplicates (several clients sending one create with one key at the same moment) are
+# tested against real server processes on both databases in core/tests/test_scale_out.py.
 
 
 # ----------------------------------------------------------------------------------------------

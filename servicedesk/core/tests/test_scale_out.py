@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -142,6 +143,31 @@ def test_request_created_on_one_server_is_changed_and_audited_through_the_other(
                    for e in detail["events"] if e["kind"] == "transition"]
     assert detail["status"] == "accepted"
     assert transitions == [("new", "accepted", "dispatcher")]
+
+
+def test_simultaneous_duplicates_on_both_servers_create_once(servers):
+    """Eight clients send one create with one Idempotency-Key at once, half to each server."""
+    body = {"request_type": "leak", "reporter_kind": "unidentified", "location": "桃园路口",
+            "district": "南山区", "attributes": {"dn": 100}}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    start = threading.Barrier(8)
+    answers: list[tuple[int, dict]] = []
+
+    def send(base: str) -> None:
+        start.wait()
+        answers.append(_call(base, "/requests", token=servers["tokens"]["agent"], method="POST", body=body,
+                             headers=key))
+
+    threads = [threading.Thread(target=send, args=(servers["ab"[i % 2]],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in answers] == [201] * 8, answers
+    assert len({answer["id"] for _, answer in answers}) == 1
+    status, listing = _call(servers["a"], "/requests?page_size=200&q=" + urllib.parse.quote("桃园路口"),
+                            token=servers["tokens"]["agent"])
+    assert listing["count"] == 1
 
 
 def test_a_session_opened_on_one_server_is_valid_on_the_other(servers):

@@ -45,6 +45,12 @@ class Command(BaseCommand):
                 f"{pending} database migration(s) are not applied. Run `servicedesk migrate` first "
                 "(once per release, from one machine)."
             )
+        try:
+            # WhiteNoise warns about a missing STATIC_ROOT; files are served from the package anyway
+            # until `servicedesk collectstatic` fills it.
+            settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
         workers = options["workers"] or default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1.")

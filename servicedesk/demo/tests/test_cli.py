@@ -1,0 +1,117 @@
+"""The `servicedesk` command: dashed names, help, the demo and the production server's refusals."""
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+
+from servicedesk.cli import COMMANDS, main, management_command_name
+from servicedesk.demo.management.commands.demo import logins_table
+from servicedesk.demo.reference import DEMO_LOGINS, DEMO_PASSWORD, reference_data_load
+
+
+def test_dashed_names_map_to_management_commands():
+    assert management_command_name("seed-demo") == "seed_demo"
+    assert management_command_name("create-token") == "create_token"
+    assert management_command_name("migrate") == "migrate"
+    # Names the CLI does not list still reach Django, dashes turned into underscores.
+    assert management_command_name("show-something") == "show_something"
+
+
+def test_every_listed_command_exists():
+    available = get_commands()
+    for command in COMMANDS:
+        assert command.management_command in available, command.name
+
+
+def test_help_lists_our_commands(capsys):
+    main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("demo", "serve", "seed-demo", "create-token"):
+        assert f"  {name} " in out
+
+
+def test_a_dashed_name_runs_its_django_command(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["seed-demo", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "--scale" in out and "--append" in out and "--reset" in out
+    main(["help", "create-token"])
+    assert "username" in capsys.readouterr().out
+
+
+def test_serve_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(CommandError, match="SECRET_KEY is not set"):
+        call_command("serve", "--bind", "127.0.0.1:1")
+
+
+@pytest.mark.django_db
+def test_logins_table_shows_every_role_with_the_password():
+    reference_data_load()
+    table = logins_table()
+    for login in DEMO_LOGINS:
+        assert f"\n{login.username} " in table
+    assert table.count(DEMO_PASSWORD) == len(DEMO_LOGINS)
+    assert "王晓红" in table  # the agent's full name
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.multiprocess
+def test_demo_serves_a_fresh_data_folder(tmp_path: Path):
+    """`servicedesk demo` on a fresh folder: SQLite created, migrated, small data loaded, gunicorn answering
+    (the target is within 30 s on a developer machine; the bound here leaves room for a loaded CI)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env["SERVICEDESK_DATA_DIR"] = str(tmp_path / "data")
+    port = _free_port()
+    output = (tmp_path / "out.txt").open("w")
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "demo", "--port", str(port)], env=env,
+                               cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        status = 0
+        while time.monotonic() - started < 90:
+            assert process.poll() is None, (tmp_path / "out.txt").read_text()[-3000:]
+            try:
+                status = _get(f"http://127.0.0.1:{port}/login/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        assert status == 200, (tmp_path / "out.txt").read_text()[-3000:]
+        assert elapsed < 60, f"demo answered after {elapsed:.1f} s"
+        assert _get(f"http://127.0.0.1:{port}/static/vendor/htmx.min.js") == 200  # WhiteNoise through gunicorn
+        printed = (tmp_path / "out.txt").read_text()
+        assert f"http://127.0.0.1:{port}/" in printed and DEMO_PASSWORD in printed
+        assert all(login.username in printed for login in DEMO_LOGINS)
+        database = tmp_path / "data" / "servicedesk.sqlite3"
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM customers_customer").fetchone()[0] == 5_009
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        output.close()
