@@ -18,13 +18,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from servicedesk.core.exceptions import NotFound, PermissionRefused
+from servicedesk.core.exceptions import NotFound, PermissionRefused, ValidationFailed
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
 
 SEARCH_KINDS = ("auto", "phone", "account", "name", "address")
+# Trigram indexes cannot serve a shorter fragment: it would be a scan of every address.
+MIN_ADDRESS_FRAGMENT = 3
+MIN_NAME_PREFIX = 2
 # No CJK and at least one digit: a phone, account or customer number ("A000123", "0755-8321 1234").
 _NUMBER_LIKE = re.compile(r"^(?=.*\d)[0-9A-Za-z\s+()\-]+$")
 
@@ -47,9 +50,12 @@ def _customers_by_phone(digits: str) -> QuerySet[Customer]:
 
 
 def _customers_by_number(number: str) -> QuerySet[Customer]:
-    accounts = Account.objects.filter(number__gte=number, number__lt=_prefix_upper_bound(number))
-    by_account = Customer.objects.filter(pk__in=accounts.values("customer_id")[:50])
-    return Customer.objects.filter(Q(number=number) | Q(pk__in=by_account.values("pk")))
+    # Two small index lookups, then the customers by primary key: an OR of the customer number
+    # and an account subquery makes PostgreSQL scan the whole customer table.
+    ids = list(Customer.objects.filter(number=number).values_list("pk", flat=True)[:1])
+    ids += Account.objects.filter(number__gte=number, number__lt=_prefix_upper_bound(number)).order_by(
+        "number").values_list("customer_id", flat=True)[:50]
+    return Customer.objects.filter(pk__in=ids)
 
 
 def _customers_by_name(name: str) -> QuerySet[Customer]:
@@ -59,8 +65,13 @@ def _customers_by_name(name: str) -> QuerySet[Customer]:
 
 
 def service_points_by_address(fragment: str) -> QuerySet[ServicePoint]:
+    """Service points whose address contains ``fragment`` (at least MIN_ADDRESS_FRAGMENT characters)."""
     fragment = fragment.strip()
-    if connection.vendor == "sqlite" and len(fragment) >= 3:
+    if len(fragment) < MIN_ADDRESS_FRAGMENT:
+        raise ValidationFailed(
+            _("Type at least %(n)d characters of the address.") % {"n": MIN_ADDRESS_FRAGMENT}, field="q"
+        )
+    if connection.vendor == "sqlite":
         phrase = '"' + fragment.replace('"', '""') + '"'
         return ServicePoint.objects.filter(
             pk__in=RawSQL("SELECT rowid FROM customers_servicepoint_fts WHERE customers_servicepoint_fts MATCH %s",
@@ -106,8 +117,12 @@ def caller_search(*, query: str, kind: str = "auto", limit: int = 20) -> list[Ca
     if kind in ("digits", "account"):
         add_customers(_customers_by_number(query.replace(" ", "")), "account")
     if kind in ("text", "name"):
+        if len(query) < MIN_NAME_PREFIX:
+            raise ValidationFailed(_("Type at least %(n)d characters of the name.") % {"n": MIN_NAME_PREFIX},
+                                   field="q")
         add_customers(_customers_by_name(query), "name")
-    if kind in ("text", "address"):
+    # A two-character text is a name ("张伟"); an address fragment needs three for its index.
+    if kind == "address" or (kind == "text" and len(query) >= MIN_ADDRESS_FRAGMENT):
         points = service_points_by_address(query).select_related("customer", "customer__key_account_manager")
         by_customer: dict[int | None, CallerHit] = {}
         for point in points[:limit]:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.customers.selectors import caller_search, check_trigram_cjk, service_points_by_address
 from servicedesk.testing.factories import ServicePointFactory
 
@@ -38,8 +39,18 @@ def test_find_caller_by_a_fragment_of_the_chinese_address(world):
     assert [p.number for p in hits[0].service_points] == ["SP000000001"]
 
 
-def test_address_fragment_of_two_characters_still_finds(world):
-    assert "李丽" in _customers(caller_search(query="岸城", kind="address"))
+def test_address_fragment_shorter_than_three_characters_is_refused_with_a_message(world):
+    """No index can serve a two-character fragment; the agent is told to type more."""
+    with pytest.raises(ValidationFailed) as raised:
+        caller_search(query="岸城", kind="address")
+    assert "q" in raised.value.errors
+    assert _customers(caller_search(query="海岸城", kind="address")) == ["李丽"]
+
+
+def test_two_characters_search_names_only(world):
+    assert _customers(caller_search(query="张伟")) == ["张伟"]
+    with pytest.raises(ValidationFailed):
+        caller_search(query="张")
 
 
 def test_vacant_service_point_is_found_without_customer(world):

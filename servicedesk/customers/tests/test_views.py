@@ -78,3 +78,11 @@ def test_search_shows_flags_and_cut_off_supply(client, users, world):
     body = client.get(reverse("web:desk_search"), {"q": "红荔路1001号"}, **HTMX).content.decode()
     assert "陈欠费" in body
     assert "欠费停电" in body
+
+
+def test_desk_search_too_short_for_the_address_index_says_so(client, world):
+    """INT-2: a one-character query gets a message beside the search box, not an error page."""
+    client.force_login(world.users["agent"])
+    response = client.get("/desk/search/", {"q": "张"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "至少输入" in response.content.decode()
