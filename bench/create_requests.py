@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -58,7 +59,7 @@ init = function(args)
 end
 request = function()
   counter = counter + 1
-  local body = string.format('{"request_type":"%(type)s","service_point_id":%%d,"attributes":{"dn":%%d},"description":"bench"}',
+  local body = string.format('{"request_type":"%(type)s","service_point_id":%%d,"attributes":{"dn":%%d%(extra)s},"description":"bench"}',
                              points[math.random(#points)], math.random(50, 400))
   local headers = {}
   headers["Content-Type"] = "application/json"
@@ -105,44 +106,66 @@ def _parse_wrk(output: str) -> dict:
 
 def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: int, agent_id: int) -> float:
     """The same rows as one API create, through a bare cursor: one transaction per request."""
-    import psycopg
-
     settings = connection.settings_dict
-    if connection.vendor != "postgresql":
-        raise SystemExit("the bare-cursor comparison is written for PostgreSQL")
-    dsn = f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} dbname={settings['NAME']} user={settings['USER'] or 'postgres'}"
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        dsn = (f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
+               f"dbname={settings['NAME']} user={settings['USER'] or 'postgres'}")
+
+        def connect():  # type: ignore[no-untyped-def]
+            return psycopg.connect(dsn, autocommit=False)
+
+        mark = "%s"
+    else:
+        import sqlite3
+
+        def connect():  # type: ignore[no-untyped-def]
+            conn = sqlite3.connect(settings["NAME"], timeout=30, isolation_level="IMMEDIATE")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        mark = "?"
     per_thread = n // connections
+
+    def sql(text: str) -> str:
+        return text.replace("%s", mark)
 
     def work(seed: int) -> None:
         rng = random.Random(seed)
-        with psycopg.connect(dsn, autocommit=False) as conn:
+        conn = connect()
+        try:
             for _ in range(per_thread):
                 now = timezone.now()
                 point = rng.choice(point_ids)
-                with conn.cursor() as cur:
-                    cur.execute(
-                        "INSERT INTO contacts_contactrecord (channel, direction, started_at, agent_id, reporter_kind,"
-                        " reporter_name, reporter_phone, customer_id, service_point_id, request_type_id, notes, outcome,"
-                        " first_contact_resolution) SELECT 'phone','in',%s,%s,'customer','','',customer_id,id,%s,"
-                        "'bench','information_recorded',false FROM customers_servicepoint WHERE id=%s RETURNING id",
-                        [now, agent_id, type_id, point])
-                    contact_id = cur.fetchone()[0]
-                    cur.execute(
-                        "INSERT INTO tickets_servicerequest (request_type_id, status, priority, channel, customer_id,"
-                        " service_point_id, reporter_name, reporter_phone, location, district, subject, description,"
-                        " attributes, responsible_unit_id, routing_rule_id, crew_type, priority_reasons,"
-                        " estimated_completion_at, resolution, created_by_id, created_at, updated_at, resolved_at, closed_at)"
-                        " SELECT %s,'new',2,'phone',customer_id,id,'','','',district,'bench','bench',%s,NULL,NULL,"
-                        "'pipe_repair','[]',NULL,'',%s,%s,%s,NULL,NULL FROM customers_servicepoint WHERE id=%s RETURNING id",
-                        [type_id, json.dumps({"dn": rng.randint(50, 400)}), agent_id, now, now, point])
-                    request_id = cur.fetchone()[0]
-                    cur.execute("UPDATE contacts_contactrecord SET request_id=%s, outcome='request_created' WHERE id=%s",
-                                [request_id, contact_id])
-                    cur.execute(
-                        "INSERT INTO tickets_requestevent (request_id, at, actor_id, kind, action, from_status, to_status,"
-                        " changes, reason) VALUES (%s,%s,%s,'created','','','new','{}','bench')",
-                        [request_id, now, agent_id])
+                cur = conn.cursor()
+                cur.execute(sql(
+                    "INSERT INTO contacts_contactrecord (channel, direction, started_at, agent_id, reporter_kind,"
+                    " reporter_name, reporter_phone, customer_id, service_point_id, request_type_id, notes, outcome,"
+                    " first_contact_resolution) SELECT 'phone','in',%s,%s,'customer','','',customer_id,id,%s,"
+                    "'bench','information_recorded',false FROM customers_servicepoint WHERE id=%s RETURNING id"),
+                    [now.isoformat() if mark == "?" else now, agent_id, type_id, point])
+                contact_id = cur.fetchone()[0]
+                cur.execute(sql(
+                    "INSERT INTO tickets_servicerequest (request_type_id, status, priority, channel, customer_id,"
+                    " service_point_id, reporter_name, reporter_phone, location, district, subject, description,"
+                    " attributes, responsible_unit_id, routing_rule_id, crew_type, priority_reasons,"
+                    " estimated_completion_at, resolution, created_by_id, created_at, updated_at, resolved_at, closed_at)"
+                    " SELECT %s,'new',2,'phone',customer_id,id,'','','',district,'bench','bench',%s,NULL,NULL,"
+                    "'pipe_repair','[]',NULL,'',%s,%s,%s,NULL,NULL FROM customers_servicepoint WHERE id=%s RETURNING id"),
+                    [type_id, json.dumps({"dn": rng.randint(50, 400)}), agent_id,
+                     now.isoformat() if mark == "?" else now, now.isoformat() if mark == "?" else now, point])
+                request_id = cur.fetchone()[0]
+                cur.execute(sql("UPDATE contacts_contactrecord SET request_id=%s, outcome='request_created' WHERE id=%s"),
+                            [request_id, contact_id])
+                cur.execute(sql(
+                    "INSERT INTO tickets_requestevent (request_id, at, actor_id, kind, action, from_status, to_status,"
+                    " changes, reason) VALUES (%s,%s,%s,'created','','','new','{}','bench')"),
+                    [request_id, now.isoformat() if mark == "?" else now, agent_id])
                 conn.commit()
+        finally:
+            conn.close()
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(connections)]
     started = time.perf_counter()
@@ -153,18 +176,37 @@ def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: i
     return per_thread * connections / (time.perf_counter() - started)
 
 
+def _probe(url: str, token: str, type_code: str, point_id: int, extra: str) -> None:
+    """One create before the load, so that a configuration problem stops the run with its message."""
+    body = f'{{"request_type":"{type_code}","service_point_id":{point_id},"attributes":{{"dn":100{extra.replace("%%", "%")}}}}}'
+    request = urllib.request.Request(url + "/api/v1/requests", data=body.encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"probe create failed: {error.code} {error.read().decode()}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--bare-rows", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn threads per worker (serve's default)")
+    parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument("--skip-bare", action="store_true", help="only the HTTP part")
     args = parser.parse_args()
     print(f"Machine: {machine()}; database: {connection.vendor}")
 
     agent = User.objects.filter(role="agent", is_active=True).order_by("id").first()
     leak = RequestType.objects.filter(category="leak", active=True).order_by("sort_order").first()
     _, token = token_create(user=agent, name="benchmark")
+    # Other required fields of the leak type (e.g. severity) get their first choice.
+    extra_attributes = "".join(
+        f',"{field.key}":{json.dumps(field.choices[0]["value"] if field.choices else "x")}'
+        for field in leak.fields.filter(required=True).exclude(key="dn")
+    ).replace("%", "%%")
     ids = list(ServicePoint.objects.order_by("?").values_list("id", flat=True)[:2000]) if \
         ServicePoint.objects.count() < 100000 else \
         list(ServicePoint.objects.filter(id__in=[random.randint(1, ServicePoint.objects.order_by("-id")
@@ -175,13 +217,15 @@ def main() -> None:
     def write_script() -> None:
         # A fresh run id per wrk run: the idempotency keys of the warm-up must not be replayed.
         script.write_text(LUA % {"points": ",".join(map(str, ids)), "type": leak.code, "token": token,
-                                 "run": secrets.token_hex(6)})
+                                 "run": secrets.token_hex(6), "extra": extra_attributes})
 
     port = _free_port()
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
            "ALLOWED_HOSTS": "127.0.0.1"}
     server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind", f"127.0.0.1:{port}",
-                               "--workers", str(args.workers)], env=env, start_new_session=True,
+                               "--workers", str(args.workers),
+                               *(["--threads", str(args.threads)] if args.threads else []),
+                               *(["--no-access-log"] if args.no_access_log else [])], env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
@@ -191,6 +235,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         url = f"http://127.0.0.1:{port}"
+        _probe(url, token, leak.code, ids[0], extra_attributes)
         before = ServiceRequest.objects.count()
         print("Warming up (5 s) …")
         write_script()
@@ -224,6 +269,8 @@ def main() -> None:
         server.wait(timeout=30)
         script.unlink(missing_ok=True)
 
+    if args.skip_bare:
+        return
     contacts_before = ContactRecord.objects.count()
     bare = {}
     for conns in (1, args.connections):

@@ -66,7 +66,9 @@ def main() -> None:
     phones = _sample(Customer, "mobile", args.n, rng)
     accounts = _sample(Account, "number", args.n, rng)
     fragments = [_fragment(a, rng) for a in _sample(ServicePoint, "address", args.n, rng)]
-    kinds = {"phone": phones, "account": accounts, "address": fragments}
+    # Names as agents type them: the full name, or its first two characters (surname + one).
+    names = [n if rng.random() < 0.5 else n[:2] for n in _sample(Customer, "name", args.n, rng)]
+    kinds = {"phone": phones, "account": accounts, "address": fragments, "name": names}
 
     print("\nQuery plans:")
     print("  phone:\n" + _explain(_customers_by_phone(phones[0])))

@@ -1,6 +1,7 @@
 """Writes of contact records (INT-1, INT-3, INT-5)."""
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,8 +37,7 @@ def _check_parties(*, reporter_kind: str, customer: Customer | None, service_poi
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
 
 
-@transaction.atomic
-def contact_create(
+def contact_build(
     *,
     agent: User,
     channel: str = Channel.PHONE,
@@ -52,7 +52,8 @@ def contact_create(
     answered_on_the_spot: bool = False,
     started_at: datetime.datetime | None = None,
 ) -> ContactRecord:
-    """Record one contact. ``answered_on_the_spot`` closes it as first-contact resolution (INT-5)."""
+    """A checked, unsaved contact record; ``contact_create`` saves it, ``request_create`` saves it
+    together with the request it leads to."""
     if not agent.can(Capability.LOG_CONTACT):
         raise ActionNotAllowed(_("Your role may not record contacts."))
     if channel not in Channel.values:
@@ -86,5 +87,13 @@ def contact_create(
         outcome=Outcome.ANSWERED if answered_on_the_spot else Outcome.INFORMATION_RECORDED,
         first_contact_resolution=answered_on_the_spot,
     )
+    return contact
+
+
+@transaction.atomic
+def contact_create(**arguments: Any) -> ContactRecord:
+    """Record one contact (INT-1). ``answered_on_the_spot`` closes it as first-contact resolution
+    (INT-5). Takes the keyword arguments of ``contact_build``."""
+    contact = contact_build(**arguments)
     contact.save()
     return contact

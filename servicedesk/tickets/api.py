@@ -21,7 +21,6 @@ from servicedesk.core.api import (
     aware,
     current_user,
     paginate,
-    referenced,
     referenced_by_pk,
     referenced_by_pk_or_code,
     require,
@@ -320,7 +319,7 @@ def _request_create_arguments(payload: RequestIn) -> dict[str, Any]:
     return {
         **payload.model_dump(include={"channel", "reporter_kind", "reporter_name", "reporter_phone", "location",
                                       "district", "subject", "description", "attributes"}),
-        "request_type": referenced(RequestType.objects.all(), field="request_type", code=payload.request_type),
+        "request_type": payload.request_type,  # a code: the service resolves it from the intake configuration
         "customer": referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
         # The service reads the point's customer and district: one query with the customer.
         "service_point": referenced_by_pk(ServicePoint.objects.select_related("customer"),

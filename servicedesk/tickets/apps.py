@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,10 @@ class TicketsConfig(AppConfig):
     name = "servicedesk.tickets"
     label = "tickets"
     verbose_name = _("Requests and work orders")
+
+    def ready(self) -> None:
+        from servicedesk.tickets.config import CONFIG_MODELS, intake_config_changed
+
+        for model in CONFIG_MODELS:
+            post_save.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}")
+            post_delete.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}-del")

@@ -11,11 +11,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
-
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.models import OrgUnit
-from servicedesk.tickets.models import PriorityRule, RequestType, RoutingRule
+from servicedesk.tickets.config import IntakeConfig, intake_config
+from servicedesk.tickets.models import RequestType, RoutingRule
 from servicedesk.tickets.rules import conditions_match
 
 
@@ -39,41 +38,37 @@ class RoutingDecision:
     crew_type: str
 
 
-def local_business_office(district: str | None) -> OrgUnit | None:
+def local_business_office(district: str | None, config: IntakeConfig | None = None) -> OrgUnit | None:
     if not district:
         return None
-    # JSON containment differs per database; the office list is small, so filter in Python.
-    offices = OrgUnit.objects.filter(kind=OrgUnit.Kind.BUSINESS_OFFICE, active=True).order_by("code")
-    for office in offices:
+    for office in (config or intake_config()).business_offices:
         if district in (office.districts or []):
             return office
     return None
 
 
-def route_request(*, request_type: RequestType, channel: str, facts: dict[str, Any]) -> RoutingDecision:
-    rules = (
-        RoutingRule.objects.filter(active=True)
-        .filter(Q(request_type=request_type) | Q(request_type__isnull=True))
-        .select_related("target_unit")
-        .order_by("sort_order", "id")
-    )
-    for rule in rules:
+def route_request(*, request_type: RequestType, channel: str, facts: dict[str, Any],
+                  config: IntakeConfig | None = None) -> RoutingDecision:
+    config = config or intake_config()
+    for rule in config.routing_rules:
+        if rule.request_type_id not in (None, request_type.pk):
+            continue
         if rule.channel and rule.channel != channel:
             continue
         if not conditions_match(rule.conditions, facts):
             continue
-        unit = local_business_office(facts.get("district")) if rule.route_to_local_office else None
+        unit = local_business_office(facts.get("district"), config) if rule.route_to_local_office else None
         return RoutingDecision(unit=unit or rule.target_unit, rule=rule, crew_type=rule.crew_type)
     return RoutingDecision(unit=request_type.default_unit, rule=None, crew_type="")
 
 
-def decide_priority(*, request_type: RequestType, facts: dict[str, Any]) -> tuple[int, list[str]]:
+def decide_priority(*, request_type: RequestType, facts: dict[str, Any],
+                    config: IntakeConfig | None = None) -> tuple[int, list[str]]:
     priority = request_type.default_priority
     reasons: list[str] = []
-    rules = PriorityRule.objects.filter(active=True).filter(
-        Q(request_type=request_type) | Q(request_type__isnull=True)
-    ).order_by("sort_order", "id")
-    for rule in rules:
+    for rule in (config or intake_config()).priority_rules:
+        if rule.request_type_id not in (None, request_type.pk):
+            continue
         if conditions_match(rule.conditions, facts):
             reasons.append(rule.name)
             priority = min(priority, rule.priority)

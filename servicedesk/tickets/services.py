@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import Channel, ContactRecord
-from servicedesk.contacts.services import contact_create
+from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
+from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.exceptions import ActionNotAllowed, InvalidTransition
 from servicedesk.tickets.fields import clean_attributes
 from servicedesk.tickets.models import (
@@ -67,7 +68,7 @@ def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, ac
 def request_create(
     *,
     actor: User,
-    request_type: RequestType,
+    request_type: RequestType | str,
     channel: str = Channel.PHONE,
     customer: Customer | None = None,
     service_point: ServicePoint | None = None,
@@ -85,14 +86,21 @@ def request_create(
     """Create a service request from a contact (INT-4..INT-7).
 
     The request is linked to ``contact``, or to a new contact record made from the same caller
-    details, so that every request traces back to how it came in (INT-1).
+    details, so that every request traces back to how it came in (INT-1). ``request_type`` may be
+    given by its code.
     """
     _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
+    config = intake_config()
+    if isinstance(request_type, str):
+        code = request_type
+        request_type = config.types_by_code.get(code)  # type: ignore[assignment]
+        if request_type is None:
+            raise ValidationFailed(_("No such request type: %(code)s.") % {"code": code}, field="request_type")
     if not request_type.active:
         raise ValidationFailed(_("This request type is no longer in use."), field="request_type")
     if channel not in Channel.values:
         raise ValidationFailed(_("Unknown channel."), field="channel")
-    cleaned = clean_attributes(request_type, attributes)
+    cleaned = clean_attributes(request_type, attributes, fields=config.fields_of(request_type))
     if service_point is not None and customer is None and reporter_kind == ContactRecord.ReporterKind.CUSTOMER:
         customer = service_point.customer
     if request_type.requires_location and service_point is None and not location.strip():
@@ -100,8 +108,9 @@ def request_create(
     if estimated_completion_at is not None and estimated_completion_at < timezone.now() - datetime.timedelta(minutes=5):
         raise ValidationFailed(_("The estimated completion time is in the past."), field="estimated_completion_at")
 
+    new_contact = contact is None
     if contact is None:
-        contact = contact_create(
+        contact = contact_build(
             agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
             service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
             request_type=request_type, notes=description,
@@ -117,8 +126,8 @@ def request_create(
     district = (district or (service_point.district if service_point else "")).strip()
     facts = request_facts(channel=channel, district=district, attributes=cleaned, customer=customer,
                           service_point=service_point)
-    routing = route_request(request_type=request_type, channel=channel, facts=facts)
-    priority, reasons = decide_priority(request_type=request_type, facts=facts)
+    routing = route_request(request_type=request_type, channel=channel, facts=facts, config=config)
+    priority, reasons = decide_priority(request_type=request_type, facts=facts, config=config)
     if not subject.strip():
         place = location.strip() or (service_point.address if service_point else "")
         subject = f"{request_type.name} {place}".strip()
@@ -145,9 +154,12 @@ def request_create(
         created_by=actor,
         created_at=contact.started_at if contact.started_at < timezone.now() else timezone.now(),
     )
-    ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=ContactRecord.Outcome.REQUEST_CREATED)
     contact.request = request
     contact.outcome = ContactRecord.Outcome.REQUEST_CREATED
+    if new_contact:
+        contact.save()  # one INSERT, already linked
+    else:
+        ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=contact.outcome)
     _request_event(
         request, actor=actor, kind=EventKind.CREATED, to_status=RequestStatus.NEW,
         changes={
