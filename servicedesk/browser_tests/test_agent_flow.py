@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.testing.world import PASSWORD, build_world
@@ -71,7 +72,7 @@ def test_agent_finds_alice_by_address_logs_the_call_and_the_dn200_leak_lands_at_
     page.select_option("#id_contact-request_type", str(leak.pk))
     page.fill("#id_contact-notes", "楼下路面冒水，水量较大")
     page.click("#contact-form button[name=log_contact]")
-    page.wait_for_url(re.compile(r"\?contact=\d+"))
+    _wait_for_url(page, re.compile(r"\?contact=\d+"))
     contact_ref = page.locator("#current-contact").inner_text()
     assert "C0" in contact_ref
 
@@ -82,7 +83,7 @@ def test_agent_finds_alice_by_address_logs_the_call_and_the_dn200_leak_lands_at_
     page.fill("#id_request-attr_dn", "200")
     page.fill("#id_request-description", "小区门口主管道漏水")
     page.click("button[name=create_request]")
-    page.wait_for_url(re.compile(r"/requests/\d+/$"))
+    _wait_for_url(page, re.compile(r"/requests/\d+/$"))
 
     # INT-7, 003 §8.2: above DN150 the engineering department follows the leak.
     assert page.locator(".responsible-unit").inner_text().strip() == "工程部"
@@ -99,3 +100,12 @@ def test_agent_finds_alice_by_address_logs_the_call_and_the_dn200_leak_lands_at_
     assert contact.request == created
     assert contact.agent == world.users["agent"]
     assert contact.outcome == ContactRecord.Outcome.REQUEST_CREATED
+
+
+def _wait_for_url(page, pattern: re.Pattern) -> None:
+    """Wait for the page a form leads to; if it does not come, fail with what the page shows
+    (a field error, a server error) rather than a bare timeout."""
+    try:
+        page.wait_for_url(pattern, timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"still on {page.url}: {page.locator('body').inner_text()[:3000]}") from None
