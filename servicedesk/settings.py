@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "servicedesk.core",
     "servicedesk.org",
     "servicedesk.customers",
+    "servicedesk.sla",
     "servicedesk.contacts",
     "servicedesk.tickets",
     "servicedesk.demo",

@@ -9,8 +9,12 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Requests and work orders")
 
     def ready(self) -> None:
+        from servicedesk.sla.subjects import register_subject
         from servicedesk.tickets.config import CONFIG_MODELS, intake_config_changed
+        from servicedesk.tickets.timing import REQUEST, WORK_ORDER, RequestSubject, WorkOrderSubject
 
+        register_subject(REQUEST, RequestSubject())
+        register_subject(WORK_ORDER, WorkOrderSubject())
         for model in CONFIG_MODELS:
             post_save.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}")
             post_delete.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}-del")

@@ -168,6 +168,8 @@ class RequestStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DISPATCHED = "dispatched", _("Dispatched")
     IN_PROGRESS = "in_progress", _("In progress")
+    # SLA-3: the clocks stand still while the desk waits for the customer or a third party.
+    WAITING = "waiting", _("Waiting for customer / third party")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -175,6 +177,7 @@ class RequestStatus(models.TextChoices):
 
 OPEN_REQUEST_STATUSES = (
     RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS,
+    RequestStatus.WAITING,
 )
 
 
@@ -185,6 +188,9 @@ class ServiceRequest(models.Model):
                                      related_name="requests")
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    # 002 §2.3: partners' service levels by severity level 1/2/3 (一级/二级/三级); empty when unrated.
+    severity = models.PositiveSmallIntegerField(_("severity level"), null=True, blank=True,
+                                                choices=[(1, "1"), (2, "2"), (3, "3")])
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="requests")
@@ -208,6 +214,9 @@ class ServiceRequest(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
                                    on_delete=models.PROTECT, related_name="+")
+    # The person following the request (who accepted it); SLA warnings go to them first (SLA-4).
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="assigned_requests")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

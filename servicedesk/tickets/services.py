@@ -34,6 +34,7 @@ from servicedesk.tickets.models import (
     WorkOrderStatus,
 )
 from servicedesk.tickets.routing import decide_priority, request_facts, route_request
+from servicedesk.tickets.timing import sync_request_timers, sync_work_order_timers
 from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
 
 
@@ -160,7 +161,7 @@ def request_create(
         contact.save()  # one INSERT, already linked
     else:
         ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=contact.outcome)
-    _request_event(
+    created_event = _request_event(
         request, actor=actor, kind=EventKind.CREATED, to_status=RequestStatus.NEW,
         changes={
             "priority": (None, priority),
@@ -169,6 +170,7 @@ def request_create(
         },
         reason=_("Created from contact %(ref)s") % {"ref": contact.reference},
     )
+    sync_request_timers(request, created_event=created_event)
     return request
 
 
@@ -211,9 +213,13 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
         locked.resolved_at = None
         locked.closed_at = None
         update_fields += ["resolved_at", "closed_at"]
+    if action == "accept" and actor is not None and locked.assignee_id is None:
+        locked.assignee = actor  # who accepted follows it (SLA-4: warned first)
+        update_fields.append("assignee")
     locked.save(update_fields=update_fields)
     _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
                    to_status=transition.target, reason=reason.strip())
+    sync_request_timers(locked)
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
 
@@ -245,6 +251,7 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
         raise ValidationFailed(_("Say why you change the request."), field="reason")
     locked.save()
     _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip())
+    sync_request_timers(locked)  # a new priority may bring another policy (SLA-2)
     return locked
 
 
@@ -291,8 +298,11 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
         crew_type=crew_type.strip() or locked.crew_type, instructions=instructions.strip(),
         promised_start_at=promised_start_at, promised_end_at=promised_end_at, created_by=actor,
     )
-    _work_order_event(work_order, actor=actor, kind=EventKind.CREATED, to_status=WorkOrderStatus.ISSUED,
-                      changes={"provider": (None, provider.code), "promised_end_at": (None, promised_end_at)})
+    created_event = _work_order_event(work_order, actor=actor, kind=EventKind.CREATED,
+                                      to_status=WorkOrderStatus.ISSUED,
+                                      changes={"provider": (None, provider.code),
+                                               "promised_end_at": (None, promised_end_at)})
+    sync_work_order_timers(work_order, created_event=created_event)
     _request_event(locked, actor=actor, kind=EventKind.WORK_ORDER, action="work_order_created",
                    changes={"work_order": (None, work_order.reference), "provider": (None, provider.code)})
     if locked.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
@@ -320,6 +330,7 @@ def work_order_transition(*, work_order: WorkOrder, action: str, actor: User, re
     locked.save()
     _work_order_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
                       to_status=transition.target, reason=reason.strip())
+    sync_work_order_timers(locked)
     _carry_to_request(locked, actor=actor)
     return locked
 

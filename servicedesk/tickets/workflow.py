@@ -27,12 +27,16 @@ REQUEST_TRANSITIONS: dict[str, Transition] = {
     "dispatch": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.DISPATCHED, Capability.DISPATCH, label=_("Dispatch")),
     "start": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED}), RS.IN_PROGRESS, Capability.HANDLE_REQUEST,
                         label=_("Start work")),
-    "resolve": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS}), RS.RESOLVED,
+    "resolve": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS, RS.WAITING}), RS.RESOLVED,
                           Capability.HANDLE_REQUEST, reason_required=True, label=_("Resolve")),
+    # SLA-3: waiting for the customer or a third party pauses the clocks; resume restarts them.
+    "wait": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS}), RS.WAITING,
+                       Capability.HANDLE_REQUEST, reason_required=True, label=_("Wait for customer / third party")),
+    "resume": Transition(frozenset({RS.WAITING}), RS.IN_PROGRESS, Capability.HANDLE_REQUEST, label=_("Resume")),
     "close": Transition(frozenset({RS.RESOLVED}), RS.CLOSED, Capability.HANDLE_REQUEST, label=_("Close")),
     "reopen": Transition(frozenset({RS.RESOLVED, RS.CLOSED}), RS.ACCEPTED, Capability.HANDLE_REQUEST,
                          reason_required=True, label=_("Reopen")),
-    "cancel": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.CANCELLED, Capability.HANDLE_REQUEST,
+    "cancel": Transition(frozenset({RS.NEW, RS.ACCEPTED, RS.WAITING}), RS.CANCELLED, Capability.HANDLE_REQUEST,
                          reason_required=True, label=_("Cancel")),
     # Every work order was cancelled or declined: back to the dispatcher.
     "return": Transition(frozenset({RS.DISPATCHED}), RS.ACCEPTED, Capability.DISPATCH, reason_required=True,

@@ -179,15 +179,16 @@ def test_create_without_credentials_is_401(world):
 def test_create_is_lean_in_queries(world, django_assert_max_num_queries):
     """The hotline's hot path (benchmarked at ≥300 creates/s): a fixed, small number of queries.
 
-    With the intake configuration cached (types, fields, rules, offices: one cache read, a
-    query only with the database cache backend) and an Idempotency-Key: token, cache read,
+    With the intake and SLA configurations cached (types, fields, rules, offices, policies: a
+    cache read each, a query only with the database cache backend) and an Idempotency-Key: token,
+    two cache reads,
     service point, customer flags, request insert, contact insert, creation event, idempotency
     record, and the savepoint pair of the service inside the idempotent write (plus, in a test,
     the savepoint pair that stands for BEGIN/COMMIT inside the test's transaction).
     """
     client = as_(world, "agent")
     assert client.post("/requests", leak(world, 100, point="hospital"), key="warm-up").status_code == 201
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.post("/requests", leak(world, 100, point="hospital"), key="lean-1")
     assert response.status_code == 201
 
@@ -307,9 +308,9 @@ def test_request_detail_shows_timeline_work_orders_contacts_and_actions(world):
     assert detail["events"][0]["at"].endswith("+08:00")
     assert [w["provider"]["code"] for w in detail["work_orders"]] == ["crew-a"]
     assert len(detail["contacts"]) == 1 and detail["contacts"][0]["reference"].startswith("C")
-    assert detail["available_actions"] == ["start", "resolve"]
+    assert detail["available_actions"] == ["start", "resolve", "wait"]
     assert as_(world, "dispatcher").get(f"/requests/{body['id']}").json()["available_actions"] == [
-        "start", "resolve", "return"]
+        "start", "resolve", "wait", "return"]
 
 
 def test_customer_sees_own_request_without_staff_notes(world):

@@ -1,0 +1,169 @@
+"""Clocks derived from a subject's history (SLA-3): a pure computation, explainable step by step.
+
+``clock_compute(target, calendar, events, now)`` answers, for one target:
+
+1. The clock starts at the first event named by the target's ``start_event`` (an action such as
+   ``created``/``accept``, or a status entered such as ``accepted``). No such event: not started.
+2. It stops at the first later event named by ``stop_event``. If the subject later leaves the
+   stopped state (``reopen``), the clock runs again: the stopped span counts as a pause, and the
+   clock stops again at the next stop event.
+3. It stands still while the subject is in one of ``pause_statuses`` (waiting for the customer or
+   a third party), from the event that entered the status to the one that left it.
+4. Due time: the limit in working time (or working days) after the start, on the target's
+   calendar, with the pauses excluded; unknown (None) while paused, since the remaining time is
+   then frozen.
+5. Used time: working time between start and stop (or now) minus pauses; the achieved level is
+   used ÷ limit.
+
+The ``segments`` of the result are the explanation a supervisor shows a provider in a dispute:
+every span of the clock, running or paused, and why.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from servicedesk.sla.calendar import (
+    WorkingCalendar,
+    add_working_days,
+    add_working_time,
+    working_time_between,
+)
+from servicedesk.sla.subjects import SubjectEvent
+from servicedesk.sla.thresholds import sorted_thresholds
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the engine needs of a Target row (kept free of the ORM, so it can be cached)."""
+
+    id: int
+    start_event: str
+    stop_event: str
+    pause_statuses: tuple[str, ...]
+    duration: datetime.timedelta | None
+    working_days: int | None
+    thresholds: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: datetime.datetime
+    end: datetime.datetime | None
+    kind: str  # "running" | "paused" | "stopped"
+    reason: str
+
+
+@dataclass
+class Clock:
+    started_at: datetime.datetime
+    state: str  # running | paused | breached | met | missed
+    due_at: datetime.datetime | None
+    stopped_at: datetime.datetime | None
+    paused_since: datetime.datetime | None
+    target_seconds: int
+    used_seconds: int
+    next_warning_percent: int | None
+    next_warning_at: datetime.datetime | None
+    segments: list[Segment] = field(default_factory=list)
+
+
+def _named(event: SubjectEvent, name: str) -> bool:
+    return name in (event.action, event.to_status)
+
+
+def _spans(spec: TargetSpec, events: list[SubjectEvent], start_index: int
+           ) -> tuple[list[tuple[datetime.datetime, datetime.datetime | None, str, str]], datetime.datetime | None]:
+    """Pauses (paused or stopped spans) after the start, and the final stop instant if stopped."""
+    spans: list[tuple[datetime.datetime, datetime.datetime | None, str, str]] = []
+    open_since: datetime.datetime | None = None
+    open_kind = ""
+    open_reason = ""
+    for event in events[start_index + 1:]:
+        stopping = _named(event, spec.stop_event)
+        pausing = event.to_status in spec.pause_statuses
+        if open_since is not None and not (stopping and open_kind == "stopped") and not (
+                pausing and open_kind == "paused"):
+            spans.append((open_since, event.at, open_kind, open_reason))
+            open_since = None
+        if open_since is None and (stopping or pausing):
+            open_since, open_kind = event.at, "stopped" if stopping else "paused"
+            open_reason = event.reason or event.action
+    if open_since is not None:
+        spans.append((open_since, None, open_kind, open_reason))
+    stopped_at = spans[-1][0] if spans and spans[-1][1] is None and spans[-1][2] == "stopped" else None
+    return spans, stopped_at
+
+
+def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[SubjectEvent],
+                  now: datetime.datetime, fired: frozenset[int] = frozenset()) -> Clock | None:
+    """The clock of ``spec`` on a subject with these ``events`` (oldest first), as of ``now``;
+    ``fired`` are the warning percents already sent for it. None if the clock has not started."""
+    start_index = next((i for i, e in enumerate(events) if _named(e, spec.start_event)), None)
+    if start_index is None:
+        return None
+    started_at = events[start_index].at
+    spans, stopped_at = _spans(spec, events, start_index)
+    # Stopped spans that ended (a reopen) and pauses count as pauses; the final stop ends the clock.
+    pauses = [(start, end) for start, end, _, _ in spans if not (end is None and start == stopped_at)]
+    end = stopped_at or now
+    paused_since = next((start for start, stop, kind, _ in spans if stop is None and kind == "paused"), None)
+
+    if spec.working_days is not None:
+        no_pause_due = add_working_days(calendar, started_at, spec.working_days)
+        target_seconds = int(working_time_between(calendar, started_at, no_pause_due).total_seconds())
+        due_at = add_working_days(calendar, started_at, spec.working_days, pauses) if paused_since is None else None
+    else:
+        assert spec.duration is not None
+        target_seconds = int(spec.duration.total_seconds())
+        due_at = add_working_time(calendar, started_at, spec.duration, pauses) if paused_since is None else None
+    used = int(working_time_between(calendar, started_at, end, pauses).total_seconds())
+
+    if stopped_at is not None:
+        state = "met" if used <= target_seconds else "missed"
+    elif paused_since is not None:
+        state = "paused"
+    else:
+        state = "breached" if used > target_seconds or (due_at is not None and now > due_at) else "running"
+
+    next_percent, next_at = None, None
+    if stopped_at is None and paused_since is None and target_seconds:
+        # The lowest threshold not fired yet, and the instant the clock reaches it (possibly
+        # already past: the sweep then fires it on its next pass).
+        for percent, _notify in spec.thresholds:
+            if percent not in fired:
+                next_percent = percent
+                next_at = add_working_time(calendar, started_at,
+                                           datetime.timedelta(seconds=target_seconds * percent / 100), pauses)
+                break
+
+    segments = _segments(started_at, spans, stopped_at)
+    return Clock(started_at=started_at, state=state, due_at=due_at, stopped_at=stopped_at,
+                 paused_since=paused_since, target_seconds=target_seconds, used_seconds=used,
+                 next_warning_percent=next_percent, next_warning_at=next_at, segments=segments)
+
+
+def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:
+    segments: list[Segment] = []
+    cursor = started_at
+    for start, end, kind, reason in spans:
+        if start > cursor:
+            segments.append(Segment(cursor, start, "running", ""))
+        segments.append(Segment(start, end, kind, reason))
+        cursor = end or start
+        if end is None:
+            return segments
+    segments.append(Segment(cursor, None, "running", ""))
+    return segments
+
+
+def spec_from_target(target: object) -> TargetSpec:
+    minutes = target.duration_minutes  # type: ignore[attr-defined]
+    return TargetSpec(
+        id=target.pk,  # type: ignore[attr-defined]
+        start_event=target.start_event,  # type: ignore[attr-defined]
+        stop_event=target.stop_event,  # type: ignore[attr-defined]
+        pause_statuses=tuple(target.pause_statuses or ()),  # type: ignore[attr-defined]
+        duration=datetime.timedelta(minutes=minutes) if minutes is not None else None,
+        working_days=target.working_days,  # type: ignore[attr-defined]
+        thresholds=tuple(sorted_thresholds(target.thresholds or [])),  # type: ignore[attr-defined]
+    )
