@@ -20,6 +20,7 @@ from servicedesk.core.api import (
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import router as customers_router
 from servicedesk.org.api import router as org_router
+from servicedesk.sla.api import router as sla_router
 from servicedesk.tickets.api import router as tickets_router
 
 DESCRIPTION = """\
@@ -57,6 +58,7 @@ api.add_router("", org_router)
 api.add_router("", customers_router)
 api.add_router("", contacts_router)
 api.add_router("", tickets_router)
+api.add_router("", sla_router)
 
 # Added last: Django tries URL patterns in order, so this only catches what no router matched.
 fallback_router = Router()

@@ -44,7 +44,8 @@ COMMANDS: tuple[Command, ...] = (
         "copy static files to STATIC_ROOT (optional: WhiteNoise serves them anyway)")),
     Command("check", "check", gettext_noop("system checks (add --deploy for production settings)")),
     Command("shell", "shell", gettext_noop("Python shell with the project loaded")),
-    # The background worker slots in here: Command("worker", "worker", gettext_noop("…")).
+    Command("worker", "worker", gettext_noop(
+        "background jobs: SLA warnings every minute, e-mail, recomputation  [-w N]")),
 )
 
 _BY_NAME = {command.name: command for command in COMMANDS}

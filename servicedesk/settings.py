@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "ninja",
+    "huey.contrib.djhuey",
     "servicedesk.core",
     "servicedesk.org",
     "servicedesk.customers",
@@ -108,6 +109,23 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "servicedesk_cache"}}
+
+# The background task queue (SLA warning sweep, e-mail, recomputation): ``servicedesk worker``.
+# Embedded default: a SQLite file in the data folder, no extra service. With REDIS_URL: Redis, so
+# that several workers on several machines share one queue. SERVICEDESK_TASKS_IMMEDIATE=1 runs
+# tasks in-process at enqueue time (no worker; for single-process tools, never in production).
+_huey_common = {
+    "name": "servicedesk",
+    "immediate": _env_bool("SERVICEDESK_TASKS_IMMEDIATE", False),
+    "utc": True,
+    "results": False,
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True, "check_worker_health": True},
+}
+if REDIS_URL:
+    HUEY = {**_huey_common, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # huey opens its file at start-up
+    HUEY = {**_huey_common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTH_USER_MODEL = "org.User"

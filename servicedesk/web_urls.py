@@ -5,6 +5,7 @@ from django.urls import path
 from servicedesk.contacts import views as contact_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
+from servicedesk.sla import views as sla_views
 from servicedesk.tickets import views as ticket_views
 
 app_name = "web"
@@ -36,4 +37,8 @@ urlpatterns: list = [
     path("work-orders/<int:work_order_id>/", ticket_views.work_order_detail, name="work_order_detail"),
     path("work-orders/<int:work_order_id>/actions/<slug:action>/", ticket_views.work_order_action,
          name="work_order_action"),
+    # Notifications (SLA-4 warnings and escalations)
+    path("notifications/", sla_views.notification_list, name="notifications"),
+    path("notifications/read-all/", sla_views.notification_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", sla_views.notification_read, name="notification_read"),
 ]

@@ -549,6 +549,7 @@ def reference_data_load() -> ReferenceData:
     _load_flags(data)
     _load_types(data)
     _load_rules(data)
+    _load_sla()
     all_staff = (*DEMO_STAFF, *EXTRA_STAFF)
     existing = set(User.objects.filter(username__in=[s.username for s in all_staff]).values_list("username", flat=True))
     password_hash = demo_password_hash() if len(existing) < len(all_staff) else ""
@@ -572,3 +573,97 @@ def reference_data_get() -> ReferenceData:
     data.types = {t.code: t for t in RequestType.objects.prefetch_related("fields")}
     data.users = {u.username: u for u in User.objects.all()}
     return data
+
+
+# ----------------------------------------------------------------------------------------------
+# Service levels (SLA-1, SLA-2): the seeds' time limits (002 §2.3, §5.4; 003 §5)
+
+HOTLINE_CALENDAR = "hotline-24x7"
+OFFICE_CALENDAR = "office-hours"
+SLA_PAUSE_STATUSES = ["waiting"]
+SLA_THRESHOLDS = [{"percent": 75, "notify": "owner"}, {"percent": 100, "notify": "team_lead"},
+                  {"percent": 150, "notify": "desk_manager"}]
+
+
+@dataclass(frozen=True)
+class SlaTargetSpec:
+    kind: str
+    calendar: str
+    stop_event: str
+    minutes: int | None = None
+    working_days: int | None = None
+    start_event: str = "created"
+
+
+@dataclass(frozen=True)
+class SlaPolicySpec:
+    name: str
+    applies_to: str
+    targets: tuple[SlaTargetSpec, ...]
+    request_type: str = ""
+    channel: str = ""
+    priority: int | None = None
+    sort_order: int = 100
+
+
+_HOUR = 60
+# Who wins: the most specific policy (most criteria set), then the lowest order. A complaint sent
+# from the web portal matches both the complaint and the web policy: the complaint's order wins.
+SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
+    SlaPolicySpec("一般诉求", "request", (
+        SlaTargetSpec("first_response", OFFICE_CALENDAR, "accepted", working_days=1),
+        SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen"),
+    ), sort_order=900),
+    *(SlaPolicySpec(f"网上诉求答复（{label}）", "request", (
+        SlaTargetSpec("reply", OFFICE_CALENDAR, "accepted", working_days=1),
+        SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen"),
+    ), channel=channel, sort_order=200) for channel, label in (("web", "网站"), ("app", "App"))),
+    SlaPolicySpec("投诉处理", "request", (
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=12 * _HOUR),
+        SlaTargetSpec("resolution", HOTLINE_CALENDAR, "resolved", minutes=24 * _HOUR),
+    ), request_type="complaint", sort_order=100),
+    *(SlaPolicySpec(name, "request", (
+        SlaTargetSpec("triage_dispatch", HOTLINE_CALENDAR, "dispatched", minutes=1 * _HOUR),
+        SlaTargetSpec("resolution", HOTLINE_CALENDAR, "resolved", minutes=24 * _HOUR),
+        SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen"),
+    ), request_type=code, sort_order=100) for code, name in (
+        ("water-leak", "管网报漏抢修"), ("power-fault", "停电故障抢修"), ("water-outage", "停水及水压不足处理"))),
+    SlaPolicySpec("工单回复（紧急）", "work_order", (
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=24 * _HOUR),
+        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress", working_days=2),
+    ), priority=1, sort_order=100),
+    SlaPolicySpec("工单回复（疑难）", "work_order", (
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=72 * _HOUR),
+        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress", working_days=2),
+    ), sort_order=900),
+)
+
+
+def _load_sla() -> None:
+    """Calendars and policies of the demo utility; a policy already there keeps its targets (an
+    administrator may have tuned them), so running again changes nothing."""
+    from servicedesk.sla.models import Calendar, Policy, Target
+
+    calendars = {
+        HOTLINE_CALENDAR: Calendar.objects.get_or_create(code=HOTLINE_CALENDAR, defaults={
+            "name": "7×24 热线", "name_en": "7×24 hotline", "kind": Calendar.Kind.AROUND_THE_CLOCK,
+            "windows": "", "weekdays": [], "follows_official_holidays": False})[0],
+        OFFICE_CALENDAR: Calendar.objects.get_or_create(code=OFFICE_CALENDAR, defaults={
+            "name": "工作日", "name_en": "Working days", "kind": Calendar.Kind.WORKING_HOURS,
+            "windows": "08:30-12:00, 13:30-17:30", "weekdays": [0, 1, 2, 3, 4],
+            "follows_official_holidays": True})[0],
+    }
+    types = {t.code: t for t in RequestType.objects.filter(code__in={p.request_type for p in SLA_POLICIES})}
+    for spec in SLA_POLICIES:
+        if spec.request_type and spec.request_type not in types:
+            continue
+        policy, created = Policy.objects.get_or_create(name=spec.name, applies_to=spec.applies_to, defaults={
+            "sort_order": spec.sort_order, "request_type": types.get(spec.request_type),
+            "channel": spec.channel, "priority": spec.priority})
+        if not created and policy.targets.exists():
+            continue
+        Target.objects.bulk_create([Target(
+            policy=policy, kind=t.kind, calendar=calendars[t.calendar], duration_minutes=t.minutes,
+            working_days=t.working_days, start_event=t.start_event, stop_event=t.stop_event,
+            pause_statuses=list(SLA_PAUSE_STATUSES), thresholds=[dict(x) for x in SLA_THRESHOLDS],
+        ) for t in spec.targets])

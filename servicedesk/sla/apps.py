@@ -14,3 +14,9 @@ class SlaConfig(AppConfig):
         for model in CONFIG_MODELS:
             post_save.connect(sla_config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}")
             post_delete.connect(sla_config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}-del")
+        from servicedesk.sla import checks  # noqa: F401  (registers sla.W001)
+        from servicedesk.sla.changes import config_deleted, config_saved
+
+        for model in CONFIG_MODELS:  # SLA-5: record the change, recompute the open timers after commit
+            post_save.connect(config_saved, sender=model, dispatch_uid=f"sla-change-{model.__name__}")
+            post_delete.connect(config_deleted, sender=model, dispatch_uid=f"sla-change-{model.__name__}-del")

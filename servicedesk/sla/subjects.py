@@ -40,6 +40,11 @@ class SubjectAdapter(Protocol):
 
     def history(self, subject_id: int) -> list[SubjectEvent]: ...
 
+    def recipients(self, subject_id: int) -> dict[str, list[int]]:
+        """User ids to notify at each warning level: {"owner": […], "team_lead": […],
+        "desk_manager": […]} (SLA-4)."""
+        ...
+
 
 _ADAPTERS: dict[str, SubjectAdapter] = {}
 

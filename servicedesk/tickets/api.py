@@ -6,7 +6,7 @@ outside it are 404), calls one service and renders. POST /requests is the hot pa
 """
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
@@ -32,6 +32,8 @@ from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
+from servicedesk.sla.api import ClockOut
+from servicedesk.sla.selectors import by_nearest_due, nearest_due_annotate, sla_filter, subject_clocks
 from servicedesk.tickets.models import (
     EventKind,
     Priority,
@@ -171,6 +173,13 @@ class RequestOut(Schema):
     updated_at: datetime.datetime
     resolved_at: datetime.datetime | None
     closed_at: datetime.datetime | None
+    sla_due_at: datetime.datetime | None = Field(
+        None, description="The nearest due time of the request's running SLA clocks (lists only; empty "
+                          "when none runs).")
+
+    @staticmethod
+    def resolve_sla_due_at(service_request: ServiceRequest) -> datetime.datetime | None:
+        return getattr(service_request, "sla_due_at", None)
 
 
 class EventOut(Schema):
@@ -226,6 +235,7 @@ class WorkOrderOut(Schema):
 
 class WorkOrderDetailOut(WorkOrderOut):
     events: list[EventOut]
+    clocks: list[ClockOut] = Field(description="The work order's SLA clocks (SLA-3), as of now.")
     available_actions: list[str] = Field(description="Actions this user may take now (POST …/transitions).")
 
 
@@ -234,6 +244,7 @@ class RequestDetailOut(RequestOut):
     work_orders: list[WorkOrderOut]
     contacts: list[ContactBrief]
     available_actions: list[str] = Field(description="Actions this user may take now (POST …/transitions).")
+    clocks: list[ClockOut] = Field(description="The request's SLA clocks (SLA-3), as of now.")
 
     @staticmethod
     def resolve_events(service_request: ServiceRequest) -> list[Any]:
@@ -291,6 +302,11 @@ class RequestFilters(PageParams):
     created_after: datetime.datetime | None = None
     created_before: datetime.datetime | None = None
     q: str = Field("", max_length=200, description="Words in the subject.")
+    sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
+                                                                 "without a running clock last.")
+    sla: Literal["at_risk", "breached"] | None = Field(
+        None, description="`at_risk`: a running clock due within the hour or at ≥ 75 % of its limit; "
+                          "`breached`: a clock past its due time (running or stopped late).")
 
 
 class WorkOrderFilters(PageParams):
@@ -340,6 +356,7 @@ def _with_detail(user: User, service_request: ServiceRequest) -> ServiceRequest:
     service_request.visible_events = events  # type: ignore[attr-defined]
     service_request.available_actions = _actions_for(  # type: ignore[attr-defined]
         user, REQUEST_TRANSITIONS, service_request.status)
+    service_request.clocks = subject_clocks("request", service_request.pk)  # type: ignore[attr-defined]
     return service_request
 
 
@@ -372,8 +389,9 @@ def request_create_endpoint(request: HttpRequest, payload: RequestIn,
 
 
 @router.get("/requests", response=Page[RequestOut], summary="List service requests",
-            description="Newest first. Filters: `status` (repeatable), `priority`, `request_type`, "
-                        "`responsible_unit`, `customer_id`, `created_after`, `created_before`, `q` (subject). "
+            description="Newest first, or `sort=due` (nearest SLA due time first). Filters: `status` "
+                        "(repeatable), `priority`, `request_type`, `responsible_unit`, `customer_id`, "
+                        "`created_after`, `created_before`, `q` (subject), `sla` (at_risk | breached). "
                         "Scope: desk roles see all; a dispatcher their units; provider staff the requests of "
                         "their work orders; a customer their own." + _roles(*_SEE_REQUESTS))
 def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
@@ -383,6 +401,9 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
         customer_id=filters.customer_id, created_after=aware(filters.created_after),
         created_before=aware(filters.created_before), text=filters.q,
     )
+    requests = nearest_due_annotate(sla_filter(requests, "request", filters.sla or ""), "request")
+    if filters.sort == "due":
+        requests = by_nearest_due(requests, "request")
     return paginate(requests, filters)
 
 
@@ -461,6 +482,7 @@ def queue(request: HttpRequest, params: Query[PageParams]) -> dict:
 def _work_order_detail(user: User, work_order_id: int) -> WorkOrder:
     order = work_order_get_for_user(user, work_order_id, with_timeline=True)
     order.available_actions = _actions_for(user, WORK_ORDER_TRANSITIONS, order.status)  # type: ignore[attr-defined]
+    order.clocks = subject_clocks("work_order", order.pk)  # type: ignore[attr-defined]
     return order
 
 

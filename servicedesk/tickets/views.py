@@ -26,6 +26,14 @@ from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.views import page, show_domain_errors
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability, Role
+from servicedesk.sla.selectors import (
+    AT_RISK_PERCENT,
+    SLA_FILTERS,
+    by_nearest_due,
+    nearest_due_annotate,
+    sla_filter,
+    subject_clocks,
+)
 from servicedesk.tickets.forms import (
     WORK_ORDER_ERROR_FIELDS,
     NoteForm,
@@ -291,6 +299,7 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
         "work_order_form": work_order_form if may_dispatch else None,
         "note_form": (note_form or NoteForm()) if may_note else None,
         "is_customer": is_customer,
+        "clocks": subject_clocks("request", service_request.pk),
     }
     return render(request, "tickets/request_detail.html", context, status=status)
 
@@ -389,18 +398,61 @@ def request_list(request: HttpRequest) -> HttpResponse:
         criteria["request_type"] = data["request_type"].code if data["request_type"] else ""
         criteria["responsible_unit"] = str(data["unit"].pk) if data["unit"] else ""
     requests = request_search(request.user, **criteria)  # type: ignore[arg-type]
+    sla, sort = _sla_view_options(request, default_sort="newest")
+    requests = _sla_view_apply(requests, sla=sla, sort=sort)
     page_obj, query = _paginate(request, requests)
-    return render(request, "tickets/request_list.html", {"filters": filters, "page_obj": page_obj, "query": query})
+    return render(request, "tickets/request_list.html", {
+        "filters": filters, "page_obj": page_obj, "query": query, **_sla_context(request, sla, sort)})
 
 
 @page(Capability.DISPATCH)
 def queue(request: HttpRequest) -> HttpResponse:
-    """The dispatcher's queue: open requests of their units, most urgent and oldest first.
+    """The dispatcher's queue: open requests of their units, nearest SLA due time first (those
+    without a running clock last, most urgent and oldest first); ``?sla=at_risk|breached`` narrows
+    it, ``?sort=priority`` gives the old order.
 
     Roles: dispatcher, administrator. Refused: everyone else.
     """
-    page_obj, query = _paginate(request, dispatch_queue(request.user))  # type: ignore[arg-type]
-    return render(request, "tickets/queue.html", {"page_obj": page_obj, "query": query})
+    sla, sort = _sla_view_options(request, default_sort="due")
+    requests = _sla_view_apply(dispatch_queue(request.user), sla=sla, sort=sort)  # type: ignore[arg-type]
+    page_obj, query = _paginate(request, requests)
+    return render(request, "tickets/queue.html",
+                  {"page_obj": page_obj, "query": query, **_sla_context(request, sla, sort)})
+
+
+# The list orders a request page offers (besides its filters).
+SORTS = {"newest": gettext_lazy("Newest first"), "due": gettext_lazy("Nearest due time first"),
+         "priority": gettext_lazy("Most urgent first")}
+
+
+def _sla_view_options(request: HttpRequest, *, default_sort: str) -> tuple[str, str]:
+    """``sla`` (at_risk | breached | empty) and ``sort`` from the query; unknown values are ignored."""
+    sla = request.GET.get("sla", "")
+    sort = request.GET.get("sort", "") or default_sort
+    return (sla if sla in SLA_FILTERS else ""), (sort if sort in SORTS else default_sort)
+
+
+def _sla_view_apply(requests: QuerySet[ServiceRequest], *, sla: str, sort: str) -> QuerySet[ServiceRequest]:
+    requests = nearest_due_annotate(sla_filter(requests, "request", sla), "request")
+    if sort == "due":
+        return by_nearest_due(requests, "request")
+    if sort == "priority":
+        return requests.order_by("priority", "created_at", "id")
+    return requests.order_by("-created_at", "-id")
+
+
+def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
+    """The SLA view links of a list page: each keeps the page's other filters."""
+    links = []
+    for value, label in (("", _("All")), ("at_risk", _("At risk")), ("breached", _("Breached"))):
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("sla", None)
+        if value:
+            query["sla"] = value
+        links.append({"value": value, "label": label, "query": query.urlencode(), "current": value == sla})
+    return {"sla": sla, "sort": sort, "sla_links": links, "sorts": SORTS, "at_risk_percent": AT_RISK_PERCENT,
+            "show_due": True}
 
 
 @page(*WORK_ORDER_READERS)
@@ -433,6 +485,7 @@ def _render_work_order(request: HttpRequest, work_order: WorkOrder, *, status: i
         "actions": _action_buttons(WORK_ORDER_TRANSITIONS, work_order.status, request.user,  # type: ignore[arg-type]
                                    action_errors),
         "type_fields": _type_fields(work_order.request),
+        "clocks": subject_clocks("work_order", work_order.pk),
     }
     return render(request, "tickets/work_order_detail.html", context, status=status)
 

@@ -347,6 +347,7 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/requests/{request_id}/work-orders"), ("get", "/work-orders"),
         ("get", "/work-orders/{work_order_id}"), ("post", "/work-orders/{work_order_id}/transitions"),
         ("get", "/units"), ("get", "/providers"),
+        ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"),
     }
     found = {(method, path.removeprefix(BASE)) for path, methods in schema["paths"].items() for method in methods}
     assert found == expected

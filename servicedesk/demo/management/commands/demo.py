@@ -6,6 +6,8 @@
 3. Print the URL and the demo logins, and serve with gunicorn on 127.0.0.1.
 """
 
+import os
+import subprocess
 import sys
 import time
 from typing import Any
@@ -95,8 +97,20 @@ class Command(BaseCommand):
                              {"seconds": seconds, "url": url} + "\n")
             sys.stdout.flush()
 
-        run_server(bind=f"127.0.0.1:{options['port']}", workers=options["workers"], access_log=False,
-                   log_level="warning", when_ready=when_ready)
+        # The background worker (SLA warnings, e-mail, recomputation) in a child process; it starts
+        # while gunicorn does, so the demo's start time does not grow.
+        worker = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "worker", "--workers", "1"],
+                                  env=os.environ.copy())
+        self.stdout.write(_("Background worker started (process %(pid)d).") % {"pid": worker.pid})
+        try:
+            run_server(bind=f"127.0.0.1:{options['port']}", workers=options["workers"], access_log=False,
+                       log_level="warning", when_ready=when_ready)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
     def _progress(self, description: str, total: int | None, unit: str) -> tqdm:
         return tqdm(total=total, desc=description, unit=f" {unit}", unit_scale=True, leave=False,

@@ -1,0 +1,59 @@
+"""The demo's service levels (issue 3 part 2, SLA-1..SLA-3): the seeds' calendars and policies,
+and running clocks on the seeded open requests and work orders."""
+
+import pytest
+
+from servicedesk.demo.reference import HOTLINE_CALENDAR, OFFICE_CALENDAR, SLA_POLICIES, reference_data_load
+from servicedesk.demo.services import demo_data_seed
+from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
+from servicedesk.tickets.models import (
+    OPEN_REQUEST_STATUSES,
+    OPEN_WORK_ORDER_STATUSES,
+    ServiceRequest,
+    WorkOrder,
+)
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_reference_load_writes_the_seeds_calendars_and_policies_once():
+    """002 §2.3, §5.4; 003 §5: 7×24 hotline, 工作日 with lunch break following official holidays."""
+    reference_data_load()
+    reference_data_load()
+    hotline = Calendar.objects.get(code=HOTLINE_CALENDAR)
+    office = Calendar.objects.get(code=OFFICE_CALENDAR)
+    assert hotline.kind == "24x7"
+    assert (office.windows, office.weekdays, office.follows_official_holidays) == (
+        "08:30-12:00, 13:30-17:30", [0, 1, 2, 3, 4], True)
+    assert Policy.objects.count() == len(SLA_POLICIES)
+    limits = {(t.policy.name, t.kind): (t.duration_minutes, t.working_days, t.calendar.code)
+              for t in Target.objects.select_related("policy", "calendar")}
+    assert limits[("网上诉求答复（网站）", "reply")] == (None, 1, OFFICE_CALENDAR)
+    assert limits[("投诉处理", "reply")] == (12 * 60, None, HOTLINE_CALENDAR)
+    assert limits[("投诉处理", "resolution")] == (24 * 60, None, HOTLINE_CALENDAR)
+    assert limits[("管网报漏抢修", "triage_dispatch")] == (60, None, HOTLINE_CALENDAR)
+    assert limits[("工单回复（紧急）", "reply")] == (24 * 60, None, HOTLINE_CALENDAR)
+    assert limits[("工单回复（疑难）", "reply")] == (72 * 60, None, HOTLINE_CALENDAR)
+    assert limits[("工单回复（疑难）", "on_site_arrival")] == (None, 2, OFFICE_CALENDAR)
+    assert limits[("一般诉求", "second_visit")] == (None, 3, OFFICE_CALENDAR)
+    target = Target.objects.filter(kind="resolution").first()
+    assert target.pause_statuses == ["waiting"]
+    assert [t["notify"] for t in target.thresholds] == ["owner", "team_lead", "desk_manager"]
+    assert Policy.objects.get(name="网上诉求答复（App）").channel == "app"
+    assert Policy.objects.get(name="工单回复（紧急）").priority == 1
+
+
+def test_seeded_open_requests_and_work_orders_have_running_timers():
+    report = demo_data_seed(seed=3, customers=300, contacts=400)
+    open_requests = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True))
+    open_orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES).values_list("pk", flat=True))
+    assert open_requests and open_orders
+    timed_requests = set(Timer.objects.filter(subject_type="request").values_list("subject_id", flat=True))
+    timed_orders = set(Timer.objects.filter(subject_type="work_order").values_list("subject_id", flat=True))
+    # Every open subject falls under a policy (the default ones catch the rest).
+    assert open_requests <= timed_requests
+    assert open_orders <= timed_orders
+    assert Timer.objects.filter(state__in=OPEN_TIMER_STATES).exists()
+    assert report.rows["timer"] == Timer.objects.count()
+    # Closed history is left without clocks: the load stays bounded to the open subjects.
+    assert timed_requests <= open_requests

@@ -1,0 +1,48 @@
+"""Web pages of the SLA engine: the signed-in user's notifications (warnings and escalations)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from servicedesk.core.views import page
+from servicedesk.sla.inbox import notification_mark_read, notifications_mark_all_read
+from servicedesk.sla.selectors import notifications_for_user
+
+
+@page()
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own notifications, newest first; ``?unread=1`` only the unread ones.
+
+    Roles: every signed-in user (each sees only their own). Anonymous: sent to sign in.
+    """
+    unread_only = request.GET.get("unread") == "1"
+    items = notifications_for_user(request.user, unread_only=unread_only)  # type: ignore[arg-type]
+    page_obj = Paginator(items, 25).get_page(request.GET.get("page"))
+    query = "unread=1" if unread_only else ""
+    return render(request, "sla/notifications.html",
+                  {"page_obj": page_obj, "query": query, "unread_only": unread_only})
+
+
+@require_POST
+@page()
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of one's own notifications read (another user's: 404), then follow its link if
+    asked (``open=1``), else back to the list. Roles: every signed-in user."""
+    notification = notification_mark_read(user=request.user, notification_id=notification_id)  # type: ignore[arg-type]
+    if request.POST.get("open") == "1" and notification.link and url_has_allowed_host_and_scheme(
+            notification.link, allowed_hosts={request.get_host()}):
+        return redirect(notification.link)
+    return redirect("web:notifications")
+
+
+@require_POST
+@page()
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    """Mark all of one's notifications read. Roles: every signed-in user."""
+    count = notifications_mark_all_read(user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("%(n)d notifications marked read.") % {"n": count})
+    return redirect("web:notifications")
