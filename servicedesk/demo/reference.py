@@ -611,15 +611,15 @@ _HOUR = 60
 # from the web portal matches both the complaint and the web policy: the complaint's order wins.
 SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
     SlaPolicySpec("一般诉求", "request", (
-        SlaTargetSpec("first_response", OFFICE_CALENDAR, "accepted", working_days=1),
+        SlaTargetSpec("first_response", OFFICE_CALENDAR, "accepted, dispatched", working_days=1),
         SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen"),
     ), sort_order=900),
     *(SlaPolicySpec(f"网上诉求答复（{label}）", "request", (
-        SlaTargetSpec("reply", OFFICE_CALENDAR, "accepted", working_days=1),
+        SlaTargetSpec("reply", OFFICE_CALENDAR, "accepted, dispatched", working_days=1),
         SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen"),
     ), channel=channel, sort_order=200) for channel, label in (("web", "网站"), ("app", "App"))),
     SlaPolicySpec("投诉处理", "request", (
-        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=12 * _HOUR),
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted, dispatched", minutes=12 * _HOUR),
         SlaTargetSpec("resolution", HOTLINE_CALENDAR, "resolved", minutes=24 * _HOUR),
     ), request_type="complaint", sort_order=100),
     *(SlaPolicySpec(name, "request", (
@@ -629,12 +629,12 @@ SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
     ), request_type=code, sort_order=100) for code, name in (
         ("water-leak", "管网报漏抢修"), ("power-fault", "停电故障抢修"), ("water-outage", "停水及水压不足处理"))),
     SlaPolicySpec("工单回复（紧急）", "work_order", (
-        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=24 * _HOUR),
-        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress", working_days=2),
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted, in_progress, completed", minutes=24 * _HOUR),
+        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress, completed", working_days=2),
     ), priority=1, sort_order=100),
     SlaPolicySpec("工单回复（疑难）", "work_order", (
-        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted", minutes=72 * _HOUR),
-        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress", working_days=2),
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted, in_progress, completed", minutes=72 * _HOUR),
+        SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress, completed", working_days=2),
     ), sort_order=900),
 )
 

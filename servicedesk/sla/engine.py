@@ -21,6 +21,7 @@ every span of the clock, running or paused, and why.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from servicedesk.sla.calendar import (
     WorkingCalendar,
@@ -67,8 +68,19 @@ class Clock:
     segments: list[Segment] = field(default_factory=list)
 
 
-def _named(event: SubjectEvent, name: str) -> bool:
-    return name in (event.action, event.to_status)
+# A subject that ends this way stops every clock, which then counts neither as met nor as missed.
+TERMINAL_STATUSES = frozenset({"cancelled"})
+
+
+@lru_cache(maxsize=512)
+def event_names(text: str) -> frozenset[str]:
+    """A target's start or stop event: one name, or several separated by commas ("accepted,
+    dispatched": a first response is also given by dispatching straight away)."""
+    return frozenset(name.strip() for name in text.replace("|", ",").split(",") if name.strip())
+
+
+def _named(event: SubjectEvent, names: frozenset[str]) -> bool:
+    return event.action in names or event.to_status in names
 
 
 def _spans(spec: TargetSpec, events: list[SubjectEvent], start_index: int
@@ -78,19 +90,22 @@ def _spans(spec: TargetSpec, events: list[SubjectEvent], start_index: int
     open_since: datetime.datetime | None = None
     open_kind = ""
     open_reason = ""
+    stop_names = event_names(spec.stop_event)
     for event in events[start_index + 1:]:
-        stopping = _named(event, spec.stop_event)
+        stopping = _named(event, stop_names) or event.to_status in TERMINAL_STATUSES
         pausing = event.to_status in spec.pause_statuses
-        if open_since is not None and not (stopping and open_kind == "stopped") and not (
+        if open_since is not None and not (stopping and open_kind in ("stopped", "cancelled")) and not (
                 pausing and open_kind == "paused"):
             spans.append((open_since, event.at, open_kind, open_reason))
             open_since = None
         if open_since is None and (stopping or pausing):
-            open_since, open_kind = event.at, "stopped" if stopping else "paused"
+            open_since = event.at
+            open_kind = ("cancelled" if event.to_status in TERMINAL_STATUSES else "stopped") if stopping else "paused"
             open_reason = event.reason or event.action
     if open_since is not None:
         spans.append((open_since, None, open_kind, open_reason))
-    stopped_at = spans[-1][0] if spans and spans[-1][1] is None and spans[-1][2] == "stopped" else None
+    final_stop = spans and spans[-1][1] is None and spans[-1][2] in ("stopped", "cancelled")
+    stopped_at = spans[-1][0] if final_stop else None
     return spans, stopped_at
 
 
@@ -98,7 +113,8 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
                   now: datetime.datetime, fired: frozenset[int] = frozenset()) -> Clock | None:
     """The clock of ``spec`` on a subject with these ``events`` (oldest first), as of ``now``;
     ``fired`` are the warning percents already sent for it. None if the clock has not started."""
-    start_index = next((i for i, e in enumerate(events) if _named(e, spec.start_event)), None)
+    start_names = event_names(spec.start_event)
+    start_index = next((i for i, e in enumerate(events) if _named(e, start_names)), None)
     if start_index is None:
         return None
     started_at = events[start_index].at
@@ -118,7 +134,9 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
         due_at = add_working_time(calendar, started_at, spec.duration, pauses) if paused_since is None else None
     used = int(working_time_between(calendar, started_at, end, pauses).total_seconds())
 
-    if stopped_at is not None:
+    if stopped_at is not None and spans[-1][2] == "cancelled":
+        state = "cancelled"
+    elif stopped_at is not None:
         state = "met" if used <= target_seconds else "missed"
     elif paused_since is not None:
         state = "paused"

@@ -174,10 +174,11 @@ class Target(models.Model):
     working_days = models.PositiveSmallIntegerField(_("limit in working days"), null=True, blank=True,
                                                     help_text=_("Due at the close of the N-th working day after "
                                                                 "the day the clock starts."))
-    start_event = models.CharField(_("starts at"), max_length=40, default="created",
+    start_event = models.CharField(_("starts at"), max_length=100, default="created",
                                    help_text=_("An action or a status of the subject, e.g. created, accepted."))
-    stop_event = models.CharField(_("stops at"), max_length=40,
-                                  help_text=_("An action or a status, e.g. accepted, dispatched, resolved."))
+    stop_event = models.CharField(_("stops at"), max_length=100,
+                                  help_text=_("An action or a status, or several separated by commas, e.g. "
+                                              "\"accepted, dispatched\"; a cancelled subject stops every clock."))
     pause_statuses = models.JSONField(_("paused while"), default=list, blank=True,
                                       help_text=_("Statuses in which the clock stands still, e.g. [\"waiting\"]."))
     thresholds = models.JSONField(_("warnings"), default=_default_thresholds, blank=True,
@@ -220,6 +221,7 @@ class TimerState(models.TextChoices):
     BREACHED = "breached", _("Breached")  # still running, past its due time
     MET = "met", _("Met")
     MISSED = "missed", _("Missed")  # stopped after its due time
+    CANCELLED = "cancelled", _("Cancelled")  # the subject was cancelled: neither met nor missed
 
 
 OPEN_TIMER_STATES = (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)

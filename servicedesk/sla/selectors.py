@@ -47,6 +47,8 @@ class Tone:
 def tone_label(tone: str, state: str) -> str:
     if state == TimerState.MISSED:
         return _("Missed")
+    if state == TimerState.CANCELLED:
+        return _("Cancelled")
     return {
         Tone.ON_TRACK: _("On track"), Tone.AT_RISK: _("At risk"), Tone.BREACHED: _("Breached"),
         Tone.PAUSED: _("Paused"), Tone.MET: _("Met"),
@@ -119,8 +121,8 @@ def time_left_text(seconds: int | None) -> str:
 def clock_tone(state: str, used_seconds: int, target_seconds: int, time_left: int | None) -> str:
     if state in (TimerState.BREACHED, TimerState.MISSED):
         return Tone.BREACHED
-    if state == TimerState.PAUSED:
-        return Tone.PAUSED
+    if state in (TimerState.PAUSED, TimerState.CANCELLED):
+        return Tone.PAUSED  # grey: not running, and counting neither way
     if state == TimerState.MET:
         return Tone.MET
     if time_left is not None and time_left < 0:

@@ -164,3 +164,27 @@ def test_a_request_without_a_policy_has_no_clock(world, leak_policy):
     request = request_create(actor=world.users["agent"], request_type=world.types["complaint"],
                              customer=world.customers["alice"])
     assert not Timer.objects.filter(subject_id=request.pk).exists()
+
+
+def test_cancelling_a_request_stops_its_clocks_as_neither_met_nor_missed(world, leak_policy):
+    """A cancelled request must not count against anyone, nor stay breached forever."""
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        request = _leak(world)
+    with time_machine.travel(at(2026, 3, 2, 11, 0), tick=False):  # triage already overdue
+        request_transition(request=request, action="cancel", actor=world.users["agent"], reason="重复报告")
+    timers = _timers(request)
+    assert {t.state for t in timers.values()} == {TimerState.CANCELLED}
+    assert all(t.next_warning_at is None for t in timers.values())
+
+
+def test_a_clock_may_stop_at_any_of_several_events(world, office_hours):
+    """First response is given by accepting, or by dispatching straight from new."""
+    policy = Policy.objects.create(name="首次响应", applies_to="request", request_type=world.types["leak"])
+    Target.objects.create(policy=policy, kind="first_response", calendar=office_hours, duration_minutes=120,
+                          stop_event="accepted, dispatched")
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        request = _leak(world)
+    with time_machine.travel(at(2026, 3, 2, 9, 30), tick=False):
+        request_transition(request=request, action="dispatch", actor=world.users["dispatcher"])
+    timer = _timers(request)["first_response"]
+    assert timer.state == TimerState.MET and timer.used_seconds == 1800
