@@ -2,12 +2,13 @@
 
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,7 +103,13 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
 
 # --- Warnings and escalation (SLA-4) --------------------------------------------------------------
 
-SWEEP_BATCH = 500
+SWEEP_BATCH = 1000
+
+# What the sweep reads of a claimed timer: plain tuples (no model instances on the hot path).
+# ``overdue`` (due_at <= now) is computed by the database: one datetime less to decode per row.
+_CLAIM_FIELDS = ("id", "subject_type", "subject_id", "target_id", "state", "overdue", "target_seconds",
+                 "used_seconds", "next_warning_percent", "computed_at")
+ClaimedTimer = tuple[int, str, int, int, str, bool | None, int, int, int | None, datetime.datetime]
 
 
 @dataclass
@@ -113,66 +120,37 @@ class SweepReport:
     breached: int = 0  # timers turned from running to breached
 
 
-def _targets_for(target_ids: set[int]) -> dict[int, tuple[TargetSpec, WorkingCalendar]]:
-    """Spec and calendar of each target, from the cached configuration; targets of a policy that
-    was deactivated since (no longer in the configuration) are read from their rows."""
-    config = sla_config()
-    found: dict[int, tuple[TargetSpec, WorkingCalendar]] = {}
-    for entry in config.policies:
-        for spec, calendar_id in entry.targets:
-            if spec.id in target_ids:
-                found[spec.id] = (spec, config.calendar(calendar_id))
-    for target in Target.objects.filter(pk__in=target_ids - found.keys()):
-        found[target.pk] = (spec_from_target(target), config.calendar(target.calendar_id))
-    return found
+class _SweepTargets:
+    """Spec, calendar and label of each target met during one pass, resolved once per pass (not
+    once per batch: the configuration is a cache read and the labels a gettext each)."""
 
+    def __init__(self) -> None:
+        self._found: dict[int, tuple[TargetSpec, WorkingCalendar, str]] = {}
 
-def _insert_warnings(rows: list[tuple[int, int, str, datetime.datetime, list[int]]]) -> dict[tuple[int, int], int]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (timer, percent) pairs this call really wrote,
-    with their ids.
+    def __getitem__(self, target_id: int) -> tuple[TargetSpec, WorkingCalendar, str]:
+        return self._found[target_id]
 
-    The unique constraint ``timer_warning_once`` is the arbiter: a pair another worker (or an
-    earlier run) wrote is not returned, so its notifications are not created twice.
-    """
-    if not rows:
-        return {}
-    table = connection.ops.quote_name(TimerWarning._meta.db_table)
-    json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    placeholders = ", ".join([f"(%s, %s, %s, %s, {json_param})"] * len(rows))
-    params: list[object] = []
-    for timer_id, percent, notify, fired_at, recipients in rows:
-        params += [timer_id, percent, notify, connection.ops.adapt_datetimefield_value(fired_at),
-                   json.dumps(recipients)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (timer_id, percent, notify, fired_at, recipients) VALUES {placeholders} "
-            "ON CONFLICT (timer_id, percent) DO NOTHING RETURNING id, timer_id, percent", params)
-        return {(timer_id, percent): warning_id for warning_id, timer_id, percent in cursor.fetchall()}
-
-
-def _update_timers(timers: list[Timer]) -> None:
-    """One UPDATE … FROM (VALUES …) for the batch (Django's bulk_update builds a CASE per field and
-    row, which costs more than the rest of the sweep together)."""
-    table = connection.ops.quote_name(Timer._meta.db_table)
-    if connection.vendor == "postgresql":
-        row = "(%s::bigint, %s::smallint, %s::timestamptz, %s::varchar, %s::varchar)"
-    else:
-        row = "(%s, %s, %s, %s, %s)"
-    params: list[object] = []
-    for timer in timers:
-        params += [timer.pk, timer.next_warning_percent,
-                   connection.ops.adapt_datetimefield_value(timer.next_warning_at), timer.state, timer.problem]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET next_warning_percent = v.percent, next_warning_at = v.warn_at, state = v.state, "
-            "problem = v.problem FROM (SELECT column1 AS id, column2 AS percent, column3 AS warn_at, column4 AS state, "
-            f"column5 AS problem FROM (VALUES {', '.join([row] * len(timers))}) AS rows) AS v "
-            f"WHERE {table}.id = v.id", params)
+    def resolve(self, target_ids: set[int]) -> None:
+        missing = target_ids - self._found.keys()
+        if not missing:
+            return
+        config = sla_config()
+        specs: dict[int, tuple[TargetSpec, int]] = {}
+        for entry in config.policies:
+            for spec, calendar_id in entry.targets:
+                if spec.id in missing:
+                    specs[spec.id] = (spec, calendar_id)
+        labels = dict(TargetKind.choices)
+        # The rows give the kind (not in the cached spec), and the spec of a target whose policy was
+        # deactivated since (no longer in the configuration).
+        for target in Target.objects.filter(pk__in=missing):
+            spec, calendar_id = specs.get(target.pk) or (spec_from_target(target), target.calendar_id)
+            self._found[target.pk] = (spec, config.calendar(calendar_id), str(labels.get(target.kind, "")))
 
 
 def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SWEEP_BATCH,
                    max_batches: int | None = None,
-                   before_commit: Callable[[list[Timer]], None] | None = None) -> SweepReport:
+                   before_commit: Callable[[list[ClaimedTimer]], None] | None = None) -> SweepReport:
     """Fire every warning threshold reached and not fired yet, each exactly once (SLA-4).
 
     Batch by batch, each in one transaction: claim due timers (``next_warning_at <= now``, the
@@ -182,9 +160,13 @@ def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SW
     workers), create the Notification rows for the recipients of each level, and move the timer's
     next warning on. A worker killed half-way loses its transaction: nothing half-done remains and
     the next pass does it all. ``before_commit`` is for tests that kill a worker at that point.
+
+    On PostgreSQL four statements a batch whatever its size (claim, warnings, notifications,
+    timers) plus the adapters' batch queries for the subjects' labels and recipients.
     """
     now = now or timezone.now()
     report = SweepReport()
+    targets = _SweepTargets()
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
@@ -192,10 +174,11 @@ def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SW
             claimed = Timer.objects.filter(next_warning_at__lte=now).order_by("next_warning_at")
             if connection.features.has_select_for_update_skip_locked:
                 claimed = claimed.select_for_update(skip_locked=True, of=("self",))
-            timers = list(claimed[:batch_size])
+            claimed = claimed.annotate(overdue=Q(due_at__lte=now))
+            timers: list[ClaimedTimer] = list(claimed.values_list(*_CLAIM_FIELDS)[:batch_size])
             if not timers:
                 break
-            _sweep_batch(timers, now, report)
+            _sweep_batch(timers, now, targets, report)
             if before_commit is not None:
                 before_commit(timers)
         report.timers += len(timers)
@@ -204,87 +187,184 @@ def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SW
     return report
 
 
-def _sweep_batch(timers: list[Timer], now: datetime.datetime, report: SweepReport) -> None:
-    targets = _targets_for({t.target_id for t in timers})
-    to_fire: list[tuple[int, int, str, datetime.datetime]] = []
+def _sweep_batch(timers: list[ClaimedTimer], now: datetime.datetime, targets: _SweepTargets,
+                 report: SweepReport) -> None:
+    targets.resolve({timer[3] for timer in timers})
+    to_fire: list[tuple[ClaimedTimer, int, str]] = []
+    moved: list[tuple[int, int | None, datetime.datetime | None, str, str]] = []
     for timer in timers:
-        spec, calendar = targets[timer.target_id]
+        timer_id, _type, _id, target_id, state, overdue, target_seconds, used_seconds, pending, computed_at = timer
+        spec, calendar, _label = targets[target_id]
+        next_percent, next_at, problem = None, None, ""
         try:
             # The row was computed at computed_at from the subject's history; a change of the subject
             # recomputes it, so the clock has run without a pause since then.
-            used_now = timer.used_seconds + int(
-                working_time_between(calendar, timer.computed_at, now).total_seconds())
-            next_percent, next_at = None, None
+            used_now = used_seconds + int(working_time_between(calendar, computed_at, now).total_seconds())
             for percent, notify in spec.thresholds:
-                if percent < (timer.next_warning_percent or 0):
+                if percent < (pending or 0):
                     continue  # fired earlier (or recorded as fired by timers_sync)
-                reached_at = percent * timer.target_seconds / 100
-                if percent == timer.next_warning_percent or used_now >= reached_at:
-                    to_fire.append((timer.pk, percent, notify, now))
+                reached_at = percent * target_seconds / 100
+                if percent == pending or used_now >= reached_at:
+                    to_fire.append((timer, percent, notify))
                     continue
                 next_percent = percent
-                next_at = add_working_time(calendar, timer.computed_at,
-                                           datetime.timedelta(seconds=reached_at - timer.used_seconds))
+                next_at = add_working_time(calendar, computed_at,
+                                           datetime.timedelta(seconds=reached_at - used_seconds))
                 break
-            timer.problem = ""
         except OutsideCalendarCoverage as error:
-            next_percent, next_at, timer.problem = None, None, error.message
-        timer.next_warning_percent, timer.next_warning_at = next_percent, next_at
-        if timer.state == TimerState.RUNNING and timer.due_at is not None and timer.due_at <= now:
-            timer.state = TimerState.BREACHED
+            next_percent, next_at, problem = None, None, error.message
+        if state == TimerState.RUNNING and overdue:
+            state = TimerState.BREACHED
             report.breached += 1
-    fired, notified = _fire(timers, to_fire, now)
+        moved.append((timer_id, next_percent, next_at, state, problem))
+    fired, notified = _fire(to_fire, targets, now)
     report.warnings += fired
     report.notifications += notified
-    _update_timers(timers)
+    _update_timers(moved)
 
 
-def _fire(timers: list[Timer], to_fire: list[tuple[int, int, str, datetime.datetime]],
+def _fire(to_fire: list[tuple[ClaimedTimer, int, str]], targets: _SweepTargets,
           now: datetime.datetime) -> tuple[int, int]:
     """Insert the warnings with their recipients (owner, team lead or desk manager of the subject)
     and, for those this worker really wrote, the Notification rows. Returns (warnings, notifications)."""
     if not to_fire:
         return 0, 0
-    by_id = {t.pk: t for t in timers}
-    kinds = dict(Target.objects.filter(pk__in={by_id[i].target_id for i, *_ in to_fire}).values_list("id", "kind"))
-    kind_labels = dict(TargetKind.choices)
-    subjects: dict[tuple[str, int], tuple[SubjectFacts | None, dict[str, list[int]]]] = {}
-    rows: list[tuple[int, int, str, datetime.datetime, list[int]]] = []
-    for timer_id, percent, notify, fired_at in to_fire:
-        timer = by_id[timer_id]
-        key = (timer.subject_type, timer.subject_id)
-        if key not in subjects:
-            adapter = subject_adapter(timer.subject_type)
-            try:
-                subjects[key] = (adapter.facts(timer.subject_id), adapter.recipients(timer.subject_id))
-            except ObjectDoesNotExist:
-                subjects[key] = (None, {})
-        rows.append((timer_id, percent, notify, fired_at,
-                     sorted({user for user in subjects[key][1].get(notify, []) if user})))
-    warning_ids = _insert_warnings(rows)
-    notifications: list[Notification] = []
-    for timer_id, percent, _notify, _at, users in rows:
-        warning_id = warning_ids.get((timer_id, percent))
+    # Labels and recipients of the batch's subjects: the adapters' batch methods, a few queries for
+    # the whole batch. A subject deleted since is absent: its warning goes to nobody.
+    wanted: dict[str, set[int]] = {}
+    for timer, _percent, _notify in to_fire:
+        wanted.setdefault(timer[1], set()).add(timer[2])
+    facts: dict[tuple[str, int], SubjectFacts] = {}
+    recipients: dict[tuple[str, int], dict[str, list[int]]] = {}
+    for subject_type, subject_ids in wanted.items():
+        adapter = subject_adapter(subject_type)
+        facts.update(((subject_type, i), f) for i, f in adapter.facts_many(subject_ids).items())
+        recipients.update(((subject_type, i), r) for i, r in adapter.recipients_many(subject_ids).items())
+
+    warnings: list[tuple[int, int, str, list[int]]] = []
+    users_of: dict[tuple[int, int], list[int]] = {}
+    for timer, percent, notify in to_fire:
+        users = sorted({user for user in recipients.get((timer[1], timer[2]), {}).get(notify, []) if user})
+        users_of[(timer[0], percent)] = users
+        warnings.append((timer[0], percent, notify, users))
+    warning_ids = _insert_warnings(warnings, now)
+
+    templates = {False: _title_template(overdue=False), True: _title_template(overdue=True)}
+    notifications: list[tuple[int, str, str, int]] = []
+    for timer, percent, _notify in to_fire:
+        warning_id = warning_ids.get((timer[0], percent))
         if warning_id is None:
             continue  # fired already, by another worker or an earlier run
-        timer = by_id[timer_id]
-        facts = subjects[(timer.subject_type, timer.subject_id)][0]
-        title = notification_title(percent, str(kind_labels.get(kinds.get(timer.target_id, ""), "")),
-                                   facts.label if facts else f"{timer.subject_type} {timer.subject_id}")
-        notifications += [Notification(user_id=user, created_at=now, title=title[:200],
-                                       link=facts.link if facts else "", warning_id=warning_id) for user in users]
-    Notification.objects.bulk_create(notifications)
+        subject = facts.get((timer[1], timer[2]))
+        title = templates[percent >= 100] % {
+            "percent": percent, "target": targets[timer[3]][2],
+            "subject": subject.label if subject else f"{timer[1]} {timer[2]}"}
+        link = subject.link if subject else ""
+        notifications += [(user, title[:200], link, warning_id) for user in users_of[(timer[0], percent)]]
+    _insert_notifications(notifications, now)
     if notifications:
         transaction.on_commit(_enqueue_email)
     return len(warning_ids), len(notifications)
 
 
+def _row_sources(columns: tuple[tuple[str, str], ...], rows: list[tuple]) -> Iterator[tuple[str, list[object]]]:
+    """FROM items ``v`` with the given (name, PostgreSQL type) columns holding ``rows``, with their
+    parameters: one for all the rows on PostgreSQL, as many as SQLite's parameter limit asks.
+
+    PostgreSQL: the rows as one JSON parameter, unpacked by ``json_array_elements``. Thousands of
+    ``%s`` cost more in psycopg's client-side parsing and quoting than the database's work, and
+    array parameters are quoted element by element in Python; one JSON text is encoded in C
+    (sending 1,000 timers' rows: 1.6 ms, against 8 ms as arrays). SQLite: a VALUES list.
+    """
+    if connection.vendor == "postgresql":
+        fields = ", ".join(f"(e->{i})::jsonb AS {name}" if pg_type == "jsonb" else f"(e->>{i})::{pg_type} AS {name}"
+                           for i, (name, pg_type) in enumerate(columns))
+        yield (f"(SELECT {fields} FROM json_array_elements(%s::json) AS e) AS v",
+               [json.dumps(rows, default=_json_datetime)])
+        return
+    aliases = ", ".join(f"column{i} AS {name}" for i, (name, _type) in enumerate(columns, start=1))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    times = [i for i, (_name, pg_type) in enumerate(columns) if pg_type == "timestamptz"]
+    texts = [i for i, (_name, pg_type) in enumerate(columns) if pg_type == "jsonb"]
+    size = 30_000 // len(columns)  # SQLite takes at most 32,766 parameters a statement
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
+        params: list[object] = []
+        for values in chunk:
+            if times or texts:
+                values = list(values)
+                for i in times:
+                    values[i] = connection.ops.adapt_datetimefield_value(values[i])
+                for i in texts:
+                    values[i] = json.dumps(values[i])
+            params += values
+        yield f"(SELECT {aliases} FROM (VALUES {', '.join([row] * len(chunk))})) AS v", params
+
+
+def _json_datetime(value: object) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()  # with its offset: read back as timestamptz
+    raise TypeError(f"Cannot encode {type(value).__name__} as JSON")
+
+
+def _insert_warnings(rows: list[tuple[int, int, str, list[int]]],
+                     fired_at: datetime.datetime) -> dict[tuple[int, int], int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (timer, percent) pairs this call really wrote,
+    with their ids. ``rows``: (timer id, percent, notify level, recipients' user ids).
+
+    The unique constraint ``timer_warning_once`` is the arbiter: a pair another worker (or an
+    earlier run) wrote is not returned, so its notifications are not created twice.
+    """
+    table = connection.ops.quote_name(TimerWarning._meta.db_table)
+    columns = (("timer_id", "bigint"), ("percent", "smallint"), ("notify", "text"), ("recipients", "jsonb"))
+    written: dict[tuple[int, int], int] = {}
+    with connection.cursor() as cursor:
+        for source, params in _row_sources(columns, rows):
+            # WHERE true: SQLite needs it to parse INSERT … SELECT … ON CONFLICT.
+            cursor.execute(
+                f"INSERT INTO {table} (timer_id, percent, notify, fired_at, recipients) "
+                f"SELECT v.timer_id, v.percent, v.notify, %s, v.recipients FROM {source} WHERE true "
+                "ON CONFLICT (timer_id, percent) DO NOTHING RETURNING id, timer_id, percent",
+                [connection.ops.adapt_datetimefield_value(fired_at), *params])
+            written.update(((timer_id, percent), warning_id) for warning_id, timer_id, percent in cursor.fetchall())
+    return written
+
+
+def _insert_notifications(rows: list[tuple[int, str, str, int]], created_at: datetime.datetime) -> None:
+    """One INSERT … SELECT for the batch's notifications: (user id, title, link, warning id)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = (("user_id", "bigint"), ("title", "text"), ("link", "text"), ("warning_id", "bigint"))
+    with connection.cursor() as cursor:
+        for source, params in _row_sources(columns, rows):
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, created_at, title, body, link, warning_id) "
+                f"SELECT v.user_id, %s, v.title, '', v.link, v.warning_id FROM {source}",
+                [connection.ops.adapt_datetimefield_value(created_at), *params])
+
+
+def _update_timers(rows: list[tuple[int, int | None, datetime.datetime | None, str, str]]) -> None:
+    """One UPDATE … FROM for the batch: (id, next warning percent, next warning at, state, problem).
+    (Django's bulk_update builds a CASE per field and row, which cost more than the rest of the sweep.)"""
+    table = connection.ops.quote_name(Timer._meta.db_table)
+    columns = (("id", "bigint"), ("percent", "smallint"), ("warn_at", "timestamptz"), ("state", "varchar"),
+               ("problem", "varchar"))
+    with connection.cursor() as cursor:
+        for source, params in _row_sources(columns, rows):
+            cursor.execute(
+                f"UPDATE {table} SET next_warning_percent = v.percent, next_warning_at = v.warn_at, "
+                f"state = v.state, problem = v.problem FROM {source} WHERE {table}.id = v.id", params)
+
+
+def _title_template(*, overdue: bool) -> str:
+    if overdue:
+        return _("Overdue (%(percent)d %%): %(target)s of %(subject)s")
+    return _("%(percent)d %% of the time used: %(target)s of %(subject)s")
+
+
 def notification_title(percent: int, target: str, subject: str) -> str:
-    if percent >= 100:
-        return _("Overdue (%(percent)d %%): %(target)s of %(subject)s") % {
-            "percent": percent, "target": target, "subject": subject}
-    return _("%(percent)d %% of the time used: %(target)s of %(subject)s") % {
-        "percent": percent, "target": target, "subject": subject}
+    return _title_template(overdue=percent >= 100) % {"percent": percent, "target": target, "subject": subject}
 
 
 def _enqueue_email() -> None:

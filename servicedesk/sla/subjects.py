@@ -5,6 +5,7 @@ registers an adapter per subject type at start-up (``TicketsConfig.ready``).
 """
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -43,6 +44,15 @@ class SubjectAdapter(Protocol):
     def recipients(self, subject_id: int) -> dict[str, list[int]]:
         """User ids to notify at each warning level: {"owner": […], "team_lead": […],
         "desk_manager": […]} (SLA-4)."""
+        ...
+
+    def facts_many(self, subject_ids: Collection[int]) -> dict[int, SubjectFacts]:
+        """``facts`` of many subjects in a few queries (the warning sweep's batches); subjects that
+        no longer exist are left out."""
+        ...
+
+    def recipients_many(self, subject_ids: Collection[int]) -> dict[int, dict[str, list[int]]]:
+        """``recipients`` of many subjects in a few queries; subjects that no longer exist are left out."""
         ...
 
 
