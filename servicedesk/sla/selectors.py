@@ -201,10 +201,16 @@ def nearest_due_annotate(items: QuerySet, subject_type: str) -> QuerySet:
     return items.annotate(sla_due_at=Subquery(nearest))
 
 
-def by_nearest_due(items: QuerySet, subject_type: str) -> QuerySet:
-    """Nearest due time first; subjects without a running clock last (then most urgent, oldest)."""
+# Ties (the same due time, or no running clock) go most urgent, then oldest: requests and work
+# orders both have ``priority`` and ``created_at``. A caller may put its own keys between them.
+DUE_TIE_BREAK = ("priority", "created_at", "id")
+
+
+def by_nearest_due(items: QuerySet, subject_type: str, *, then: tuple[str, ...] = DUE_TIE_BREAK) -> QuerySet:
+    """Nearest due time first; subjects without a running clock last, then ``then`` (most urgent,
+    oldest). ``subject_type`` names the timed subject of ``items``: "request", "work_order"."""
     items = items if "sla_due_at" in items.query.annotations else nearest_due_annotate(items, subject_type)
-    return items.order_by(F("sla_due_at").asc(nulls_last=True), "priority", "created_at", "id")
+    return items.order_by(F("sla_due_at").asc(nulls_last=True), *then)
 
 
 def at_risk_timers(subject_type: str, now: datetime.datetime) -> QuerySet[Timer]:
@@ -246,6 +252,15 @@ def sla_filter(items: QuerySet, subject_type: str, which: str, *, now: datetime.
     if which == "at_risk":
         items = items.exclude(Exists(breached_timers(subject_type, now).filter(subject_id=OuterRef("pk"))))
     return items.filter(Exists(timers.filter(subject_id=OuterRef("pk"))))
+
+
+def sla_view(items: QuerySet, subject_type: str, *, sla: str = "", by_due: bool = False,
+             then: tuple[str, ...] = DUE_TIE_BREAK, now: datetime.datetime | None = None) -> QuerySet:
+    """A list's service-level view: only the at-risk or breached subjects when ``sla`` says so,
+    each annotated with ``sla_due_at``, nearest due first when ``by_due`` (else the caller orders).
+    ``items`` already carries the user's scope; this only narrows it."""
+    items = nearest_due_annotate(sla_filter(items, subject_type, sla, now=now), subject_type)
+    return by_nearest_due(items, subject_type, then=then) if by_due else items
 
 
 # ----------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.sla.api import ClockOut
-from servicedesk.sla.selectors import by_nearest_due, nearest_due_annotate, sla_filter, subject_clocks
+from servicedesk.sla.selectors import sla_view, subject_clocks
 from servicedesk.tickets.models import (
     EventKind,
     Priority,
@@ -231,6 +231,13 @@ class WorkOrderOut(Schema):
     result: str
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    sla_due_at: datetime.datetime | None = Field(
+        None, description="The nearest due time of the work order's running SLA clocks (lists only; empty "
+                          "when none runs).")
+
+    @staticmethod
+    def resolve_sla_due_at(work_order: WorkOrder) -> datetime.datetime | None:
+        return getattr(work_order, "sla_due_at", None)
 
 
 class WorkOrderDetailOut(WorkOrderOut):
@@ -312,6 +319,13 @@ class RequestFilters(PageParams):
 class WorkOrderFilters(PageParams):
     status: list[WorkOrderStatus] = Field(default_factory=list, description="Repeatable.")
     provider: str = Field("", max_length=50, description="Provider id or code.")
+    sort: Literal["newest", "due"] | None = Field(
+        None, description="`due`: nearest SLA due time first, work orders without a running clock last "
+                          "(then most urgent, oldest); `newest`. Default: `due` for provider staff, else "
+                          "`newest`.")
+    sla: Literal["at_risk", "breached"] | None = Field(
+        None, description="`at_risk`: a running clock due within the hour or at ≥ 75 % of its limit; "
+                          "`breached`: a clock past its due time (running or stopped late).")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -401,10 +415,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
         customer_id=filters.customer_id, created_after=aware(filters.created_after),
         created_before=aware(filters.created_before), text=filters.q,
     )
-    requests = nearest_due_annotate(sla_filter(requests, "request", filters.sla or ""), "request")
-    if filters.sort == "due":
-        requests = by_nearest_due(requests, "request")
-    return paginate(requests, filters)
+    return paginate(sla_view(requests, "request", sla=filters.sla or "", by_due=filters.sort == "due"), filters)
 
 
 @router.get("/requests/{int:request_id}", response=RequestDetailOut, summary="A service request with its timeline",
@@ -508,12 +519,15 @@ def work_order_create_endpoint(request: HttpRequest, request_id: int, payload: W
 
 
 @router.get("/work-orders", response=Page[WorkOrderOut], summary="List work orders",
-            description="Newest first. Filters: `status` (repeatable), `provider` (id or code). Provider staff "
-                        "see only their own provider's work orders; a dispatcher those of their units."
-                        + _roles(*_SEE_WORK_ORDERS))
+            description="Newest first, or `sort=due` (nearest SLA due time first; the default for provider "
+                        "staff, whose queue this is). Filters: `status` (repeatable), `provider` (id or code), "
+                        "`sla` (at_risk | breached). Provider staff see only their own provider's work orders; "
+                        "a dispatcher those of their units." + _roles(*_SEE_WORK_ORDERS))
 def work_order_list(request: HttpRequest, filters: Query[WorkOrderFilters]) -> dict:
-    orders = work_order_search(current_user(request), statuses=filters.status, provider=filters.provider)
-    return paginate(orders, filters)
+    user = current_user(request)
+    orders = work_order_search(user, statuses=filters.status, provider=filters.provider)
+    sort = filters.sort or ("due" if user.can(Capability.WORK_ON_ORDERS) else "newest")
+    return paginate(sla_view(orders, "work_order", sla=filters.sla or "", by_due=sort == "due"), filters)
 
 
 @router.get("/work-orders/{int:work_order_id}", response=WorkOrderDetailOut, summary="A work order",

@@ -29,9 +29,7 @@ from servicedesk.org.roles import Capability, Role
 from servicedesk.sla.selectors import (
     AT_RISK_PERCENT,
     SLA_FILTERS,
-    by_nearest_due,
-    nearest_due_annotate,
-    sla_filter,
+    sla_view,
     subject_clocks,
 )
 from servicedesk.tickets.forms import (
@@ -399,7 +397,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         criteria["responsible_unit"] = str(data["unit"].pk) if data["unit"] else ""
     requests = request_search(request.user, **criteria)  # type: ignore[arg-type]
     sla, sort = _sla_view_options(request, default_sort="newest")
-    requests = _sla_view_apply(requests, sla=sla, sort=sort)
+    requests = _sla_view_apply(requests, "request", sla=sla, sort=sort)
     page_obj, query = _paginate(request, requests)
     return render(request, "tickets/request_list.html", {
         "filters": filters, "page_obj": page_obj, "query": query, **_sla_context(request, sla, sort)})
@@ -414,7 +412,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     Roles: dispatcher, administrator. Refused: everyone else.
     """
     sla, sort = _sla_view_options(request, default_sort="due")
-    requests = _sla_view_apply(dispatch_queue(request.user), sla=sla, sort=sort)  # type: ignore[arg-type]
+    requests = _sla_view_apply(dispatch_queue(request.user), "request", sla=sla, sort=sort)  # type: ignore[arg-type]
     page_obj, query = _paginate(request, requests)
     return render(request, "tickets/queue.html",
                   {"page_obj": page_obj, "query": query, **_sla_context(request, sla, sort)})
@@ -432,13 +430,21 @@ def _sla_view_options(request: HttpRequest, *, default_sort: str) -> tuple[str, 
     return (sla if sla in SLA_FILTERS else ""), (sort if sort in SORTS else default_sort)
 
 
-def _sla_view_apply(requests: QuerySet[ServiceRequest], *, sla: str, sort: str) -> QuerySet[ServiceRequest]:
-    requests = nearest_due_annotate(sla_filter(requests, "request", sla), "request")
-    if sort == "due":
-        return by_nearest_due(requests, "request")
-    if sort == "priority":
-        return requests.order_by("priority", "created_at", "id")
-    return requests.order_by("-created_at", "-id")
+# Each list order of SORTS as ordering keys, per timed subject; "due" puts the nearest SLA due time
+# before them (subjects without a running clock last) and breaks ties with "priority"'s keys.
+ORDERINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "request": {"newest": ("-created_at", "-id"), "priority": ("priority", "created_at", "id")},
+    # A work order's promised end is what its crew planned around: it breaks ties of urgency.
+    "work_order": {"newest": ("-created_at", "-id"),
+                   "priority": ("priority", "promised_end_at", "created_at", "id")},
+}
+
+
+def _sla_view_apply(items: QuerySet[Any], subject_type: str, *, sla: str, sort: str) -> QuerySet[Any]:
+    """The list's SLA view (``sla``) in the chosen order; ``subject_type``: "request" or "work_order"."""
+    orderings = ORDERINGS[subject_type]
+    items = sla_view(items, subject_type, sla=sla, by_due=sort == "due", then=orderings["priority"])
+    return items if sort == "due" else items.order_by(*orderings[sort])
 
 
 def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
@@ -457,19 +463,30 @@ def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
 
 @page(*WORK_ORDER_READERS)
 def work_order_list(request: HttpRequest) -> HttpResponse:
-    """Work orders in this user's scope: open ones first by priority, or all with ``?status=all``.
+    """Work orders in this user's scope: open ones (all with ``?status=all``); ``?sla=at_risk|breached``
+    narrows to those with an at-risk or breached clock; ``?sort=due|priority|newest``. Provider staff
+    work from it as their queue, so theirs opens nearest SLA due time first (work orders without a
+    running clock last); the others' by priority and promised end.
 
     Roles: provider staff (their provider's only), dispatcher (their units'), desk roles,
     leadership, quality supervisor, administrator. Refused: finance, customers.
     """
-    orders = work_order_list_for_user(request.user)  # type: ignore[arg-type]
+    user: User = request.user  # type: ignore[assignment]
+    orders = work_order_list_for_user(user)
     show_all = request.GET.get("status") == "all"
     if not show_all:
         orders = orders.filter(status__in=OPEN_WORK_ORDER_STATUSES)
-    orders = orders.order_by("priority", "promised_end_at", "created_at", "id")
+    sla, sort = _sla_view_options(request, default_sort="due" if user.can(Capability.WORK_ON_ORDERS) else "priority")
+    orders = _sla_view_apply(orders, "work_order", sla=sla, sort=sort)
     page_obj, query = _paginate(request, orders)
-    return render(request, "tickets/work_order_list.html",
-                  {"page_obj": page_obj, "query": query, "show_all": show_all})
+    status_query = request.GET.copy()
+    status_query.pop("page", None)
+    status_query.pop("status", None)
+    if not show_all:
+        status_query["status"] = "all"
+    return render(request, "tickets/work_order_list.html", {
+        "page_obj": page_obj, "query": query, "show_all": show_all, "status_query": status_query.urlencode(),
+        **_sla_context(request, sla, sort)})
 
 
 # ----------------------------------------------------------------------------------------------
