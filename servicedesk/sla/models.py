@@ -251,10 +251,10 @@ class Timer(models.Model):
 
     class Meta:
         constraints = [
+            # Also the index for "the timers of this subject" (its leading columns).
             models.UniqueConstraint(fields=["subject_type", "subject_id", "target"], name="timer_unique_subject_target"),
         ]
         indexes = [
-            models.Index(fields=["subject_type", "subject_id"], name="timer_subject"),
             # The sweep: WHERE next_warning_at <= now, oldest first.
             models.Index(fields=["next_warning_at"], name="timer_next_warning",
                          condition=models.Q(next_warning_at__isnull=False)),
