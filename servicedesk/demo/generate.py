@@ -12,9 +12,9 @@ Two generators, both driven by one seeded ``random.Random`` so a run is reproduc
                     is the ``to_status`` of the request's last transition event, exactly as the
                     services would have written it.
 
-Routing and priority are decided by the configured rules (``tickets.rules.conditions_match``
-over the same facts ``tickets.routing.request_facts`` gathers), so generated requests obey the
-DN150 leak rule and the others like live ones do.
+Routing and priority are decided by the services' own ``tickets.routing.route_request`` and
+``decide_priority`` on the configured rules, over the same facts ``tickets.routing.request_facts``
+gathers, so generated requests obey the DN150 leak rule and the others like live ones do.
 """
 
 import bisect
@@ -43,14 +43,13 @@ from servicedesk.demo.reference import (
 )
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.org.roles import Role
+from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.models import (
     EventKind,
-    PriorityRule,
     RequestStatus,
-    RoutingRule,
     WorkOrderStatus,
 )
-from servicedesk.tickets.rules import conditions_match
+from servicedesk.tickets.routing import decide_priority, route_request
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC
@@ -600,16 +599,9 @@ class SeasonGenerator:
         self.next_ids = dict(first_ids)
         self.types = reference.types
         self.type_fields = {code: {f.key: f for f in t.fields.all()} for code, t in self.types.items()}
-        self.routing_rules = list(RoutingRule.objects.filter(active=True).order_by("sort_order", "id"))
-        self.priority_rules = list(PriorityRule.objects.filter(active=True).order_by("sort_order", "id"))
+        self.intake = intake_config()
         self.units = reference.units
         self.units_by_id = {u.pk: u for u in self.units.values()}
-        offices = sorted((u for u in self.units.values() if u.kind == OrgUnit.Kind.BUSINESS_OFFICE and u.active),
-                         key=lambda u: u.code)
-        self.office_by_district: dict[str, OrgUnit] = {}
-        for office in offices:
-            for district in office.districts or []:
-                self.office_by_district.setdefault(district, office)
         self._staff(reference)
         self.pick_type = WeightedChoice(TYPE_WEIGHTS.keys(), TYPE_WEIGHTS.values())
         self.pick_storm_type = WeightedChoice(STORM_TYPE_WEIGHTS.keys(), STORM_TYPE_WEIGHTS.values())
@@ -704,29 +696,14 @@ class SeasonGenerator:
         return facts
 
     def _route(self, type_code: str, channel: str, facts: dict[str, Any]) -> tuple[int | None, int | None, str]:
-        request_type = self.types[type_code]
-        for rule in self.routing_rules:
-            if rule.request_type_id not in (None, request_type.pk):
-                continue
-            if rule.channel and rule.channel != channel:
-                continue
-            if not conditions_match(rule.conditions, facts):
-                continue
-            unit = self.office_by_district.get(facts.get("district") or "") if rule.route_to_local_office else None
-            return (unit.pk if unit else rule.target_unit_id), rule.pk, rule.crew_type
-        return request_type.default_unit_id, None, ""
+        # The real routing (INT-7), on the same cached configuration the services read.
+        decision = route_request(request_type=self.types[type_code], channel=channel, facts=facts,
+                                 config=self.intake)
+        return (decision.unit.pk if decision.unit else None), (decision.rule.pk if decision.rule else None), \
+            decision.crew_type
 
     def _priority(self, type_code: str, facts: dict[str, Any]) -> tuple[int, list[str]]:
-        request_type = self.types[type_code]
-        priority = request_type.default_priority
-        reasons: list[str] = []
-        for rule in self.priority_rules:
-            if rule.request_type_id not in (None, request_type.pk):
-                continue
-            if conditions_match(rule.conditions, facts):
-                reasons.append(rule.name)
-                priority = min(priority, rule.priority)
-        return priority, reasons
+        return decide_priority(request_type=self.types[type_code], facts=facts, config=self.intake)
 
     # -- what the caller says -----------------------------------------------------------------------
 
@@ -1196,7 +1173,7 @@ class SeasonGenerator:
                                    customer_id=request.customer_id, point_id=request.point_id,
                                    type_code=type_code, notes=description,
                                    outcome=ContactRecord.Outcome.REQUEST_CREATED, request_id=request.id)
-        rule_name = next((r.name for r in self.routing_rules if r.pk == rule_id), None)
+        rule_name = next((r.name for r in self.intake.routing_rules if r.pk == rule_id), None)
         self._request_event(request, at=at, actor=agent, kind=EventKind.CREATED, to_status=RequestStatus.NEW,
                             changes={"priority": [None, priority], "responsible_unit": [None, unit_id],
                                      "routing_rule": [None, rule_name]},

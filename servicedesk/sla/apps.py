@@ -9,11 +9,10 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from servicedesk.sla.config import CONFIG_MODELS, sla_config_changed
+        from servicedesk.core.shared_cache import invalidate_on_change
+        from servicedesk.sla.config import CONFIG_MODELS, SLA_CACHE_KEY
 
-        for model in CONFIG_MODELS:
-            post_save.connect(sla_config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}")
-            post_delete.connect(sla_config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}-del")
+        invalidate_on_change(SLA_CACHE_KEY, CONFIG_MODELS)
         from servicedesk.sla import checks  # noqa: F401  (registers sla.W001)
         from servicedesk.sla.changes import config_deleted, config_saved
 

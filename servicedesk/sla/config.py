@@ -3,9 +3,7 @@ like the intake configuration (see tickets/config.py for the invalidation rules)
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
-
+from servicedesk.core.shared_cache import cached_bundle
 from servicedesk.sla.calendar import WorkingCalendar
 from servicedesk.sla.calendars import (
     CalendarRow,
@@ -75,16 +73,7 @@ def _build() -> SlaConfig:
 
 
 def sla_config() -> SlaConfig:
-    config = cache.get(SLA_CACHE_KEY)
-    if config is None:
-        config = _build()
-        cache.set(SLA_CACHE_KEY, config, SLA_TTL)
-    return config
-
-
-def sla_config_changed(**kwargs: object) -> None:
-    cache.delete(SLA_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(SLA_CACHE_KEY))
+    return cached_bundle(SLA_CACHE_KEY, SLA_TTL, _build)
 
 
 CONFIG_MODELS = (Calendar, CalendarOverride, OfficialYear, Policy, Target)

@@ -428,7 +428,7 @@ def request_detail(request: HttpRequest, request_id: int) -> ServiceRequest:
 
 @router.post("/requests/{int:request_id}/transitions", response=RequestDetailOut,
              summary="Move a request along its workflow",
-             description="Actions: accept, dispatch, start, resolve (reason), close, reopen (reason), cancel "
+             description="Actions: accept, dispatch, start, wait (reason), resume, resolve (reason), close, reopen (reason), cancel "
                          "(reason), return (reason). An action illegal in the current status is 409; one the role "
                          "may not take is 403." + _roles(Capability.HANDLE_REQUEST, Capability.DISPATCH))
 def request_transition_endpoint(request: HttpRequest, request_id: int, payload: TransitionIn,

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,12 +8,11 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Requests and work orders")
 
     def ready(self) -> None:
+        from servicedesk.core.shared_cache import invalidate_on_change
         from servicedesk.sla.subjects import register_subject
-        from servicedesk.tickets.config import CONFIG_MODELS, intake_config_changed
+        from servicedesk.tickets.config import CONFIG_CACHE_KEY, CONFIG_MODELS
         from servicedesk.tickets.timing import REQUEST, WORK_ORDER, RequestSubject, WorkOrderSubject
 
         register_subject(REQUEST, RequestSubject())
         register_subject(WORK_ORDER, WorkOrderSubject())
-        for model in CONFIG_MODELS:
-            post_save.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}")
-            post_delete.connect(intake_config_changed, sender=model, dispatch_uid=f"intake-config-{model.__name__}-del")
+        invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS)

@@ -14,9 +14,7 @@ never in process memory, so every server sees an administrator's change:
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
-
+from servicedesk.core.shared_cache import cached_bundle
 from servicedesk.org.models import OrgUnit
 from servicedesk.tickets.models import PriorityRule, RequestType, RequestTypeField, RoutingRule
 
@@ -55,17 +53,7 @@ def _build() -> IntakeConfig:
 
 
 def intake_config() -> IntakeConfig:
-    config = cache.get(CONFIG_CACHE_KEY)
-    if config is None:
-        config = _build()
-        cache.set(CONFIG_CACHE_KEY, config, CONFIG_TTL)
-    return config
-
-
-def intake_config_changed(**kwargs: object) -> None:
-    """Signal receiver for every model the bundle is built from."""
-    cache.delete(CONFIG_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CONFIG_CACHE_KEY))
+    return cached_bundle(CONFIG_CACHE_KEY, CONFIG_TTL, _build)
 
 
 CONFIG_MODELS = (RequestType, RequestTypeField, RoutingRule, PriorityRule, OrgUnit)
