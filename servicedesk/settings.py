@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "servicedesk.core",
     "servicedesk.org",
+    "servicedesk.network",
     "servicedesk.customers",
     "servicedesk.sla",
     "servicedesk.contacts",
     "servicedesk.tickets",
+    "servicedesk.outages",
     "servicedesk.demo",
 ]
 

@@ -15,6 +15,8 @@ class Channel(models.TextChoices):
     APP = "app", _("Mobile app")
     KIOSK = "kiosk", _("Self-service terminal")
     KEY_ACCOUNT_MANAGER = "kam", _("Key account manager")
+    SMS = "sms", _("SMS")
+    VOICE = "voice", _("Automated voice call")
 
 
 class ContactRecord(models.Model):
@@ -32,6 +34,11 @@ class ContactRecord(models.Model):
         REQUEST_CREATED = "request_created", _("Service request created")
         LINKED = "linked", _("Linked to an existing request")
         INFORMATION_RECORDED = "information_recorded", _("Information recorded")
+        # The fault call (004): where the flow ended.
+        CONNECTION_CUT = "connection_cut", _("Supply cut: told how to be reconnected")  # OUT-4
+        PLANNED_OUTAGE = "planned_outage", _("Planned outage: told again")  # 004 step 12
+        OUTAGE_LINKED = "outage_linked", _("Linked to a known outage")  # OUT-2
+        SELF_HELP = "self_help", _("Solved with a guided self-check")  # OUT-5
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.INBOUND)
@@ -55,6 +62,8 @@ class ContactRecord(models.Model):
     # The request this contact created or was linked to (many calls may concern one request).
     request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="contacts")
+    # The steps of a guided flow (the 004 fault call), in order: [{"step", "result", …}].
+    steps = models.JSONField(_("steps"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("contact record")
@@ -67,3 +76,84 @@ class ContactRecord(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class Callback(models.Model):
+    """A call the desk owes a customer (INT-8): after a restoration, a result, a follow-up.
+
+    Routed when created: a key account to its key account manager, anyone else to the available
+    agent with the fewest open callbacks (``contacts.services.callback_create``).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To call")
+        DONE = "done", _("Called back")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATUSES = (Status.OPEN,)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    reason = models.CharField(_("reason"), max_length=200)
+    source = models.CharField(_("about"), max_length=40, blank=True,
+                              help_text=_("Reference of what the callback is about, e.g. an outage."))
+    contact = models.ForeignKey(ContactRecord, verbose_name=_("original contact"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="callbacks")
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="callbacks")
+    request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="callbacks")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="callbacks")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("completed by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    result = models.TextField(_("result"), blank=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        indexes = [models.Index(fields=["assigned_to", "status", "created_at"], name="callback_queue")]
+
+    @property
+    def reference(self) -> str:
+        return f"CB{self.pk:07d}"
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class OutboundMessage(models.Model):
+    """A message sent to a caller through a gateway (SMS or automated voice): an ETR change, a
+    restoration. Sent by the background worker through ``contacts.gateways``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.SMS)
+    phone = models.CharField(_("phone"), max_length=20)
+    text = models.TextField(_("text"))
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="messages")
+    contact = models.ForeignKey(ContactRecord, verbose_name=_("in answer to"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="messages")
+    source = models.CharField(_("about"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    gateway = models.CharField(_("gateway"), max_length=100, blank=True)
+    gateway_reference = models.CharField(_("gateway reference"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        indexes = [models.Index(fields=["customer", "-created_at"], name="message_customer_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.phone}"

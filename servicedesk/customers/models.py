@@ -111,8 +111,10 @@ class ServicePoint(models.Model):
     connection_status = models.CharField(_("connection status"), max_length=20,
                                          choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
     meter_number = models.CharField(_("meter number"), max_length=30, blank=True)
-    # Position in the network (OUT-1 will refine it into devices): feeder / transformer or
-    # supply zone / pipe segment codes.
+    # Position in the network (OUT-1): the transformer or pipe segment that supplies it.
+    device = models.ForeignKey("network.Device", verbose_name=_("supplied by"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="service_points")
+    # The code of that position as the source system gave it (kept for imports and display).
     network_code = models.CharField(_("network position"), max_length=60, blank=True, db_index=True)
 
     class Meta:

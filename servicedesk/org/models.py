@@ -87,6 +87,8 @@ class User(AbstractUser):
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="portal_users",
                                  help_text=_("For self-service users: the customer they are."))
+    # INT-8: agents who are at their desk receive callbacks and follow-ups.
+    available = models.BooleanField(_("available for callbacks"), default=True)
     preferred_language = models.CharField(_("language"), max_length=10, blank=True,
                                           choices=[("zh-hans", "简体中文"), ("en", "English")])
 

@@ -35,6 +35,7 @@ class Capability(StrEnum):
     DISPATCH = "dispatch"  # create work orders, dispatch requests
     WORK_ON_ORDERS = "work_on_orders"  # provider staff: accept, start, complete own work orders
     VIEW_OWN_REQUESTS = "view_own_requests"  # customer self-service
+    MANAGE_OUTAGES = "manage_outages"  # OUT-2/3/6: planned outages, confirm/reject/merge, ETR, restore
     ADMINISTER = "administer"
 
 
@@ -54,7 +55,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
     Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
     Role.DISPATCHER: frozenset(
-        {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH, Capability.HANDLE_REQUEST}
+        {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH, Capability.HANDLE_REQUEST,
+         Capability.MANAGE_OUTAGES}
     ),
     Role.PROVIDER_STAFF: frozenset({Capability.WORK_ON_ORDERS}),
     Role.FINANCE: frozenset(),

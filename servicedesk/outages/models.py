@@ -1,0 +1,264 @@
+"""Outages and fault calls (OUT-2..OUT-6, seed 004 and the leak part of 003).
+
+- ``PlannedOutage``: announced work, with written notices recorded per service point (OUT-2).
+- ``Outage``: an unplanned outage on one network device: predicted from calls (OUT-3), declared
+  by a dispatcher, or the affected area of a leak repair (003 §8.2); confirmed with a cause, an
+  estimated time of restoration (ETR) and a crew work order; restored.
+- ``FaultCall``: a fault call placed on the network: the contact, the service point and the
+  devices above it. Calls not yet explained by an outage are what inference groups.
+- ``InferenceRule`` / ``FaultCallSetting``: the thresholds and defaults, as data.
+- ``TroubleshootingScript`` / ``TroubleshootingStep``: guided self-checks (OUT-5), as data.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.network.models import DeviceKind, Utility
+from servicedesk.org.models import BilingualNameMixin
+
+
+class PlannedOutage(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    utility = models.CharField(_("utility"), max_length=10, choices=Utility.choices, default=Utility.POWER)
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    devices = models.ManyToManyField("network.Device", verbose_name=_("devices"), blank=True,
+                                     related_name="planned_outages")
+    districts = models.JSONField(_("districts"), default=list, blank=True,
+                                 help_text=_("Whole districts affected, besides the devices."))
+    area_description = models.CharField(_("area"), max_length=300, blank=True,
+                                        help_text=_("The affected area in words, for the public notice."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    published = models.BooleanField(_("published"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("planned outage")
+        verbose_name_plural = _("planned outages")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["status", "ends_at"], name="planned_outage_current")]
+
+    @property
+    def reference(self) -> str:
+        return f"P{self.pk:06d}"
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return self.ends_at - self.starts_at
+
+    def in_force(self, at: datetime.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.status == self.Status.SCHEDULED and self.starts_at <= at < self.ends_at
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.reason}"
+
+
+class PlannedOutageNotice(models.Model):
+    """A notice of a planned outage given to one service point (004 step 13: 书面通知)."""
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", _("Written notice")
+        POSTED = "posted", _("Notice posted at the building")
+        SMS = "sms", _("SMS")
+        PHONE = "phone", _("Phone call")
+
+    WRITTEN = (Channel.LETTER, Channel.POSTED)
+
+    planned_outage = models.ForeignKey(PlannedOutage, verbose_name=_("planned outage"), on_delete=models.CASCADE,
+                                       related_name="notices")
+    service_point = models.ForeignKey("customers.ServicePoint", verbose_name=_("service point"),
+                                      on_delete=models.PROTECT, related_name="planned_outage_notices")
+    channel = models.CharField(_("how"), max_length=20, choices=Channel.choices, default=Channel.LETTER)
+    notified_at = models.DateTimeField(_("notified at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("planned outage notice")
+        verbose_name_plural = _("planned outage notices")
+        constraints = [models.UniqueConstraint(fields=["planned_outage", "service_point"],
+                                               name="planned_outage_notice_once")]
+
+    @property
+    def written(self) -> bool:
+        return self.channel in self.WRITTEN
+
+
+class OutageStatus(models.TextChoices):
+    PREDICTED = "predicted", _("Predicted from calls")
+    CONFIRMED = "confirmed", _("Confirmed")
+    RESTORED = "restored", _("Restored")
+    REJECTED = "rejected", _("Rejected")
+    MERGED = "merged", _("Merged into another outage")
+
+
+OPEN_OUTAGE_STATUSES = (OutageStatus.PREDICTED, OutageStatus.CONFIRMED)
+
+
+class Outage(models.Model):
+    class Origin(models.TextChoices):
+        INFERRED = "inferred", _("Inferred from calls")
+        DECLARED = "declared", _("Declared by a dispatcher")
+        LEAK = "leak", _("Leak repair")
+
+    utility = models.CharField(_("utility"), max_length=10, choices=Utility.choices)
+    device = models.ForeignKey("network.Device", verbose_name=_("device"), on_delete=models.PROTECT,
+                               related_name="outages")
+    status = models.CharField(_("status"), max_length=20, choices=OutageStatus.choices,
+                              default=OutageStatus.PREDICTED)
+    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices, default=Origin.INFERRED)
+    cause = models.CharField(_("cause"), max_length=300, blank=True)
+    etr = models.DateTimeField(_("estimated restoration"), null=True, blank=True)
+    # The request that carries the crew's work order (created on confirmation) or, for a leak,
+    # the leak report whose repair cuts the supply.
+    request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="outages")
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged")
+    call_count = models.PositiveIntegerField(_("calls"), default=0)
+    first_call_at = models.DateTimeField(_("first call"), null=True, blank=True)
+    last_call_at = models.DateTimeField(_("last call"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True,
+                                     help_text=_("When it was restored, rejected or merged."))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        constraints = [
+            # One open outage per device: calls under it join it (OUT-2, concurrency guard).
+            models.UniqueConstraint(fields=["device"], condition=Q(status__in=OPEN_OUTAGE_STATUSES),
+                                    name="outage_one_open_per_device"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="outage_board")]
+
+    @property
+    def reference(self) -> str:
+        return f"O{self.pk:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_OUTAGE_STATUSES
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class FaultCall(models.Model):
+    """One fault call placed on the network (OUT-3): the contact, the service point and the three
+    devices above it (leaf: transformer or pipe; its parent; its grandparent), so that calls can
+    be counted per device with one indexed query at each level."""
+
+    contact = models.OneToOneField("contacts.ContactRecord", verbose_name=_("contact"), on_delete=models.PROTECT,
+                                   related_name="fault_call")
+    service_point = models.ForeignKey("customers.ServicePoint", verbose_name=_("service point"),
+                                      on_delete=models.PROTECT, related_name="fault_calls")
+    device = models.ForeignKey("network.Device", verbose_name=_("device"), on_delete=models.PROTECT,
+                               related_name="fault_calls")
+    parent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    grandparent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="+")
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    outage = models.ForeignKey(Outage, verbose_name=_("outage"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="calls")
+    # The work request the call created before it was grouped into an outage (if any).
+    request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    # True while not explained by a confirmed outage: what inference counts.
+    unexplained = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("fault call")
+        verbose_name_plural = _("fault calls")
+        indexes = [
+            models.Index(fields=["device", "reported_at"], name="faultcall_device",
+                         condition=Q(unexplained=True)),
+            models.Index(fields=["parent_device", "reported_at"], name="faultcall_parent",
+                         condition=Q(unexplained=True)),
+            models.Index(fields=["grandparent_device", "reported_at"], name="faultcall_grandparent",
+                         condition=Q(unexplained=True)),
+        ]
+
+
+class InferenceRule(models.Model):
+    """OUT-3 thresholds for one kind of device: within ``window_minutes``, calls from at least
+    ``min_service_points`` different service points under the device, spread over at least
+    ``min_children`` of its child devices, predict an outage of the device."""
+
+    device_kind = models.CharField(_("device kind"), max_length=20, choices=DeviceKind.choices, unique=True)
+    min_service_points = models.PositiveIntegerField(_("minimum service points calling"), default=2)
+    min_children = models.PositiveIntegerField(_("minimum child devices with calls"), default=1,
+                                               help_text=_("For a transformer or pipe segment: 1."))
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=120)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("outage inference rule")
+        verbose_name_plural = _("outage inference rules")
+
+    def __str__(self) -> str:
+        return self.get_device_kind_display()
+
+
+class FaultCallSetting(models.Model):
+    """Per utility: the request type a fault call creates (OUT-6) and the initial time estimate."""
+
+    utility = models.CharField(_("utility"), max_length=10, choices=Utility.choices, unique=True)
+    request_type = models.ForeignKey("tickets.RequestType", verbose_name=_("request type"),
+                                     on_delete=models.PROTECT, related_name="+")
+    initial_estimate_minutes = models.PositiveIntegerField(_("initial time estimate (minutes)"), default=240)
+
+    class Meta:
+        verbose_name = _("fault call setting")
+        verbose_name_plural = _("fault call settings")
+
+    def __str__(self) -> str:
+        return self.get_utility_display()
+
+
+class TroubleshootingScript(BilingualNameMixin):
+    """OUT-5: a safe self-check the agent leads the caller through, e.g. the main breaker."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    utility = models.CharField(_("utility"), max_length=10, choices=Utility.choices, default=Utility.POWER)
+    description = models.TextField(_("when to use it"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("troubleshooting script")
+        verbose_name_plural = _("troubleshooting scripts")
+        ordering = ["sort_order", "code"]
+
+
+class TroubleshootingStep(models.Model):
+    script = models.ForeignKey(TroubleshootingScript, verbose_name=_("script"), on_delete=models.CASCADE,
+                               related_name="steps")
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    instruction = models.TextField(_("what to ask or tell"))
+    instruction_en = models.TextField(_("English"), blank=True)
+
+    class Meta:
+        verbose_name = _("troubleshooting step")
+        verbose_name_plural = _("troubleshooting steps")
+        ordering = ["script", "order"]
+        constraints = [models.UniqueConstraint(fields=["script", "order"], name="troubleshooting_step_order")]
