@@ -1,18 +1,23 @@
 """Writes of contact records (INT-1, INT-3, INT-5)."""
 
 import datetime
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.contacts.gateways import GatewayError, gateway_for, gateway_path
+from servicedesk.contacts.models import Callback, Channel, ContactRecord, OutboundMessage
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import User
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, Role
 from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import RequestType
 
@@ -97,3 +102,148 @@ def contact_create(**arguments: Any) -> ContactRecord:
     contact = contact_build(**arguments)
     contact.save()
     return contact
+
+
+# ----------------------------------------------------------------------------------------------
+# Callbacks (INT-8) and outbound messages
+
+
+@dataclass(frozen=True)
+class CallbackDraft:
+    reason: str
+    source: str = ""
+    contact: ContactRecord | None = None
+    customer: Customer | None = None
+    request_id: int | None = None
+    name: str = ""
+    phone: str = ""
+
+
+# Who may record a callback assigned to someone else (a colleague is away).
+_SUPERVISING_ROLES = (Role.TEAM_LEAD, Role.DESK_MANAGER, Role.ADMINISTRATOR)
+
+
+def _available_agents() -> list[tuple[int, int]]:
+    """(agent id, open callbacks) of the agents at their desk, least loaded first."""
+    agents = (User.objects.filter(role=Role.AGENT, is_active=True, available=True)
+              .annotate(load=Count("callbacks", filter=Q(callbacks__status=Callback.Status.OPEN)))
+              .order_by("load", "id").values_list("id", "load"))
+    return list(agents)
+
+
+def callbacks_create(drafts: Iterable[CallbackDraft], *, at: datetime.datetime | None = None) -> list[Callback]:
+    """Create callbacks and route them (INT-8): a key account to its key account manager, anyone
+    else to the available agent with the fewest open callbacks; none available → the team's
+    unassigned queue (any agent may take it)."""
+    at = at or timezone.now()
+    loads = _available_agents()
+    heap = [(load, agent_id) for agent_id, load in loads]
+    heapq.heapify(heap)
+    callbacks: list[Callback] = []
+    for draft in drafts:
+        customer = draft.customer
+        assignee: int | None = None
+        if customer is not None and customer.key_account_manager_id is not None:
+            assignee = customer.key_account_manager_id
+        elif heap:
+            load, agent_id = heapq.heappop(heap)
+            assignee = agent_id
+            heapq.heappush(heap, (load + 1, agent_id))
+        callbacks.append(Callback(
+            reason=draft.reason[:200], source=draft.source, contact=draft.contact, customer=customer,
+            request_id=draft.request_id, name=draft.name[:100], phone=normalise_phone(draft.phone),
+            assigned_to_id=assignee, created_at=at,
+        ))
+    return Callback.objects.bulk_create(callbacks, batch_size=2000)
+
+
+@transaction.atomic
+def callback_complete(*, callback: Callback, actor: User, reached: bool, result: str = "") -> Callback:
+    """Record the outcome of a callback; the call itself is kept as an outbound contact."""
+    if not actor.can(Capability.LOG_CONTACT):
+        raise ActionNotAllowed(_("Your role may not record contacts."))
+    locked = Callback.objects.select_for_update().get(pk=callback.pk)
+    if locked.status != Callback.Status.OPEN:
+        raise ValidationFailed(_("This callback is already done."), field="status")
+    if locked.assigned_to_id not in (None, actor.pk) and actor.role not in _SUPERVISING_ROLES:
+        raise ActionNotAllowed(_("This callback is assigned to someone else."))
+    locked.status = Callback.Status.DONE if reached else Callback.Status.UNREACHABLE
+    locked.result = result.strip()
+    locked.completed_at = timezone.now()
+    locked.completed_by = actor
+    if locked.assigned_to_id is None:
+        locked.assigned_to = actor
+    locked.save()
+    ContactRecord.objects.create(
+        channel=Channel.PHONE, direction=ContactRecord.Direction.OUTBOUND, agent=actor,
+        reporter_kind=ReporterKind.CUSTOMER if locked.customer_id else ReporterKind.NON_CUSTOMER,
+        reporter_name=locked.name, reporter_phone=locked.phone, customer_id=locked.customer_id,
+        request_id=locked.request_id,
+        notes=(_("Callback %(ref)s: %(reason)s") % {"ref": locked.reference, "reason": locked.reason}
+               + (f"\n{locked.result}" if locked.result else "")),
+        outcome=Outcome.INFORMATION_RECORDED,
+    )
+    return locked
+
+
+@transaction.atomic
+def agent_set_available(*, agent: User, available: bool) -> User:
+    """An agent at the desk (or away): only available agents receive new callbacks (INT-8)."""
+    User.objects.filter(pk=agent.pk).update(available=available)
+    agent.available = available
+    return agent
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    phone: str
+    text: str
+    channel: str = Channel.SMS
+    customer_id: int | None = None
+    contact_id: int | None = None
+    source: str = ""
+
+
+def messages_queue(drafts: Iterable[MessageDraft]) -> list[OutboundMessage]:
+    """Queue messages to callers; the worker sends them through the gateway after commit."""
+    messages = [
+        OutboundMessage(channel=d.channel, phone=normalise_phone(d.phone), text=d.text, customer_id=d.customer_id,
+                        contact_id=d.contact_id, source=d.source, gateway=gateway_path(d.channel))
+        for d in drafts if normalise_phone(d.phone)
+    ]
+    created = OutboundMessage.objects.bulk_create(messages, batch_size=2000)
+    ids = [m.pk for m in created if m.pk is not None]
+    if len(ids) != len(created):  # backends that do not return ids from bulk inserts
+        ids = list(OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED)
+                   .order_by("-id").values_list("id", flat=True)[:len(created)])
+    if ids:
+        def enqueue() -> None:
+            from servicedesk.contacts.tasks import messages_send_task
+
+            for start in range(0, len(ids), 500):
+                messages_send_task(ids[start:start + 500])
+
+        transaction.on_commit(enqueue)
+    return created
+
+
+def messages_send(message_ids: list[int]) -> int:
+    """Send queued messages through their gateway; each is marked sent or failed (with the error)
+    once. Returns how many were sent."""
+    sent = 0
+    for message_id in message_ids:
+        with transaction.atomic():
+            message = (OutboundMessage.objects.select_for_update()
+                       .filter(pk=message_id, status=OutboundMessage.Status.QUEUED).first())
+            if message is None:
+                continue
+            try:
+                message.gateway_reference = gateway_for(message.channel).send(message)[:100]
+                message.status = OutboundMessage.Status.SENT
+                message.sent_at = timezone.now()
+                sent += 1
+            except GatewayError as error:
+                message.status = OutboundMessage.Status.FAILED
+                message.error = str(error)
+            message.save(update_fields=["gateway_reference", "status", "sent_at", "error"])
+    return sent

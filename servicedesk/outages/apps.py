@@ -6,3 +6,9 @@ class OutagesConfig(AppConfig):
     name = "servicedesk.outages"
     label = "outages"
     verbose_name = _("Outages and fault calls")
+
+    def ready(self) -> None:
+        from servicedesk.core.shared_cache import invalidate_on_change
+        from servicedesk.outages.config import CONFIG_CACHE_KEY, CONFIG_MODELS
+
+        invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS)

@@ -95,6 +95,9 @@ class PlannedOutageNotice(models.Model):
     def written(self) -> bool:
         return self.channel in self.WRITTEN
 
+    def __str__(self) -> str:
+        return f"{self.planned_outage_id}/{self.service_point_id}"
+
 
 class OutageStatus(models.TextChoices):
     PREDICTED = "predicted", _("Predicted from calls")
@@ -198,6 +201,9 @@ class FaultCall(models.Model):
                          condition=Q(unexplained=True)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id}@{self.device_id}"
+
 
 class InferenceRule(models.Model):
     """OUT-3 thresholds for one kind of device: within ``window_minutes``, calls from at least
@@ -262,3 +268,6 @@ class TroubleshootingStep(models.Model):
         verbose_name_plural = _("troubleshooting steps")
         ordering = ["script", "order"]
         constraints = [models.UniqueConstraint(fields=["script", "order"], name="troubleshooting_step_order")]
+
+    def __str__(self) -> str:
+        return f"{self.script_id}.{self.order}"

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicedesk.customers.models import Customer, CustomerFlag, ServicePoint
+from servicedesk.network.models import Device
+from servicedesk.network.services import device_save
+from servicedesk.outages.models import FaultCallSetting, InferenceRule, TroubleshootingScript, TroubleshootingStep
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Role
 from servicedesk.testing.factories import (
@@ -36,6 +39,7 @@ class World:
     customers: dict[str, Customer] = field(default_factory=dict)
     points: dict[str, ServicePoint] = field(default_factory=dict)
     flags: dict[str, CustomerFlag] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
 
 
 def build_world() -> World:
@@ -167,4 +171,83 @@ def build_world() -> World:
     PriorityRule.objects.create(name="大口径爆管", sort_order=30, request_type=leak, priority=1,
                                 conditions=[{"field": "attributes.dn", "op": "gte", "value": 300},
                                             {"field": "attributes.severity", "op": "eq", "value": "burst"}])
+    _build_network(w)
     return w
+
+
+def _build_network(w: World) -> None:
+    """OUT-1..OUT-6: a small network and the outage configuration.
+
+    Power: SS1 → F1 → S1 → T1 (alice, n1…n6), T2 (hospital, m1…m3); F1 → S2 → T3 (k1, k2);
+    SS1 → F2 → S3 → T4 (bob). Water: Z1 → P1 DN100 (w1…w3), P2 DN300.
+    """
+    def device(code: str, kind: str, parent: str | None = None, **extra: object) -> Device:
+        extra.setdefault("name", code)
+        w.devices[code] = device_save(Device(code=code, kind=kind,
+                                             parent=w.devices[parent] if parent else None, **extra))
+        return w.devices[code]
+
+    device("SS1", "substation", name="南山变电站")
+    device("F1", "feeder", "SS1")
+    device("S1", "section", "F1")
+    device("T1", "transformer", "S1", district="南山区", location="科技南路18号配电房")
+    device("T2", "transformer", "S1", district="南山区")
+    device("S2", "section", "F1")
+    device("T3", "transformer", "S2", district="南山区")
+    device("F2", "feeder", "SS1")
+    device("S3", "section", "F2")
+    device("T4", "transformer", "S3", district="福田区")
+    device("Z1", "zone", district="南山区")
+    device("P1", "pipe", "Z1", dn=100, district="南山区")
+    device("P2", "pipe", "Z1", dn=300, district="南山区")
+
+    def attach(key: str, code: str) -> None:
+        ServicePoint.objects.filter(pk=w.points[key].pk).update(device=w.devices[code], network_code=code)
+        w.points[key].refresh_from_db()
+
+    attach("alice", "T1")
+    attach("hospital", "T2")
+    attach("bob", "T4")
+    neighbours = [("n", "T1", 6), ("m", "T2", 3), ("k", "T3", 2)]
+    number = 100
+    for prefix, code, count in neighbours:
+        for i in range(1, count + 1):
+            number += 1
+            customer = CustomerFactory(number=f"C{number:09d}", name=f"邻居{prefix}{i}", mobile=f"1350000{number:04d}")
+            w.customers[f"{prefix}{i}"] = customer
+            w.points[f"{prefix}{i}"] = ServicePointFactory(
+                number=f"SP{number:09d}", customer=customer, address=f"深圳市南山区科技南路{number}号",
+                district="南山区", device=w.devices[code], network_code=code)
+    for i in range(1, 4):
+        number += 1
+        customer = CustomerFactory(number=f"C{number:09d}", name=f"用水户{i}", mobile=f"1360000{number:04d}")
+        w.customers[f"w{i}"] = customer
+        w.points[f"w{i}"] = ServicePointFactory(
+            number=f"SW{number:09d}", customer=customer, utility=ServicePoint.Utility.WATER,
+            address=f"深圳市南山区后海大道{number}号", district="南山区", device=w.devices["P1"], network_code="P1")
+
+    water_outage = RequestType.objects.create(code="water-outage", name="停水", name_en="Water outage",
+                                              category="fault", default_priority=2,
+                                              default_unit=w.units["engineering"], sort_order=45)
+    RequestTypeField.objects.create(request_type=water_outage, key="outage_scope", label="影响范围",
+                                    label_en="Scope", kind=RequestTypeField.Kind.CHOICE, required=False,
+                                    choices=[{"value": "single", "label": "单户", "label_en": "One household"},
+                                             {"value": "area", "label": "片区", "label_en": "Whole area"}])
+    w.types["water_outage"] = water_outage
+    FaultCallSetting.objects.create(utility="power", request_type=w.types["fault"], initial_estimate_minutes=240)
+    FaultCallSetting.objects.create(utility="water", request_type=water_outage, initial_estimate_minutes=360)
+    for kind, points, children in (("transformer", 3, 1), ("section", 5, 2), ("feeder", 10, 2),
+                                   ("pipe", 2, 1), ("zone", 5, 2)):
+        InferenceRule.objects.create(device_kind=kind, min_service_points=points, min_children=children,
+                                     window_minutes=120)
+    breaker = TroubleshootingScript.objects.create(code="main-breaker", name="总开关跳闸", name_en="Main breaker",
+                                                   utility="power", sort_order=1)
+    for order, text, text_en in ((1, "请问邻居家是否有电?", "Do the neighbours have power?"),
+                                 (2, "请查看电表箱内总开关是否跳下。", "Is the main breaker in the meter box down?"),
+                                 (3, "请将总开关推上;如再次跳闸,请拔掉大功率电器后再试。",
+                                  "Push it back up; if it trips again, unplug large appliances and retry.")):
+        TroubleshootingStep.objects.create(script=breaker, order=order, instruction=text, instruction_en=text_en)
+    valve = TroubleshootingScript.objects.create(code="stop-valve", name="户内总阀", name_en="Inside stop valve",
+                                                 utility="water", sort_order=2)
+    TroubleshootingStep.objects.create(script=valve, order=1, instruction="请检查户内总阀是否打开。",
+                                       instruction_en="Is the stop valve inside the home open?")

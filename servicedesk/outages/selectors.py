@@ -1,0 +1,141 @@
+"""Reads of outages: what covers a service point (OUT-2), the dispatcher's board (OUT-3), the
+public notice of planned outages."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from servicedesk.customers.models import ServicePoint
+from servicedesk.network.models import Device, DeviceKind
+from servicedesk.org.models import User
+from servicedesk.org.roles import Capability
+from servicedesk.outages.config import outage_config
+from servicedesk.outages.models import (
+    OPEN_OUTAGE_STATUSES,
+    FaultCall,
+    Outage,
+    OutageStatus,
+    PlannedOutage,
+    PlannedOutageNotice,
+    TroubleshootingScript,
+)
+
+# How many levels a device of each kind is above the service points' devices.
+_DEPTH = {
+    DeviceKind.TRANSFORMER: 0, DeviceKind.PIPE: 0,
+    DeviceKind.SECTION: 1, DeviceKind.ZONE: 1,
+    DeviceKind.FEEDER: 2,
+    DeviceKind.SUBSTATION: 3,
+}
+
+
+def service_points_under(device: Device) -> QuerySet[ServicePoint]:
+    """The service points supplied through ``device`` (joins up the tree; each step indexed)."""
+    path = "device" + "__parent" * _DEPTH[device.kind]
+    return ServicePoint.objects.filter(**{path: device.pk})
+
+
+def devices_under(device: Device) -> QuerySet[Device]:
+    """The devices below ``device`` and the device itself."""
+    q = Q(pk=device.pk)
+    for depth in range(1, 4):
+        q |= Q(**{"parent" + "__parent" * (depth - 1): device.pk})
+    return Device.objects.filter(q)
+
+
+def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.datetime | None = None,
+                             ) -> list[PlannedOutage]:
+    """Planned outages in force now whose devices or districts include the service point."""
+    at = at or timezone.now()
+    current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED, utility=service_point.utility,
+                                                starts_at__lte=at, ends_at__gt=at))
+    if not current:
+        return []
+    covering = set(service_point.device.covering_ids) if service_point.device_id else set()
+    device_ids: dict[int, set[int]] = {}
+    for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
+            plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
+        device_ids.setdefault(planned_id, set()).add(device_id)
+    return [p for p in current
+            if service_point.district in (p.districts or []) or covering & device_ids.get(p.pk, set())]
+
+
+def open_outage_covering(service_point: ServicePoint) -> Outage | None:
+    """The open outage of the service point's device or a device above it: a confirmed one
+    before a predicted one, then the one highest up."""
+    if not service_point.device_id:
+        return None
+    covering = service_point.device.covering_ids
+    outages = list(Outage.objects.filter(device_id__in=covering, status__in=OPEN_OUTAGE_STATUSES)
+                   .select_related("device"))
+    if not outages:
+        return None
+    return min(outages, key=lambda o: (o.status != OutageStatus.CONFIRMED, covering.index(o.device_id)))
+
+
+@dataclass
+class FaultCheck:
+    """What the desk knows about a service point at the start of a fault call (004 steps 4–13)."""
+
+    service_point: ServicePoint
+    connection_status: str
+    amount_owed: Decimal
+    planned_outage: PlannedOutage | None = None
+    notice: PlannedOutageNotice | None = None  # the notice given for that planned outage, if any
+    outage: Outage | None = None
+    scripts: list[TroubleshootingScript] = field(default_factory=list)
+    history: list[object] = field(default_factory=list)
+
+
+def fault_check(service_point: ServicePoint, *, at: datetime.datetime | None = None) -> FaultCheck:
+    planned = planned_outages_in_force(service_point, at=at)
+    planned_outage = planned[0] if planned else None
+    notice = None
+    if planned_outage is not None:
+        notice = PlannedOutageNotice.objects.filter(planned_outage=planned_outage,
+                                                    service_point=service_point).first()
+    account = service_point.account
+    return FaultCheck(
+        service_point=service_point,
+        connection_status=service_point.connection_status,
+        amount_owed=account.amount_owed if account is not None else Decimal("0"),
+        planned_outage=planned_outage,
+        notice=notice,
+        outage=open_outage_covering(service_point),
+        scripts=outage_config().scripts_for(service_point.utility),
+    )
+
+
+def outages_visible(user: User) -> QuerySet[Outage]:
+    """Outages a user may see: staff who take calls or dispatch; nobody else."""
+    if not (user.can(Capability.MANAGE_OUTAGES) or user.can(Capability.LOG_CONTACT)
+            or user.can(Capability.VIEW_ALL_REQUESTS)):
+        return Outage.objects.none()
+    return Outage.objects.select_related("device", "request")
+
+
+def outage_board(user: User, *, status: str = "open") -> QuerySet[Outage]:
+    """The dispatcher's board: open outages (predicted first, most calls first), or one status."""
+    outages = outages_visible(user)
+    if status == "open":
+        outages = outages.filter(status__in=OPEN_OUTAGE_STATUSES)
+    elif status:
+        outages = outages.filter(status=status)
+    return outages.order_by("status", "-call_count", "-created_at") if status == "open" \
+        else outages.order_by("-created_at")
+
+
+def outage_calls(outage: Outage) -> QuerySet[FaultCall]:
+    return (FaultCall.objects.filter(outage=outage)
+            .select_related("contact", "service_point", "service_point__customer", "device", "request")
+            .order_by("reported_at"))
+
+
+def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[PlannedOutage]:
+    """Published planned outages not yet over, for the public notice page."""
+    at = at or timezone.now()
+    return (PlannedOutage.objects.filter(published=True, status=PlannedOutage.Status.SCHEDULED, ends_at__gt=at)
+            .prefetch_related("devices").order_by("starts_at"))

@@ -1,0 +1,828 @@
+"""Every write of outages and fault calls (seed 004, OUT-2..OUT-6, the leak part of 003, INT-8).
+
+The fault call (``fault_call_take``) follows 004's flow chart and records each step on the contact:
+
+    identify the service point → connection status (OUT-4) → planned outage in force (OUT-2)
+    → open outage covering the service point (OUT-2) → guided troubleshooting (OUT-5)
+    → outage inference (OUT-3) → work request to the dispatcher (OUT-6)
+
+Concurrency. Calls under one area (a feeder or a supply zone) that reach inference are serialised
+by a row lock on the area's device, so fifty callers of one fault make one outage; a call joining
+an open outage increments its counter with a conditional UPDATE, which waits for (and then sees)
+a concurrent restoration, so no call is linked to an outage after its callers were called back.
+A partial unique index allows one open outage per device as the last guard.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.contacts.services import (
+    CallbackDraft,
+    MessageDraft,
+    callbacks_create,
+    contact_build,
+    messages_queue,
+)
+from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.network.models import Device, Utility
+from servicedesk.org.models import Provider, User
+from servicedesk.org.roles import Capability
+from servicedesk.outages.config import OutageConfig, outage_config
+from servicedesk.outages.models import (
+    OPEN_OUTAGE_STATUSES,
+    FaultCall,
+    Outage,
+    OutageStatus,
+    PlannedOutage,
+    PlannedOutageNotice,
+)
+from servicedesk.outages.selectors import open_outage_covering, planned_outages_in_force, service_points_under
+from servicedesk.tickets.exceptions import ActionNotAllowed
+from servicedesk.tickets.models import EventKind, RequestEvent, RequestStatus, ServiceRequest
+from servicedesk.tickets.services import request_create, request_transition, work_order_create
+
+Outcome = ContactRecord.Outcome
+ReporterKind = ContactRecord.ReporterKind
+ConnectionStatus = ServicePoint.ConnectionStatus
+
+
+def _require(actor: User, capability: Capability, message: str) -> None:
+    if not actor.can(capability):
+        raise ActionNotAllowed(message)
+
+
+def local_time(value: datetime.datetime | None) -> str:
+    if value is None:
+        return _("not yet known")
+    return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
+# ----------------------------------------------------------------------------------------------
+# The fault call (004)
+
+
+@dataclass(frozen=True)
+class TroubleshootingAnswer:
+    """The result of one guided self-check (OUT-5): which script, which steps were done, solved?"""
+
+    script: str
+    solved: bool
+    steps_done: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class FaultCallResult:
+    contact: ContactRecord
+    outcome: str
+    tell: str  # what the agent tells the caller, in the agent's language
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    outage: Outage | None = None
+    planned_outage: PlannedOutage | None = None
+    request: ServiceRequest | None = None
+
+
+def _step(steps: list[dict[str, Any]], step: str, result: str, **details: Any) -> None:
+    steps.append({"step": step, "result": result, **details})
+
+
+def _planned_tell(planned: PlannedOutage, notice: PlannedOutageNotice | None) -> str:
+    told = _("A planned outage is in force here: %(reason)s, from %(start)s to %(end)s.") % {
+        "reason": planned.reason, "start": local_time(planned.starts_at), "end": local_time(planned.ends_at)}
+    if notice is not None and notice.written:
+        told += " " + _("A written notice was given on %(date)s.") % {"date": local_time(notice.notified_at)}
+    return told
+
+
+def _outage_tell(outage: Outage) -> str:
+    if outage.status == OutageStatus.CONFIRMED:
+        return _("A known outage affects this address (%(ref)s): %(cause)s. Supply is expected back by %(etr)s. "
+                 "Your call is recorded and you will be told when it is restored.") % {
+            "ref": outage.reference, "cause": outage.cause or _("cause under investigation"),
+            "etr": local_time(outage.etr)}
+    return _("Other customers nearby have reported the same fault (%(ref)s); a crew is being arranged. "
+             "Your call is recorded and you will be told when supply is back.") % {"ref": outage.reference}
+
+
+def fault_call_take(
+    *,
+    actor: User,
+    utility: str = Utility.POWER,
+    channel: str = Channel.PHONE,
+    reporter_kind: str = ReporterKind.CUSTOMER,
+    customer: Customer | None = None,
+    service_point: ServicePoint | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    location: str = "",
+    notes: str = "",
+    troubleshooting: Sequence[TroubleshootingAnswer] = (),
+    problem: dict[str, Any] | None = None,
+    estimated_completion_at: datetime.datetime | None = None,
+    started_at: datetime.datetime | None = None,
+) -> FaultCallResult:
+    """Take one fault call through 004's flow and record it; returns what to tell the caller.
+
+    ``problem`` holds the work request's fields (e.g. ``fault_location``: high-voltage cable or
+    service point, ``outage_scope``); they are needed only when the call ends in a work request
+    (the answer names the missing ones). One transaction: nothing is kept if any step fails.
+    """
+    _require(actor, Capability.LOG_CONTACT, _("Your role may not take calls."))
+    _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
+    if customer is not None and service_point is None:
+        points = list(customer.service_points.filter(utility=utility)[:2])
+        if len(points) == 1:
+            service_point = points[0]
+        elif points:
+            raise ValidationFailed(_("This customer has several service points: choose the one without supply."),
+                                   field="service_point_id")
+    if service_point is not None:
+        utility = service_point.utility
+    if utility not in Utility.values:
+        raise ValidationFailed(_("Unknown utility."), field="utility")
+    config = outage_config()
+    with transaction.atomic():
+        contact = contact_build(
+            agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
+            service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
+            request_type=_fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
+        )
+        result = _flow(contact, actor=actor, utility=utility, config=config, location=location,
+                       troubleshooting=troubleshooting, problem=problem or {},
+                       estimated_completion_at=estimated_completion_at)
+        contact = result.contact
+        contact.steps = result.steps
+        contact.outcome = result.outcome
+        if contact.pk is None:
+            contact.save()
+        else:
+            ContactRecord.objects.filter(pk=contact.pk).update(
+                steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
+        return result
+
+
+def _fault_setting(config: OutageConfig, utility: str) -> Any:
+    setting = config.settings_by_utility.get(utility)
+    if setting is None:
+        raise ValidationFailed(_("No fault request type is configured for %(utility)s.") % {"utility": utility},
+                               field="utility")
+    return setting
+
+
+def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig, location: str,
+          troubleshooting: Sequence[TroubleshootingAnswer], problem: dict[str, Any],
+          estimated_completion_at: datetime.datetime | None) -> FaultCallResult:
+    steps: list[dict[str, Any]] = []
+    point = contact.service_point
+    now = timezone.now()
+
+    # 004 steps 3, 6, 8: identify the service point and the caller.
+    if point is None:
+        _step(steps, "identify", contact.reporter_kind, service_point=None, location=location.strip())
+        if contact.reporter_kind == ReporterKind.UNIDENTIFIED and not location.strip():
+            contact.outcome = Outcome.INFORMATION_RECORDED
+            return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps, tell=_(
+                "The caller and the place could not be identified: the call is recorded; ask them to call back "
+                "with the address or account number."))
+        # 004 step 2: a report not tied to a customer (police, passer-by): straight to a work request.
+        return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+                             problem=problem, troubleshooting=troubleshooting,
+                             estimated_completion_at=estimated_completion_at)
+    _step(steps, "identify", contact.reporter_kind, service_point=point.number,
+          customer=contact.customer.number if contact.customer else None)
+
+    # OUT-4, 004 steps 13 and 17: supply cut for unpaid bills or an unregistered move-in.
+    status = point.connection_status
+    _step(steps, "connection_status", status)
+    if status != ConnectionStatus.CONNECTED:
+        return FaultCallResult(contact, Outcome.CONNECTION_CUT, steps=steps,
+                               tell=_connection_tell(point))
+
+    # OUT-2, 004 steps 10–12: a planned outage in force here: tell again, a new contact record.
+    planned = planned_outages_in_force(point, at=now)
+    if planned:
+        notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
+        _step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))
+        return FaultCallResult(contact, Outcome.PLANNED_OUTAGE, steps=steps, planned_outage=planned[0],
+                               tell=_planned_tell(planned[0], notice))
+    _step(steps, "planned_outage", "none")
+
+    # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
+    outage = _join_open_outage(contact, point, now=now)
+    if outage is not None:
+        _step(steps, "open_outage", outage.reference, status=outage.status)
+        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, tell=_outage_tell(outage))
+    _step(steps, "open_outage", "none")
+
+    # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.
+    solved = _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+    if solved is not None:
+        contact.first_contact_resolution = True
+        return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps, tell=_(
+            "Solved on the call with the self-check “%(script)s”.") % {"script": solved})
+
+    # OUT-3: place the call on the network; enough neighbours' calls predict an outage.
+    if point.device_id is not None:
+        outage, fault_call = _infer(contact, point, config=config, now=now)
+        if outage is not None:
+            _step(steps, "inference", outage.reference, device=outage.device.code)
+            return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
+                                   tell=_outage_tell(outage))
+        _step(steps, "inference", "none")
+    else:
+        fault_call = None
+
+    # OUT-6, 004 steps 18–20: a work request to the dispatcher.
+    return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+                         problem=problem, troubleshooting=(), estimated_completion_at=estimated_completion_at,
+                         fault_call=fault_call)
+
+
+def _connection_tell(point: ServicePoint) -> str:
+    status = point.connection_status
+    if status == ConnectionStatus.CUT_UNPAID:
+        owed = point.account.amount_owed if point.account_id else 0
+        return _("Supply was cut for unpaid bills: %(owed)s yuan is owed. Once it is paid (hall, app or bank), "
+                 "reconnection is arranged within 24 hours.") % {"owed": owed}
+    if status == ConnectionStatus.CUT_MOVE_IN_UNREGISTERED:
+        return _("Supply was cut because nobody registered after the previous occupant moved out: register the "
+                 "move-in at a service hall or in the app, with ID and the tenancy or deed, to be reconnected.")
+    if status == ConnectionStatus.SUSPENDED:
+        return _("Supply is suspended at the customer's request: ask for resumption to restore it.")
+    return _("This service point is closed: a new connection must be applied for.")
+
+
+def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[TroubleshootingAnswer], *,
+                            config: OutageConfig, utility: str) -> str | None:
+    """Record each self-check on the contact; the name of the one that solved it, if any."""
+    solved: str | None = None
+    for answer in answers:
+        script = config.script(answer.script)
+        if script is None or script.utility != utility:
+            raise ValidationFailed(_("Unknown troubleshooting script %(code)s.") % {"code": answer.script},
+                                   field="troubleshooting")
+        known = {s.order for s in config.steps_by_script.get(script.pk, [])}
+        unknown = [n for n in answer.steps_done if n not in known]
+        if unknown:
+            raise ValidationFailed(_("Script %(code)s has no step %(step)s.") % {"code": script.code,
+                                                                                 "step": unknown[0]},
+                                   field="troubleshooting")
+        _step(steps, "troubleshooting", "solved" if answer.solved else "not_solved", script=script.code,
+              steps_done=list(answer.steps_done), note=answer.note.strip())
+        if answer.solved and solved is None:
+            solved = script.display_name
+    return solved
+
+
+def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig,
+                  steps: list[dict[str, Any]], location: str, problem: dict[str, Any],
+                  troubleshooting: Sequence[TroubleshootingAnswer],
+                  estimated_completion_at: datetime.datetime | None,
+                  fault_call: FaultCall | None = None) -> FaultCallResult:
+    if troubleshooting:
+        _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+    setting = _fault_setting(config, utility)
+    estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
+        minutes=setting.initial_estimate_minutes)
+    _save_contact(contact, Outcome.REQUEST_CREATED)
+    try:
+        request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
+                                 contact=contact, location=location, description=contact.notes,
+                                 attributes=problem, estimated_completion_at=estimate)
+    except ValidationFailed as error:
+        # The problem detail is asked for only when the call needs a work request: say so.
+        errors = {(f"problem.{k.removeprefix('attributes.')}" if k.startswith("attributes") else k): v
+                  for k, v in error.errors.items()}
+        raise ValidationFailed(error.message, errors=errors) from error
+    contact.request = request
+    if fault_call is not None:
+        FaultCall.objects.filter(pk=fault_call.pk).update(request=request)
+    _step(steps, "work_request", request.reference, priority=request.priority,
+          unit=request.responsible_unit.code if request.responsible_unit else None,
+          estimated_completion_at=estimate.isoformat())
+    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, tell=_(
+        "A repair request %(ref)s is sent to the dispatcher; the first estimate for the repair is %(eta)s. "
+        "We will call back with the result.") % {"ref": request.reference, "eta": local_time(estimate)})
+
+
+def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
+                    outage: Outage | None) -> FaultCall:
+    device = point.device
+    lineage = device.lineage
+    return FaultCall(
+        contact=contact, service_point=point, device_id=device.pk,
+        parent_device_id=lineage[-1] if len(lineage) >= 1 else None,
+        grandparent_device_id=lineage[-2] if len(lineage) >= 2 else None,
+        reported_at=now, outage=outage,
+        unexplained=outage is None or outage.status == OutageStatus.PREDICTED,
+    )
+
+
+def _save_contact(contact: ContactRecord, outcome: str) -> None:
+    if contact.pk is None:
+        contact.outcome = outcome
+        contact.save()
+
+
+def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime) -> Outage | None:
+    """Link the call to the open outage covering the service point, if there is one (OUT-2)."""
+    for _attempt in range(3):
+        outage = open_outage_covering(point)
+        if outage is None:
+            return None
+        # Counted only while still open: waits for a concurrent restoration and then sees it.
+        joined = Outage.objects.filter(pk=outage.pk, status__in=OPEN_OUTAGE_STATUSES).update(
+            call_count=F("call_count") + 1, last_call_at=now)
+        if joined:
+            _save_contact(contact, Outcome.OUTAGE_LINKED)
+            _fault_call_row(contact, point, now=now, outage=outage).save()
+            outage.refresh_from_db(fields=["status", "cause", "etr", "call_count"])
+            return outage
+    return None
+
+
+def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
+           now: datetime.datetime) -> tuple[Outage | None, FaultCall | None]:
+    """OUT-3: record the call on the network and predict an outage if the neighbours' calls meet
+    the thresholds: the highest device (transformer, section, feeder; pipe, zone) whose rule is
+    met becomes the predicted outage, and every unexplained call under it joins."""
+    device = point.device
+    if device.area_id is not None:
+        # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
+        list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
+        outage = _join_open_outage(contact, point, now=now)  # created while we waited?
+        if outage is not None:
+            return outage, None
+    _save_contact(contact, Outcome.REQUEST_CREATED)
+    fault_call = _fault_call_row(contact, point, now=now, outage=None)
+    fault_call.save()
+    levels = [(device, "device", None)]
+    ancestors = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage[-2:])} if device.lineage else {}
+    if fault_call.parent_device_id in ancestors:
+        levels.append((ancestors[fault_call.parent_device_id], "parent_device", "device"))
+        if fault_call.grandparent_device_id in ancestors:
+            levels.append((ancestors[fault_call.grandparent_device_id], "grandparent_device", "parent_device"))
+    for level_device, column, child_column in reversed(levels):
+        rule = config.rules_by_kind.get(level_device.kind)
+        if rule is None:
+            continue
+        since = now - datetime.timedelta(minutes=rule.window_minutes)
+        calls = FaultCall.objects.filter(**{column: level_device.pk}, unexplained=True, reported_at__gte=since)
+        counts = calls.aggregate(points=Count("service_point", distinct=True),
+                                 children=Count(child_column, distinct=True) if child_column else Count("id"))
+        children = counts["children"] if child_column else 1
+        if counts["points"] >= rule.min_service_points and children >= rule.min_children:
+            return _predict(level_device, calls, now=now), fault_call
+    return None, fault_call
+
+
+def _predict(device: Device, calls: Any, *, now: datetime.datetime) -> Outage:
+    outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.PREDICTED,
+                                   origin=Outage.Origin.INFERRED, created_at=now)
+    below = list(Outage.objects.filter(status=OutageStatus.PREDICTED, calls__in=calls).distinct()
+                 .exclude(pk=outage.pk).values_list("pk", flat=True))
+    if below:
+        Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now,
+                                                   note=_("Merged into %(ref)s by inference") % {
+                                                       "ref": outage.reference})
+    FaultCall.objects.filter(Q(pk__in=list(calls.values_list("pk", flat=True))) | Q(outage_id__in=below)).update(
+        outage=outage)
+    _recount(outage)
+    _note_linked_requests(outage, _("Grouped into predicted outage %(ref)s (%(device)s)") % {
+        "ref": outage.reference, "device": device.code})
+    return outage
+
+
+def _recount(outage: Outage) -> None:
+    stats = FaultCall.objects.filter(outage=outage).aggregate(n=Count("id"), first=Min("reported_at"),
+                                                              last=Max("reported_at"))
+    Outage.objects.filter(pk=outage.pk).update(call_count=stats["n"], first_call_at=stats["first"],
+                                               last_call_at=stats["last"])
+    outage.call_count, outage.first_call_at, outage.last_call_at = stats["n"], stats["first"], stats["last"]
+
+
+def _linked_requests(outage: Outage) -> list[int]:
+    return list(FaultCall.objects.filter(outage=outage, request__isnull=False).values_list("request_id", flat=True))
+
+
+def _note_linked_requests(outage: Outage, text: str, *, actor: User | None = None,
+                          request_ids: Iterable[int] | None = None) -> None:
+    ids = list(request_ids) if request_ids is not None else _linked_requests(outage)
+    RequestEvent.objects.bulk_create(
+        [RequestEvent(request_id=i, actor=actor, kind=EventKind.NOTE, reason=text) for i in ids], batch_size=2000)
+
+
+# ----------------------------------------------------------------------------------------------
+# The dispatcher: confirm, reject, merge, ETR, restore (OUT-3, OUT-6, INT-8)
+
+
+def _locked_outage(outage: Outage) -> Outage:
+    return Outage.objects.select_for_update().select_related("device").get(pk=outage.pk)
+
+
+def _check_open(outage: Outage) -> None:
+    if outage.status not in OPEN_OUTAGE_STATUSES:
+        raise Conflict(_("Outage %(ref)s is %(status)s.") % {"ref": outage.reference,
+                                                             "status": outage.get_status_display()},
+                       field="status")
+
+
+def _check_etr(etr: datetime.datetime | None, *, required: bool) -> None:
+    if etr is None and required:
+        raise ValidationFailed(_("Give the estimated time of restoration."), field="etr")
+    if etr is not None and etr < timezone.now() - datetime.timedelta(minutes=5):
+        raise ValidationFailed(_("The estimated restoration time is in the past."), field="etr")
+
+
+@transaction.atomic
+def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.datetime | None,
+                   origin: str = Outage.Origin.DECLARED, request: ServiceRequest | None = None) -> Outage:
+    """A dispatcher declares a known outage (SCADA alarm, a leak repair's affected area): callers
+    under the device are told the cause and ETR and linked from now on."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    if not cause.strip():
+        raise ValidationFailed(_("Give the cause."), field="cause")
+    _check_etr(etr, required=False)
+    if device.area_id is not None:
+        list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
+    existing = Outage.objects.filter(device=device, status__in=OPEN_OUTAGE_STATUSES).first()
+    if existing is not None:
+        raise Conflict(_("Outage %(ref)s is already open on this device.") % {"ref": existing.reference},
+                       field="device_id")
+    now = timezone.now()
+    outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.CONFIRMED,
+                                   origin=origin, cause=cause.strip(), etr=etr, request=request,
+                                   confirmed_at=now, confirmed_by=actor, created_at=now)
+    # Predicted outages below it and their calls are explained by it now.
+    below = Outage.objects.filter(status=OutageStatus.PREDICTED,
+                                  device__in=[d.pk for d in _devices_below(device)]).exclude(pk=outage.pk)
+    _merge_many(list(below), into=outage, actor=actor, now=now)
+    window = max([r.window_minutes for r in outage_config().rules_by_kind.values()] or [120])
+    leaves = [d.pk for d in _devices_below(device)]
+    FaultCall.objects.filter(outage__isnull=True, unexplained=True, device_id__in=leaves,
+                             reported_at__gte=now - datetime.timedelta(minutes=window)).update(outage=outage)
+    FaultCall.objects.filter(outage=outage).update(unexplained=False)
+    _recount(outage)
+    if request is not None:
+        from servicedesk.tickets.services import request_update
+
+        if etr is not None and request.is_open:
+            request_update(request=request, actor=actor, estimated_completion_at=etr,
+                           reason=_("Estimated completion of outage %(ref)s") % {"ref": outage.reference})
+    return outage
+
+
+def _devices_below(device: Device) -> list[Device]:
+    from servicedesk.outages.selectors import devices_under
+
+    return list(devices_under(device))
+
+
+def _merge_many(sources: list[Outage], *, into: Outage, actor: User | None, now: datetime.datetime) -> None:
+    ids = [s.pk for s in sources]
+    if not ids:
+        return
+    Outage.objects.filter(pk__in=ids).update(status=OutageStatus.MERGED, merged_into=into, closed_at=now,
+                                             closed_by=actor)
+    FaultCall.objects.filter(outage_id__in=ids).update(outage=into)
+
+
+def _outage_request_attributes(request_type: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """The fields of the outage's own repair request: what the dispatcher gave, else the area-wide
+    defaults for the fields the type defines."""
+    from servicedesk.tickets.config import intake_config
+
+    keys = {f.key for f in intake_config().fields_of(request_type)}
+    defaults = {"outage_scope": "area", "fault_location": "unknown"}
+    return {**{k: v for k, v in defaults.items() if k in keys}, **given}
+
+
+@transaction.atomic
+def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.datetime | None,
+                   provider: Provider | None = None, crew_type: str = "", instructions: str = "",
+                   attributes: dict[str, Any] | None = None) -> Outage:
+    """Confirm a predicted outage (OUT-3): a cause, an ETR and a crew work order. The crew's work
+    is carried by the outage's request: the first linked caller's request if there is one, else a
+    new request from the first linked call."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    locked = _locked_outage(outage)
+    if locked.status != OutageStatus.PREDICTED:
+        raise Conflict(_("Only a predicted outage can be confirmed; %(ref)s is %(status)s.") % {
+            "ref": locked.reference, "status": locked.get_status_display()}, field="status")
+    if not cause.strip():
+        raise ValidationFailed(_("Give the cause."), field="cause")
+    _check_etr(etr, required=True)
+    now = timezone.now()
+    request = locked.request or _outage_carrier_request(locked, actor=actor, etr=etr, attributes=attributes or {})
+    locked.status = OutageStatus.CONFIRMED
+    locked.cause = cause.strip()
+    locked.confirmed_at = now
+    locked.confirmed_by = actor
+    locked.request = request
+    locked.save()
+    FaultCall.objects.filter(outage=locked).update(unexplained=False)
+    if provider is not None and request is not None:
+        work_order_create(request=request, actor=actor, provider=provider, crew_type=crew_type,
+                          instructions=instructions or _("Outage %(ref)s: %(cause)s") % {
+                              "ref": locked.reference, "cause": locked.cause},
+                          promised_end_at=etr)
+    _set_etr(locked, etr, actor=actor, reason=_("Outage %(ref)s confirmed: %(cause)s") % {
+        "ref": locked.reference, "cause": locked.cause})
+    return locked
+
+
+def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.datetime | None,
+                            attributes: dict[str, Any]) -> ServiceRequest:
+    """The request that carries the crew's work: the earliest linked caller's open request, else
+    a new one from the earliest linked call without a request, else from the dispatcher."""
+    calls = list(FaultCall.objects.filter(outage=outage).select_related("contact", "request")
+                 .order_by("reported_at", "id"))
+    for call in calls:
+        if call.request is not None and call.request.is_open:
+            return call.request
+    setting = _fault_setting(outage_config(), outage.utility)
+    free = next((c for c in calls if c.request_id is None and c.contact.request_id is None), None)
+    request = request_create(
+        actor=actor, request_type=setting.request_type, contact=free.contact if free else None,
+        reporter_kind=ReporterKind.NON_CUSTOMER, reporter_name=actor.display_name,
+        subject=_("Outage %(ref)s at %(device)s") % {"ref": outage.reference, "device": str(outage.device)},
+        attributes=_outage_request_attributes(setting.request_type, attributes),
+        location=outage.device.location or str(outage.device), district=outage.device.district,
+        estimated_completion_at=etr,
+    )
+    if free is not None:
+        FaultCall.objects.filter(pk=free.pk).update(request=request)
+    return request
+
+
+def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str) -> None:
+    """OUT-6: a new ETR reaches every linked caller: their requests' estimated completion (with a
+    history row) and a message to their phone."""
+    Outage.objects.filter(pk=outage.pk).update(etr=etr)
+    outage.etr = etr
+    if etr is None:
+        return
+    request_ids = _linked_requests(outage)
+    if outage.request_id:
+        request_ids.append(outage.request_id)
+    open_ids = list(ServiceRequest.objects.filter(pk__in=set(request_ids))
+                    .exclude(status__in=(RequestStatus.RESOLVED, RequestStatus.CLOSED, RequestStatus.CANCELLED))
+                    .exclude(estimated_completion_at=etr).values_list("pk", "estimated_completion_at"))
+    ServiceRequest.objects.filter(pk__in=[pk for pk, _old in open_ids]).update(estimated_completion_at=etr,
+                                                                                updated_at=timezone.now())
+    RequestEvent.objects.bulk_create([
+        RequestEvent(request_id=pk, actor=actor, kind=EventKind.CHANGE, reason=reason,
+                     changes={"estimated_completion_at": [old.isoformat() if old else None, etr.isoformat()]})
+        for pk, old in open_ids], batch_size=2000)
+    text = _("%(ref)s: %(cause)s. Supply is expected back by %(etr)s.") % {
+        "ref": outage.reference, "cause": outage.cause, "etr": local_time(etr)}
+    messages_queue(_caller_messages(outage, text))
+
+
+def _callers(outage: Outage) -> list[FaultCall]:
+    """One linked call per caller (by customer, else by phone), the latest."""
+    seen: set[tuple[str, Any]] = set()
+    callers: list[FaultCall] = []
+    for call in (FaultCall.objects.filter(outage=outage).select_related("contact", "contact__customer")
+                 .order_by("-reported_at", "-id")):
+        contact = call.contact
+        key = ("customer", contact.customer_id) if contact.customer_id else ("phone", contact.reporter_phone)
+        if key[1] in (None, "") or key in seen:
+            continue
+        seen.add(key)
+        callers.append(call)
+    return callers
+
+
+def _caller_messages(outage: Outage, text: str) -> list[MessageDraft]:
+    drafts = []
+    for call in _callers(outage):
+        contact = call.contact
+        customer = contact.customer
+        phone = contact.reporter_phone or (customer.mobile or customer.phone if customer else "")
+        drafts.append(MessageDraft(phone=phone, text=text, customer_id=contact.customer_id, contact_id=contact.pk,
+                                   source=outage.reference))
+    return drafts
+
+
+@transaction.atomic
+def outage_update(*, actor: User, outage: Outage, etr: datetime.datetime | None = None, cause: str | None = None,
+                  reason: str = "") -> Outage:
+    """Change the ETR or the cause of an open outage; callers are told the new ETR."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    locked = _locked_outage(outage)
+    _check_open(locked)
+    _check_etr(etr, required=False)
+    if cause is not None and cause.strip() and cause.strip() != locked.cause:
+        locked.cause = cause.strip()
+        Outage.objects.filter(pk=locked.pk).update(cause=locked.cause)
+    if etr is not None and etr != locked.etr:
+        _set_etr(locked, etr, actor=actor, reason=reason.strip() or _("New ETR for outage %(ref)s") % {
+            "ref": locked.reference})
+    return locked
+
+
+@transaction.atomic
+def outage_reject(*, actor: User, outage: Outage, reason: str) -> Outage:
+    """A predicted outage that is not one (OUT-3): its calls go back to being single faults, and
+    every call that was linked without a work request gets one, so no caller is lost."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    locked = _locked_outage(outage)
+    if locked.status != OutageStatus.PREDICTED:
+        raise Conflict(_("Only a predicted outage can be rejected."), field="status")
+    if not reason.strip():
+        raise ValidationFailed(_("Say why it is not an outage."), field="reason")
+    now = timezone.now()
+    locked.status = OutageStatus.REJECTED
+    locked.closed_at = now
+    locked.closed_by = actor
+    locked.note = reason.strip()
+    locked.save()
+    setting = _fault_setting(outage_config(), locked.utility)
+    calls = list(FaultCall.objects.filter(outage=locked).select_related("contact"))
+    # Explained (by the dispatcher's judgement): they must not predict the same outage again.
+    FaultCall.objects.filter(outage=locked).update(unexplained=False)
+    for call in calls:
+        if call.request_id is None:
+            request = request_create(
+                actor=actor, request_type=setting.request_type, contact=call.contact,
+                attributes=_outage_request_attributes(setting.request_type, {"outage_scope": "single"}),
+                estimated_completion_at=now + datetime.timedelta(minutes=setting.initial_estimate_minutes),
+            )
+            FaultCall.objects.filter(pk=call.pk).update(request=request)
+    _note_linked_requests(locked, _("Predicted outage %(ref)s rejected: %(reason)s") % {
+        "ref": locked.reference, "reason": locked.note}, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def outage_merge(*, actor: User, source: Outage, target: Outage) -> Outage:
+    """Merge one open outage into another (the dispatcher knows they are one fault)."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    if source.pk == target.pk:
+        raise ValidationFailed(_("An outage cannot be merged into itself."), field="target_id")
+    first, second = sorted([source.pk, target.pk])
+    locked = {o.pk: o for o in Outage.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    _check_open(source)
+    _check_open(target)
+    if source.utility != target.utility:
+        raise ValidationFailed(_("A power outage and a water outage cannot be merged."), field="target_id")
+    now = timezone.now()
+    _merge_many([source], into=target, actor=actor, now=now)
+    if target.status == OutageStatus.CONFIRMED:
+        FaultCall.objects.filter(outage=target).update(unexplained=False)
+    _recount(target)
+    _note_linked_requests(target, _("Outage %(source)s merged into %(target)s") % {
+        "source": source.reference, "target": target.reference}, actor=actor)
+    if target.status == OutageStatus.CONFIRMED and target.etr is not None:
+        _set_etr(target, target.etr, actor=actor, reason=_("Merged into outage %(ref)s") % {"ref": target.reference})
+    return target
+
+
+@dataclass
+class RestorationReport:
+    outage: Outage
+    requests_resolved: int
+    callbacks: int
+    messages: int
+
+
+@transaction.atomic
+def outage_restore(*, actor: User, outage: Outage, note: str = "") -> RestorationReport:
+    """Supply is back (OUT-6, INT-8): every linked request is resolved, and every linked caller
+    gets a message and a callback routed to an available agent (key accounts: their manager)."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    locked = _locked_outage(outage)
+    if locked.status != OutageStatus.CONFIRMED:
+        raise Conflict(_("Only a confirmed outage can be restored; %(ref)s is %(status)s.") % {
+            "ref": locked.reference, "status": locked.get_status_display()}, field="status")
+    now = timezone.now()
+    locked.status = OutageStatus.RESTORED
+    locked.closed_at = now
+    locked.closed_by = actor
+    locked.note = note.strip()
+    locked.save()
+    reason = _("Supply restored (outage %(ref)s)") % {"ref": locked.reference}
+    if note.strip():
+        reason += f": {note.strip()}"
+    request_ids = set(_linked_requests(locked))
+    if locked.request_id:
+        request_ids.add(locked.request_id)
+    resolved = 0
+    for request in ServiceRequest.objects.filter(pk__in=request_ids).order_by("pk"):
+        if request.status == RequestStatus.NEW:
+            request_transition(request=request, action="accept", actor=None, reason=reason)
+        if request.status in (RequestStatus.ACCEPTED, RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS,
+                              RequestStatus.WAITING):
+            request_transition(request=request, action="resolve", actor=None, reason=reason)
+            resolved += 1
+    callers = _callers(locked)
+    callbacks = callbacks_create([
+        CallbackDraft(reason=reason, source=locked.reference, contact=call.contact, customer=call.contact.customer,
+                      request_id=call.request_id, name=call.contact.reporter_name or (
+                          call.contact.customer.name if call.contact.customer else ""),
+                      phone=call.contact.reporter_phone or (
+                          (call.contact.customer.mobile or call.contact.customer.phone)
+                          if call.contact.customer else ""))
+        for call in callers
+    ], at=now)
+    text = _("%(ref)s: supply is restored. If you still have no supply, please call us again.") % {
+        "ref": locked.reference}
+    messages = messages_queue(_caller_messages(locked, text))
+    return RestorationReport(outage=locked, requests_resolved=resolved, callbacks=len(callbacks),
+                             messages=len(messages))
+
+
+# ----------------------------------------------------------------------------------------------
+# Planned outages (OUT-2)
+
+
+@transaction.atomic
+def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: datetime.datetime | None,
+                          ends_at: datetime.datetime | None, devices: Sequence[Device] = (),
+                          districts: Sequence[str] = (), area_description: str = "",
+                          published: bool = True) -> PlannedOutage:
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    errors: dict[str, str] = {}
+    if utility not in Utility.values:
+        errors["utility"] = _("Unknown utility.")
+    if not reason.strip():
+        errors["reason"] = _("Give the reason (e.g. line maintenance).")
+    if starts_at is None:
+        errors["starts_at"] = _("Give the start.")
+    if ends_at is None:
+        errors["ends_at"] = _("Give the end.")
+    elif starts_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    if not devices and not [d for d in districts if d.strip()]:
+        errors["devices"] = _("Give the devices or the districts affected.")
+    wrong = [d.code for d in devices if d.utility != utility]
+    if wrong and "utility" not in errors:
+        errors["devices"] = _("%(code)s is not part of the %(utility)s network.") % {"code": wrong[0],
+                                                                                    "utility": utility}
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    planned = PlannedOutage.objects.create(
+        utility=utility, reason=reason.strip(), starts_at=starts_at, ends_at=ends_at,
+        districts=sorted({d.strip() for d in districts if d.strip()}), area_description=area_description.strip(),
+        published=published, created_by=actor,
+    )
+    planned.devices.set(devices)
+    return planned
+
+
+@transaction.atomic
+def planned_outage_cancel(*, actor: User, planned: PlannedOutage) -> PlannedOutage:
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    PlannedOutage.objects.filter(pk=planned.pk).update(status=PlannedOutage.Status.CANCELLED)
+    planned.status = PlannedOutage.Status.CANCELLED
+    return planned
+
+
+def planned_outage_points(planned: PlannedOutage) -> Any:
+    """The service points a planned outage affects (its devices' and its districts')."""
+    q = Q(pk__in=[])
+    for device in planned.devices.all():
+        q |= Q(pk__in=service_points_under(device).values("pk"))
+    if planned.districts:
+        q |= Q(district__in=planned.districts, utility=planned.utility)
+    return ServicePoint.objects.filter(q)
+
+
+@transaction.atomic
+def planned_outage_notices_record(*, actor: User, planned: PlannedOutage, channel: str,
+                                  service_points: Sequence[ServicePoint] | None = None,
+                                  notified_at: datetime.datetime | None = None) -> int:
+    """Record that the notice was given (004 step 13): to the listed service points, or to every
+    service point affected. A service point already notified keeps its first notice. Returns how
+    many notices were added."""
+    _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
+    if channel not in PlannedOutageNotice.Channel.values:
+        raise ValidationFailed(_("Unknown notice channel."), field="channel")
+    affected = planned_outage_points(planned)
+    if service_points is not None:
+        ids = [p.pk for p in service_points]
+        outside = set(ids) - set(affected.filter(pk__in=ids).values_list("pk", flat=True))
+        if outside:
+            raise ValidationFailed(_("Service point %(number)s is not affected by this planned outage.") % {
+                "number": ServicePoint.objects.get(pk=min(outside)).number}, field="service_point_ids")
+        point_ids = ids
+    else:
+        point_ids = list(affected.values_list("pk", flat=True))
+    already = set(PlannedOutageNotice.objects.filter(planned_outage=planned).values_list("service_point_id",
+                                                                                          flat=True))
+    at = notified_at or timezone.now()
+    new = [PlannedOutageNotice(planned_outage=planned, service_point_id=pk, channel=channel, notified_at=at,
+                               recorded_by=actor) for pk in point_ids if pk not in already]
+    PlannedOutageNotice.objects.bulk_create(new, batch_size=2000)
+    return len(new)
