@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
         "production server (gunicorn); needs SECRET_KEY, reads DATABASE_URL  [--bind 0.0.0.0:8000] [--workers N]")),
     Command("seed-demo", "seed_demo", gettext_noop(
         "generate demo data  --scale small|medium|large [--seed N] [--append | --reset]")),
+    Command("import-network", "import_network", gettext_noop(
+        "import network devices and service-point attachments from CSV (OUT-1)  FILE [--dry-run]")),
     Command("create-token", "create_token", gettext_noop(
         "issue an API bearer token for a user (shown once)  USERNAME")),
     Command("migrate", "migrate", gettext_noop("apply database migrations (once per release)")),
