@@ -13,9 +13,14 @@ from decimal import Decimal
 from servicedesk.customers.models import Customer, CustomerFlag, ServicePoint
 from servicedesk.network.models import Device
 from servicedesk.network.services import device_save
-from servicedesk.outages.models import FaultCallSetting, InferenceRule, TroubleshootingScript, TroubleshootingStep
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Role
+from servicedesk.outages.models import (
+    FaultCallSetting,
+    InferenceRule,
+    TroubleshootingScript,
+    TroubleshootingStep,
+)
 from servicedesk.testing.factories import (
     AccountFactory,
     CustomerFactory,

@@ -25,6 +25,7 @@ from servicedesk.tickets.models import (
     OPEN_WORK_ORDER_STATUSES,
     EventKind,
     Priority,
+    RequestCategory,
     RequestEvent,
     RequestStatus,
     RequestType,
@@ -124,6 +125,11 @@ def request_create(
         reporter_name = reporter_name or contact.reporter_name
         reporter_phone = reporter_phone or contact.reporter_phone
 
+    phone = normalise_phone(reporter_phone) or (customer.mobile or customer.phone if customer else "")
+    if request_type.category == RequestCategory.LEAK and not phone:
+        # 003 §8.2: record the reporter's phone with the exact location, to call back.
+        raise ValidationFailed(_("Record the reporter's phone number."), field="reporter_phone")
+
     district = (district or (service_point.district if service_point else "")).strip()
     facts = request_facts(channel=channel, district=district, attributes=cleaned, customer=customer,
                           service_point=service_point)
@@ -141,7 +147,7 @@ def request_create(
         customer=customer,
         service_point=service_point,
         reporter_name=(reporter_name or (customer.name if customer else "")).strip()[:100],
-        reporter_phone=normalise_phone(reporter_phone) or (customer.mobile or customer.phone if customer else ""),
+        reporter_phone=phone,
         location=location.strip()[:300],
         district=district,
         subject=subject.strip()[:200],

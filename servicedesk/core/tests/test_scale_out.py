@@ -147,8 +147,8 @@ def test_request_created_on_one_server_is_changed_and_audited_through_the_other(
 
 def test_simultaneous_duplicates_on_both_servers_create_once(servers):
     """Eight clients send one create with one Idempotency-Key at once, half to each server."""
-    body = {"request_type": "leak", "reporter_kind": "unidentified", "location": "桃园路口",
-            "district": "南山区", "attributes": {"dn": 100}}
+    body = {"request_type": "leak", "reporter_kind": "unidentified", "reporter_phone": "13512345678",
+            "location": "桃园路口", "district": "南山区", "attributes": {"dn": 100}}
     key = {"Idempotency-Key": uuid.uuid4().hex}
     start = threading.Barrier(8)
     answers: list[tuple[int, dict]] = []

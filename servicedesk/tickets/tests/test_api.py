@@ -618,7 +618,8 @@ def test_dispatcher_cancels_and_the_request_returns_to_the_queue(world, dispatch
 def test_request_types_list_active_types_with_their_fields(world):
     RequestType.objects.filter(code="complaint").update(active=False)
     body = as_(world, "agent").get("/request-types").json()
-    assert [t["code"] for t in body["results"]] == ["consultation", "bill-inquiry", "leak", "power-fault"]
+    assert [t["code"] for t in body["results"]] == ["consultation", "bill-inquiry", "leak", "power-fault",
+                                                    "water-outage"]
     leak_type = body["results"][2]
     dn = leak_type["fields"][0]
     assert (dn["key"], dn["label"], dn["kind"], dn["required"], dn["min"], dn["max"], dn["unit"]) == (
