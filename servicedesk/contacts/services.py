@@ -56,10 +56,11 @@ def contact_build(
     notes: str = "",
     answered_on_the_spot: bool = False,
     started_at: datetime.datetime | None = None,
+    check_role: bool = True,
 ) -> ContactRecord:
     """A checked, unsaved contact record; ``contact_create`` saves it, ``request_create`` saves it
     together with the request it leads to."""
-    if not agent.can(Capability.LOG_CONTACT):
+    if check_role and not agent.can(Capability.LOG_CONTACT):
         raise ActionNotAllowed(_("Your role may not record contacts."))
     if channel not in Channel.values:
         raise ValidationFailed(_("Unknown channel."), field="channel")

@@ -186,6 +186,9 @@ class FaultCall(models.Model):
     # The work request the call created before it was grouped into an outage (if any).
     request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
+    # The problem detail the caller gave (the fault request's fields), kept for the request the
+    # call gets if its predicted outage is rejected.
+    problem = models.JSONField(_("problem detail"), default=dict, blank=True)
     # True while not explained by a confirmed outage: what inference counts.
     unexplained = models.BooleanField(default=True)
 

@@ -217,7 +217,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     _step(steps, "planned_outage", "none")
 
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
-    outage = _join_open_outage(contact, point, now=now)
+    outage = _join_open_outage(contact, point, now=now, problem=problem)
     if outage is not None:
         _step(steps, "open_outage", outage.reference, status=outage.status)
         return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, tell=_outage_tell(outage))
@@ -232,7 +232,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
 
     # OUT-3: place the call on the network; enough neighbours' calls predict an outage.
     if point.device_id is not None:
-        outage, fault_call = _infer(contact, point, config=config, now=now)
+        outage, fault_call = _infer(contact, point, config=config, now=now, problem=problem)
         if outage is not None:
             _step(steps, "inference", outage.reference, device=outage.device.code)
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
@@ -315,14 +315,14 @@ def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: 
 
 
 def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
-                    outage: Outage | None) -> FaultCall:
+                    outage: Outage | None, problem: dict[str, Any]) -> FaultCall:
     device = point.device
     lineage = device.lineage
     return FaultCall(
         contact=contact, service_point=point, device_id=device.pk,
         parent_device_id=lineage[-1] if len(lineage) >= 1 else None,
         grandparent_device_id=lineage[-2] if len(lineage) >= 2 else None,
-        reported_at=now, outage=outage,
+        reported_at=now, outage=outage, problem=problem,
         unexplained=outage is None or outage.status == OutageStatus.PREDICTED,
     )
 
@@ -333,7 +333,8 @@ def _save_contact(contact: ContactRecord, outcome: str) -> None:
         contact.save()
 
 
-def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime) -> Outage | None:
+def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
+                      problem: dict[str, Any]) -> Outage | None:
     """Link the call to the open outage covering the service point, if there is one (OUT-2)."""
     for _attempt in range(3):
         outage = open_outage_covering(point)
@@ -344,14 +345,14 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
             call_count=F("call_count") + 1, last_call_at=now)
         if joined:
             _save_contact(contact, Outcome.OUTAGE_LINKED)
-            _fault_call_row(contact, point, now=now, outage=outage).save()
+            _fault_call_row(contact, point, now=now, outage=outage, problem=problem).save()
             outage.refresh_from_db(fields=["status", "cause", "etr", "call_count"])
             return outage
     return None
 
 
-def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
-           now: datetime.datetime) -> tuple[Outage | None, FaultCall | None]:
+def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
+           problem: dict[str, Any]) -> tuple[Outage | None, FaultCall | None]:
     """OUT-3: record the call on the network and predict an outage if the neighbours' calls meet
     the thresholds: the highest device (transformer, section, feeder; pipe, zone) whose rule is
     met becomes the predicted outage, and every unexplained call under it joins."""
@@ -359,11 +360,11 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
         list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
-        outage = _join_open_outage(contact, point, now=now)  # created while we waited?
+        outage = _join_open_outage(contact, point, now=now, problem=problem)  # created while we waited?
         if outage is not None:
             return outage, None
     _save_contact(contact, Outcome.REQUEST_CREATED)
-    fault_call = _fault_call_row(contact, point, now=now, outage=None)
+    fault_call = _fault_call_row(contact, point, now=now, outage=None, problem=problem)
     fault_call.save()
     levels = [(device, "device", None)]
     ancestors = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage[-2:])} if device.lineage else {}
@@ -496,14 +497,24 @@ def _merge_many(sources: list[Outage], *, into: Outage, actor: User | None, now:
     FaultCall.objects.filter(outage_id__in=ids).update(outage=into)
 
 
-def _outage_request_attributes(request_type: Any, given: dict[str, Any]) -> dict[str, Any]:
-    """The fields of the outage's own repair request: what the dispatcher gave, else the area-wide
-    defaults for the fields the type defines."""
+def _outage_request_attributes(request_type: Any, given: dict[str, Any], *,
+                               defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The fields of a request the desk creates for an outage or a rejected prediction: what was
+    given (the caller's problem detail, the dispatcher's input) where the type defines the field,
+    then ``defaults``, then for a required choice still missing "unknown" or its first choice."""
     from servicedesk.tickets.config import intake_config
 
-    keys = {f.key for f in intake_config().fields_of(request_type)}
-    defaults = {"outage_scope": "area", "fault_location": "unknown"}
-    return {**{k: v for k, v in defaults.items() if k in keys}, **given}
+    fields = intake_config().fields_of(request_type)
+    values = {**(defaults or {}), **given}
+    attributes: dict[str, Any] = {}
+    for type_field in fields:
+        choices = [c.get("value") for c in type_field.choices or []]
+        value = values.get(type_field.key)
+        if value is not None and (not choices or value in choices):
+            attributes[type_field.key] = value
+        elif type_field.required and choices:
+            attributes[type_field.key] = "unknown" if "unknown" in choices else choices[0]
+    return attributes
 
 
 @transaction.atomic
@@ -555,9 +566,10 @@ def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.dateti
         actor=actor, request_type=setting.request_type, contact=free.contact if free else None,
         reporter_kind=ReporterKind.NON_CUSTOMER, reporter_name=actor.display_name,
         subject=_("Outage %(ref)s at %(device)s") % {"ref": outage.reference, "device": str(outage.device)},
-        attributes=_outage_request_attributes(setting.request_type, attributes),
+        attributes=_outage_request_attributes(setting.request_type, attributes,
+                                              defaults={"outage_scope": "area", "fault_location": "unknown"}),
         location=outage.device.location or str(outage.device), district=outage.device.district,
-        estimated_completion_at=etr,
+        estimated_completion_at=etr, check_role=False,
     )
     if free is not None:
         FaultCall.objects.filter(pk=free.pk).update(request=request)
@@ -655,8 +667,10 @@ def outage_reject(*, actor: User, outage: Outage, reason: str) -> Outage:
         if call.request_id is None:
             request = request_create(
                 actor=actor, request_type=setting.request_type, contact=call.contact,
-                attributes=_outage_request_attributes(setting.request_type, {"outage_scope": "single"}),
+                attributes=_outage_request_attributes(setting.request_type, call.problem,
+                                                      defaults={"outage_scope": "single"}),
                 estimated_completion_at=now + datetime.timedelta(minutes=setting.initial_estimate_minutes),
+                check_role=False,
             )
             FaultCall.objects.filter(pk=call.pk).update(request=request)
     _note_linked_requests(locked, _("Predicted outage %(ref)s rejected: %(reason)s") % {

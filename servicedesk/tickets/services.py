@@ -84,14 +84,17 @@ def request_create(
     attributes: dict[str, Any] | None = None,
     estimated_completion_at: datetime.datetime | None = None,
     contact: ContactRecord | None = None,
+    check_role: bool = True,
 ) -> ServiceRequest:
     """Create a service request from a contact (INT-4..INT-7).
 
     The request is linked to ``contact``, or to a new contact record made from the same caller
     details, so that every request traces back to how it came in (INT-1). ``request_type`` may be
-    given by its code.
+    given by its code. ``check_role=False`` is for services that create a request as the consequence
+    of another action they have already authorised (a dispatcher confirming an outage).
     """
-    _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
+    if check_role:
+        _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
     config = intake_config()
     if isinstance(request_type, str):
         code = request_type
@@ -115,7 +118,7 @@ def request_create(
         contact = contact_build(
             agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
             service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
-            request_type=request_type, notes=description,
+            request_type=request_type, notes=description, check_role=check_role,
         )
     elif contact.request_id is not None:
         raise ValidationFailed(_("This contact already has a request."), field="contact_id")
