@@ -168,6 +168,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
+# OUT-6, INT-8: messages to callers (ETR changes, restoration) go through these gateways: any class
+# with ``send(message) -> reference`` (servicedesk.contacts.gateways). The default only logs.
+SERVICEDESK_SMS_GATEWAY = os.environ.get("SERVICEDESK_SMS_GATEWAY", "servicedesk.contacts.gateways.LoggingGateway")
+SERVICEDESK_VOICE_GATEWAY = os.environ.get("SERVICEDESK_VOICE_GATEWAY",
+                                           "servicedesk.contacts.gateways.LoggingGateway")
 
 LOGGING = {
     "version": 1,
