@@ -95,14 +95,15 @@ def test_leak_routing_follows_the_dn150_rule_through_the_real_service():
     agent = User.objects.get(username="agent")
     leak = RequestType.objects.get(code="water-leak")
     point = _point("宝安区")
-    small = request_create(actor=agent, request_type=leak, service_point=point,
+    small = request_create(actor=agent, request_type=leak, service_point=point, reporter_phone="13800000001",
                            attributes={"dn": 150, "severity": "leak"})
-    large = request_create(actor=agent, request_type=leak, service_point=point,
+    large = request_create(actor=agent, request_type=leak, service_point=point, reporter_phone="13800000001",
                            attributes={"dn": 200, "severity": "leak"})
     assert small.responsible_unit.code == "office-baoan"
     assert large.responsible_unit.code == "engineering"
     burst = request_create(actor=agent, request_type=leak, reporter_kind=ContactRecord.ReporterKind.NON_CUSTOMER,
-                           reporter_name="110民警", location="深南大道与金田路交叉口", district="福田区",
+                           reporter_name="110民警", reporter_phone="110", location="深南大道与金田路交叉口",
+                           district="福田区",
                            attributes={"dn": 600, "severity": "burst"})
     assert burst.priority == 1 and burst.priority_reasons == ["大口径爆管"]
 
