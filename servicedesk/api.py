@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from servicedesk.contacts.api import router as contacts_router
+from servicedesk.contacts.callbacks_api import router as callbacks_router
 from servicedesk.core.api import (
     ApiRenderer,
     BearerTokenAuth,
@@ -20,6 +21,7 @@ from servicedesk.core.api import (
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import router as customers_router
 from servicedesk.org.api import router as org_router
+from servicedesk.outages.api import router as outages_router
 from servicedesk.sla.api import router as sla_router
 from servicedesk.tickets.api import router as tickets_router
 
@@ -43,6 +45,9 @@ nothing; the same key with a different body is 422.
 
 **Time.** Datetimes are ISO 8601 with the desk's offset (Asia/Shanghai, `+08:00`); an input datetime
 without an offset is read as Asia/Shanghai time.
+
+**Outages.** `POST /fault-calls` takes a whole fault call (seed 004) in one request and answers with
+what to tell the caller; `GET /public/planned-outages` is the only endpoint open without sign-in.
 """
 
 api = ServiceDeskAPI(
@@ -59,6 +64,8 @@ api.add_router("", customers_router)
 api.add_router("", contacts_router)
 api.add_router("", tickets_router)
 api.add_router("", sla_router)
+api.add_router("", outages_router)
+api.add_router("", callbacks_router)
 
 # Added last: Django tries URL patterns in order, so this only catches what no router matched.
 fallback_router = Router()
