@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from servicedesk.contacts import callback_views
 from servicedesk.contacts import views as contact_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
+from servicedesk.outages import views as outage_views
 from servicedesk.sla import views as sla_views
 from servicedesk.tickets import views as ticket_views
 
@@ -25,6 +27,28 @@ urlpatterns: list = [
     path("desk/caller/contacts/", contact_views.contact_new, name="caller_contact_new"),
     path("desk/caller/requests/", ticket_views.request_new, name="caller_request_new"),
     path("desk/request-type-fields/", ticket_views.request_type_fields, name="request_type_fields"),
+    # The fault call of seed 004 (OUT-2..OUT-6)
+    path("desk/fault-call/", outage_views.fault_call, name="fault_call"),
+    path("desk/fault-call/<int:contact_id>/", outage_views.fault_call_result, name="fault_call_result"),
+    # Outages: the dispatcher's board, planned outages and the public notice (OUT-2, OUT-3, OUT-6)
+    path("outages/", outage_views.outage_list, name="outages"),
+    path("outages/declare/", outage_views.outage_declare_view, name="outage_declare"),
+    path("outages/<int:outage_id>/", outage_views.outage_detail, name="outage_detail"),
+    path("outages/<int:outage_id>/confirm/", outage_views.outage_confirm_view, name="outage_confirm"),
+    path("outages/<int:outage_id>/reject/", outage_views.outage_reject_view, name="outage_reject"),
+    path("outages/<int:outage_id>/merge/", outage_views.outage_merge_view, name="outage_merge"),
+    path("outages/<int:outage_id>/update/", outage_views.outage_update_view, name="outage_update"),
+    path("outages/<int:outage_id>/restore/", outage_views.outage_restore_view, name="outage_restore"),
+    path("outages/planned/", outage_views.planned_list, name="planned"),
+    path("outages/planned/new/", outage_views.planned_new, name="planned_new"),
+    path("outages/planned/<int:planned_id>/", outage_views.planned_detail, name="planned_detail"),
+    path("outages/planned/<int:planned_id>/notices/", outage_views.planned_notices, name="planned_notices"),
+    path("outages/planned/<int:planned_id>/cancel/", outage_views.planned_cancel, name="planned_cancel"),
+    path("public/planned-outages/", outage_views.public_planned, name="public_planned"),
+    # Callbacks (INT-8)
+    path("callbacks/", callback_views.callback_list, name="callbacks"),
+    path("callbacks/<int:callback_id>/done/", callback_views.callback_done, name="callback_done"),
+    path("callbacks/availability/", callback_views.availability_set, name="availability"),
     # Requests
     path("requests/", ticket_views.request_list, name="requests"),
     path("requests/<int:request_id>/", ticket_views.request_detail, name="request_detail"),
