@@ -34,6 +34,7 @@ from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.demo import vocabulary as words
 from servicedesk.demo.geography import CITY, DISTRICTS, District
+from servicedesk.demo.network import DemoNetwork, Placed
 from servicedesk.demo.reference import (
     CREW_INSTALLATION,
     CREW_METER,
@@ -73,7 +74,7 @@ CUSTOMER_FIELDS = ("id", "number", "name", "kind", "customer_class", "phone", "m
 CUSTOMER_FLAG_FIELDS = ("id", "customer", "customerflag")
 ACCOUNT_FIELDS = ("id", "number", "customer", "status", "amount_owed", "opened_on")
 SERVICE_POINT_FIELDS = ("id", "number", "utility", "customer", "account", "address", "district",
-                        "connection_status", "meter_number", "network_code")
+                        "connection_status", "meter_number", "network_code", "device")
 REQUEST_FIELDS = ("id", "request_type", "status", "priority", "channel", "customer", "service_point",
                   "reporter_name", "reporter_phone", "location", "district", "subject", "description", "attributes",
                   "responsible_unit", "routing_rule", "crew_type", "priority_reasons", "estimated_completion_at",
@@ -87,7 +88,7 @@ WORK_ORDER_EVENT_FIELDS = ("id", "work_order", "at", "actor", "kind", "action", 
                            "changes", "reason")
 CONTACT_FIELDS = ("id", "channel", "direction", "started_at", "agent", "reporter_kind", "reporter_name",
                   "reporter_phone", "customer", "service_point", "request_type", "notes", "outcome",
-                  "first_contact_resolution", "request")
+                  "first_contact_resolution", "request", "steps")
 
 Person = Customer.Kind.PERSON
 Organisation = Customer.Kind.ORGANISATION
@@ -146,6 +147,7 @@ class Caller:
 
 @dataclass
 class CityChunk:
+    devices: list[tuple[Any, ...]] = field(default_factory=list)  # network.DEVICE_FIELDS, before the points
     customers: list[tuple[Any, ...]] = field(default_factory=list)
     customer_flags: list[tuple[Any, ...]] = field(default_factory=list)
     accounts: list[tuple[Any, ...]] = field(default_factory=list)
@@ -204,8 +206,11 @@ class CityGenerator:
 
     def __init__(self, *, rng: random.Random, reference: ReferenceData, first_ids: dict[str, int],
                  callers_wanted: int, expected_points: int, founded: datetime.date, today: datetime.date,
-                 pool_seed: int) -> None:
+                 pool_seed: int, network: dict[str, Placed] | None = None) -> None:
+        """``network``: the devices already in the database by code (id, lineage, area), reused."""
         self.rng = rng
+        self.network = DemoNetwork(first_id=first_ids.get("device", 1), expected_points=expected_points,
+                                   existing=network)
         # Choosing who will call must not shift the customers' random stream (a different season
         # size would otherwise give a different city).
         self.pool_rng = random.Random(pool_seed)
@@ -282,16 +287,6 @@ class CityGenerator:
         building = rng.randint(1, 12)
         return f"{CITY}{district.name}{road}{number}号{building}栋", road_index, 96, building
 
-    @staticmethod
-    def network_code(district: District, utility: str, road: int, estate: int, building: int) -> str:
-        # Power: feeder → transformer; water: supply zone → pipe segment (OUT-1). Neighbours share
-        # a transformer / pipe segment, so one fault explains many calls.
-        if utility == POWER:
-            feeder = 1 + (road * 17 + estate * 5) % 96
-            return f"{district.code}-F{feeder:03d}-T{feeder * 100 + building % 30:05d}"
-        zone = 1 + road % 16
-        return f"{district.code}-Z{zone:02d}-P{zone * 1000 + (estate * 37 + building) % 600:05d}"
-
     def organisation(self, district: District) -> tuple[str, str, tuple[str, ...], bool]:
         """Name, class, flags and whether it is a key account."""
         rng = self.rng
@@ -332,10 +327,10 @@ class CityGenerator:
                    district: District, network: tuple[int, int, int], status: str) -> int:
         point_id = self.next_point
         self.next_point += 1
+        device_id, code = self.network.leaf(district, utility, *network)
         chunk.service_points.append((
             point_id, service_point_number(point_id, utility), utility, customer_id, account_id, address,
-            district.name, status, f"{'DB' if utility == POWER else 'SB'}{point_id:010d}",
-            self.network_code(district, utility, *network),
+            district.name, status, f"{'DB' if utility == POWER else 'SB'}{point_id:010d}", code, device_id,
         ))
         return point_id
 
@@ -407,6 +402,7 @@ class CityGenerator:
                 self._remember("showcase", Caller(point_id, utility, district.name, spec.address, status,
                                                   customer_id, spec.name, spec.mobile or spec.phone, spec.flags,
                                                   spec.customer_class, manager, owed))
+        chunk.devices = self.network.take_rows()
         return chunk
 
     def customers(self, count: int, *, chunk_size: int = 20_000) -> Iterator[CityChunk]:
@@ -414,9 +410,11 @@ class CityGenerator:
         for _number in range(count):
             self._customer(chunk)
             if len(chunk.customers) >= chunk_size:
+                chunk.devices = self.network.take_rows()
                 yield chunk
                 chunk = CityChunk()
         if chunk.customers:
+            chunk.devices = self.network.take_rows()
             yield chunk
 
     def _customer(self, chunk: CityChunk) -> None:
@@ -796,6 +794,7 @@ class SeasonGenerator:
         self.rows.contacts.append((
             contact_id, channel, direction, at, agent, reporter_kind, reporter_name[:100], reporter_phone,
             customer_id, point_id, self.types[type_code].pk if type_code else None, notes, outcome, first_contact_resolution, request_id,
+            [],  # steps of a guided flow (OUT-5): none recorded in the generated history
         ))
         return contact_id
 

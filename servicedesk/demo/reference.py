@@ -1,5 +1,6 @@
 """The demo utility's configuration: organisation, providers, customer flags, request types with
-their fields, routing and priority rules (from the seeds), and the staff who log in.
+their fields, routing and priority rules (from the seeds), the outage configuration
+(``demo.outages``), and the staff who log in.
 
 The utility serves power and water in Shenzhen (深圳市). Everything here is data an administrator
 could have entered through the admin; ``reference_data_load`` writes it idempotently (keyed by
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.customers.models import CustomerFlag
 from servicedesk.demo.geography import DISTRICTS
+from servicedesk.demo.outages import outage_reference_load
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Role
 from servicedesk.tickets.models import PriorityRule, RequestType, RequestTypeField, RoutingRule
@@ -550,6 +552,7 @@ def reference_data_load() -> ReferenceData:
     _load_types(data)
     _load_rules(data)
     _load_sla()
+    data.created += outage_reference_load(data.types)
     all_staff = (*DEMO_STAFF, *EXTRA_STAFF)
     existing = set(User.objects.filter(username__in=[s.username for s in all_staff]).values_list("username", flat=True))
     password_hash = demo_password_hash() if len(existing) < len(all_staff) else ""

@@ -42,6 +42,8 @@ from servicedesk.demo.generate import (
     SeasonGenerator,
 )
 from servicedesk.demo.loader import BulkWriter
+from servicedesk.demo.network import DEVICE_FIELDS
+from servicedesk.demo.outages import planned_outages_seed
 from servicedesk.demo.reference import (
     CUSTOMER_LOGIN,
     StaffSpec,
@@ -49,6 +51,7 @@ from servicedesk.demo.reference import (
     reference_data_load,
     staff_user_upsert,
 )
+from servicedesk.network.models import Device
 from servicedesk.org.models import User
 from servicedesk.org.roles import Role
 from servicedesk.tickets.models import RequestEvent, ServiceRequest, WorkOrder, WorkOrderEvent
@@ -56,7 +59,7 @@ from servicedesk.tickets.models import RequestEvent, ServiceRequest, WorkOrder, 
 __all__ = ["DemoDataExists", "SeedReport", "demo_data_seed", "reference_data_load"]
 
 CustomerFlagLink = Customer.flags.through
-CITY_MODELS = (Customer, CustomerFlagLink, Account, ServicePoint)
+CITY_MODELS = (Device, Customer, CustomerFlagLink, Account, ServicePoint)
 SEASON_MODELS = (ServiceRequest, WorkOrder, RequestEvent, WorkOrderEvent, ContactRecord)
 # Above this many customers, indexes are built once after the load instead of row by row.
 DEFER_INDEXES_FROM = 200_000
@@ -152,12 +155,17 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
         first_ids = {
             "customer": writer.next_id(Customer), "customer_flag": writer.next_id(CustomerFlagLink),
             "account": writer.next_id(Account), "service_point": writer.next_id(ServicePoint),
+            "device": writer.next_id(Device),
         }
+        # Appending: the new city's service points hang under the devices already there (OUT-1).
+        network = {code: (pk, lineage, area) for code, pk, lineage, area
+                   in Device.objects.values_list("code", "pk", "lineage", "area_id")}
         expected_points = int(customer_count * 1.45) + 30
         city = CityGenerator(rng=rng, reference=reference, first_ids=first_ids,
                              callers_wanted=max(2_000, contact_count * 2), expected_points=expected_points,
                              founded=datetime.date(2000, 1, 1),
-                             today=now.date() - datetime.timedelta(days=SEASON_DAYS), pool_seed=seed + 1)
+                             today=now.date() - datetime.timedelta(days=SEASON_DAYS), pool_seed=seed + 1,
+                             network=network)
         with _phase(report, "customers"), ExitStack() as deferred:
             if defer_indexes:
                 deferred.enter_context(writer.fts_rebuilt_after())
@@ -174,6 +182,8 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
         bar.close()
         if fresh:
             _link_customer_logins(reference, city.showcase_customer_ids)
+            report.rows["outages_plannedoutage"] = planned_outages_seed(
+                reference=reference, showcase_customer_ids=city.showcase_customer_ids, now=now)
         with _phase(report, "season"):
             _seed_season(writer, reference, city, rng=rng, now=now, contacts=contact_count, progress=progress)
         with _phase(report, "finish"):
@@ -189,6 +199,7 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
 
 
 def _write_city_chunk(writer: BulkWriter, chunk: Any) -> None:
+    writer.write(Device, DEVICE_FIELDS, chunk.devices)
     writer.write(Customer, CUSTOMER_FIELDS, chunk.customers)
     writer.write(CustomerFlagLink, CUSTOMER_FLAG_FIELDS, chunk.customer_flags)
     writer.write(Account, ACCOUNT_FIELDS, chunk.accounts)
