@@ -164,7 +164,8 @@ def fault_call_take(
         contact.outcome = result.outcome
         if contact.pk is None:
             contact.save()
-        else:
+        elif getattr(contact, "_saved_state", None) != (result.outcome, len(result.steps),
+                                                         contact.first_contact_resolution):
             ContactRecord.objects.filter(pk=contact.pk).update(
                 steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
         return result
@@ -217,9 +218,8 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     _step(steps, "planned_outage", "none")
 
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
-    outage = _join_open_outage(contact, point, now=now, problem=problem)
+    outage = _join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="open_outage")
     if outage is not None:
-        _step(steps, "open_outage", outage.reference, status=outage.status)
         return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, tell=_outage_tell(outage))
     _step(steps, "open_outage", "none")
 
@@ -232,9 +232,8 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
 
     # OUT-3: place the call on the network; enough neighbours' calls predict an outage.
     if point.device_id is not None:
-        outage, fault_call = _infer(contact, point, config=config, now=now, problem=problem)
+        outage, fault_call = _infer(contact, point, config=config, now=now, problem=problem, steps=steps)
         if outage is not None:
-            _step(steps, "inference", outage.reference, device=outage.device.code)
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
                                    tell=_outage_tell(outage))
         _step(steps, "inference", "none")
@@ -293,7 +292,7 @@ def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: 
     setting = _fault_setting(config, utility)
     estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
         minutes=setting.initial_estimate_minutes)
-    _save_contact(contact, Outcome.REQUEST_CREATED)
+    _save_contact(contact, Outcome.REQUEST_CREATED, steps)
     try:
         request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
                                  contact=contact, location=location, description=contact.notes,
@@ -327,14 +326,18 @@ def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetim
     )
 
 
-def _save_contact(contact: ContactRecord, outcome: str) -> None:
+def _save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
+    """Save the contact now (a fault call row or a request must point at it); ``fault_call_take``
+    writes the steps again at the end only if more were recorded since."""
     if contact.pk is None:
         contact.outcome = outcome
+        contact.steps = list(steps)
         contact.save()
+        contact._saved_state = (outcome, len(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
 
 
 def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
-                      problem: dict[str, Any]) -> Outage | None:
+                      problem: dict[str, Any], steps: list[dict[str, Any]], step: str) -> Outage | None:
     """Link the call to the open outage covering the service point, if there is one (OUT-2)."""
     for _attempt in range(3):
         outage = open_outage_covering(point)
@@ -344,15 +347,17 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
         joined = Outage.objects.filter(pk=outage.pk, status__in=OPEN_OUTAGE_STATUSES).update(
             call_count=F("call_count") + 1, last_call_at=now)
         if joined:
-            _save_contact(contact, Outcome.OUTAGE_LINKED)
+            outage.call_count += 1
+            details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
+            _step(steps, step, outage.reference, **details)
+            _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
             _fault_call_row(contact, point, now=now, outage=outage, problem=problem).save()
-            outage.refresh_from_db(fields=["status", "cause", "etr", "call_count"])
             return outage
     return None
 
 
 def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
-           problem: dict[str, Any]) -> tuple[Outage | None, FaultCall | None]:
+           problem: dict[str, Any], steps: list[dict[str, Any]]) -> tuple[Outage | None, FaultCall | None]:
     """OUT-3: record the call on the network and predict an outage if the neighbours' calls meet
     the thresholds: the highest device (transformer, section, feeder; pipe, zone) whose rule is
     met becomes the predicted outage, and every unexplained call under it joins."""
@@ -360,10 +365,11 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
         list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
-        outage = _join_open_outage(contact, point, now=now, problem=problem)  # created while we waited?
+        # Created while we waited for the lock?
+        outage = _join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="inference")
         if outage is not None:
             return outage, None
-    _save_contact(contact, Outcome.REQUEST_CREATED)
+    _save_contact(contact, Outcome.REQUEST_CREATED, steps)
     fault_call = _fault_call_row(contact, point, now=now, outage=None, problem=problem)
     fault_call.save()
     levels = [(device, "device", None)]
@@ -382,7 +388,9 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
                                  children=Count(child_column, distinct=True) if child_column else Count("id"))
         children = counts["children"] if child_column else 1
         if counts["points"] >= rule.min_service_points and children >= rule.min_children:
-            return _predict(level_device, calls, now=now), fault_call
+            outage = _predict(level_device, calls, now=now)
+            _step(steps, "inference", outage.reference, device=level_device.code)
+            return outage, fault_call
     return None, fault_call
 
 
