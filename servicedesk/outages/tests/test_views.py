@@ -482,7 +482,9 @@ def test_declare_with_an_unknown_device_or_request_shows_the_error_beside_the_fi
     response = client.post(reverse("web:outage_declare"), {
         "declare-device_code": "NOPE", "declare-cause": "x", "declare-leak_request": "SR99999999"})
     assert response.status_code == 422
-    assert has_field_error(response.content.decode(), "declare-device_code")
+    body = response.content.decode()
+    assert has_field_error(body, "declare-device_code")
+    assert f'hx-get="{reverse("web:outages")}"' in body  # the board still polls the board, not the POST URL
     response = client.post(reverse("web:outage_declare"), {
         "declare-device_code": "P1", "declare-cause": "x", "declare-leak_request": "SR99999999"})
     assert response.status_code == 422
@@ -682,3 +684,10 @@ def test_INT8_callbacks_page_refused_to_roles_that_do_not_call_customers(client,
     client.force_login(users[persona])
     assert client.get(reverse("web:callbacks")).status_code == 403
     assert client.post(reverse("web:availability"), {"available": "0"}).status_code == 403
+
+
+def test_public_page_is_chinese_by_default_and_english_on_request(client, world):
+    assert '<html lang="zh-CN">' in client.get(reverse("web:public_planned")).content.decode()
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("web:public_planned")).content.decode()
+    assert '<html lang="en">' in body and "Planned power and water outages" in body
