@@ -11,7 +11,13 @@ from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider
-from servicedesk.outages.models import Outage, PlannedOutageNotice, TroubleshootingScript, TroubleshootingStep
+from servicedesk.outages.models import (
+    Outage,
+    OutageStatus,
+    PlannedOutageNotice,
+    TroubleshootingScript,
+    TroubleshootingStep,
+)
 from servicedesk.outages.services import TroubleshootingAnswer
 from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.forms import ATTRIBUTE_PREFIX, DATETIME_INPUT_FORMATS, attribute_form_field
@@ -266,7 +272,7 @@ class OutageDeclareForm(forms.Form):
 class OutageFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[
         ("open", _("Open (predicted and confirmed)")),
-        *[(value, label) for value, label in Outage._meta.get_field("status").choices],  # type: ignore[union-attr]
+        *OutageStatus.choices,
     ])
 
 

@@ -5,6 +5,7 @@ Each view parses its input, fetches through a selector (which applies the role's
 one service and renders. Refusals: see servicedesk.core.views.page.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -396,19 +397,22 @@ def outage_detail(request: HttpRequest, outage_id: int) -> HttpResponse:
     return _render_outage(request, _outage_or_404(request, outage_id))
 
 
-def _outage_action(request: HttpRequest, outage: Outage, name: str, form: Any, act: Any, done: str) -> HttpResponse:
-    """Run one dispatcher action: valid form → service → back to the outage with ``done``; any
+# One dispatcher action: the cleaned form → (the outage to show next, what the page says).
+Action = Callable[[dict[str, Any]], tuple[Outage, str]]
+
+
+def _outage_action(request: HttpRequest, outage: Outage, name: str, form: Any, act: Action) -> HttpResponse:
+    """Run one dispatcher action: valid form → one service → the outage page with a message; any
     error → the page again with the form and its errors beside the fields, nothing saved."""
     if form.is_valid():
         try:
-            result = act(form.cleaned_data)
+            shown, done = act(form.cleaned_data)
         except (ValidationFailed, Conflict) as error:
             names = form.error_fields() if hasattr(form, "error_fields") else OUTAGE_ERROR_FIELDS
             show_domain_errors(form, error, names)
         else:
-            messages.success(request, done(result) if callable(done) else done)
-            target = result.outage if hasattr(result, "outage") else result
-            return redirect("web:outage_detail", outage_id=target.pk)
+            messages.success(request, done)
+            return redirect("web:outage_detail", outage_id=shown.pk)
     return _render_outage(request, _outage_or_404(request, outage.pk), status=422, **{name: form})
 
 
@@ -420,10 +424,14 @@ def outage_confirm_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
     setting = outage_config().settings_by_utility.get(outage.utility)
     form = OutageConfirmForm(request.POST, request_type=setting.request_type if setting else None)
-    return _outage_action(request, outage, "confirm", form, lambda d: outage_confirm(
-        actor=_user(request), outage=outage, cause=d["cause"], etr=d["etr"], provider=d["provider"],
-        crew_type=d["crew_type"], instructions=d["instructions"], attributes=form.attributes()),
-        _("Outage %(ref)s confirmed; the callers are told the ETR.") % {"ref": outage.reference})
+
+    def act(data: dict[str, Any]) -> tuple[Outage, str]:
+        confirmed = outage_confirm(actor=_user(request), outage=outage, cause=data["cause"], etr=data["etr"],
+                                   provider=data["provider"], crew_type=data["crew_type"],
+                                   instructions=data["instructions"], attributes=form.attributes())
+        return confirmed, _("Outage %(ref)s confirmed; the callers are told the ETR.") % {"ref": outage.reference}
+
+    return _outage_action(request, outage, "confirm", form, act)
 
 
 @require_POST
@@ -432,22 +440,28 @@ def outage_reject_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     """Reject a predicted outage: its calls become single faults with work requests (OUT-3).
     Roles: dispatcher, administrator."""
     outage = _outage_or_404(request, outage_id)
-    form = OutageRejectForm(request.POST)
-    return _outage_action(request, outage, "reject", form, lambda d: outage_reject(
-        actor=_user(request), outage=outage, reason=d["reason"]),
-        _("Outage %(ref)s rejected.") % {"ref": outage.reference})
+
+    def act(data: dict[str, Any]) -> tuple[Outage, str]:
+        rejected = outage_reject(actor=_user(request), outage=outage, reason=data["reason"])
+        return rejected, _("Outage %(ref)s rejected.") % {"ref": outage.reference}
+
+    return _outage_action(request, outage, "reject", OutageRejectForm(request.POST), act)
 
 
 @require_POST
 @page(Capability.MANAGE_OUTAGES)
 def outage_merge_view(request: HttpRequest, outage_id: int) -> HttpResponse:
-    """Merge this open outage into another open one. Roles: dispatcher, administrator."""
+    """Merge this open outage into another open one; then the page of the one kept.
+    Roles: dispatcher, administrator."""
     outage = _outage_or_404(request, outage_id)
+
+    def act(data: dict[str, Any]) -> tuple[Outage, str]:
+        target = outage_merge(actor=_user(request), source=outage, target=data["target"])
+        return target, _("Outage %(source)s merged into %(target)s.") % {
+            "source": outage.reference, "target": target.reference}
+
     form = OutageMergeForm(request.POST, targets=_merge_targets(outage))
-    return _outage_action(request, outage, "merge", form, lambda d: outage_merge(
-        actor=_user(request), source=outage, target=d["target"]),
-        lambda target: _("Outage %(source)s merged into %(target)s.") % {
-            "source": outage.reference, "target": target.reference})
+    return _outage_action(request, outage, "merge", form, act)
 
 
 @require_POST
@@ -455,25 +469,31 @@ def outage_merge_view(request: HttpRequest, outage_id: int) -> HttpResponse:
 def outage_update_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     """A new ETR or cause; the linked callers are told the new ETR (OUT-6). Roles: dispatcher, administrator."""
     outage = _outage_or_404(request, outage_id)
-    form = OutageUpdateForm(request.POST)
-    return _outage_action(request, outage, "update", form, lambda d: outage_update(
-        actor=_user(request), outage=outage, etr=d["etr"], cause=d["cause"], reason=d["reason"]),
-        _("Outage %(ref)s updated.") % {"ref": outage.reference})
+
+    def act(data: dict[str, Any]) -> tuple[Outage, str]:
+        updated = outage_update(actor=_user(request), outage=outage, etr=data["etr"], cause=data["cause"],
+                                reason=data["reason"])
+        return updated, _("Outage %(ref)s updated.") % {"ref": outage.reference}
+
+    return _outage_action(request, outage, "update", OutageUpdateForm(request.POST), act)
 
 
 @require_POST
 @page(Capability.MANAGE_OUTAGES)
 def outage_restore_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     """Supply is back: linked requests resolved, every caller gets a message and a callback
-    (OUT-6, INT-8); the page then says how many. Roles: dispatcher, administrator."""
+    (OUT-6, INT-8); the page then says how many (the RestorationReport). Roles: dispatcher, administrator."""
     outage = _outage_or_404(request, outage_id)
-    form = OutageRestoreForm(request.POST)
-    return _outage_action(request, outage, "restore", form, lambda d: outage_restore(
-        actor=_user(request), outage=outage, note=d["note"]),
-        lambda report: _("Outage %(ref)s restored: %(requests)s requests resolved, %(callbacks)s callbacks "
-                         "routed to agents, %(messages)s messages queued to callers.") % {
+
+    def act(data: dict[str, Any]) -> tuple[Outage, str]:
+        report = outage_restore(actor=_user(request), outage=outage, note=data["note"])
+        return report.outage, _(
+            "Outage %(ref)s restored: %(requests)s requests resolved, %(callbacks)s callbacks routed to agents, "
+            "%(messages)s messages queued to callers.") % {
             "ref": outage.reference, "requests": report.requests_resolved, "callbacks": report.callbacks,
-            "messages": report.messages})
+            "messages": report.messages}
+
+    return _outage_action(request, outage, "restore", OutageRestoreForm(request.POST), act)
 
 
 # ----------------------------------------------------------------------------------------------
