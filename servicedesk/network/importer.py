@@ -18,10 +18,12 @@ any order::
 - a device: ``kind`` substation, feeder, section, transformer (power) or zone, pipe (water); its
   unique ``code``; the ``parent`` device's code (none for a substation or a supply zone; a feeder
   under a substation, a section under a feeder, a transformer under a section, a pipe under a
-  zone); ``dn``, the nominal diameter in millimetres, for pipe segments and only for them;
+  zone); ``dn``, the nominal diameter in millimetres (``150`` or ``DN150``), for pipe segments
+  and only for them;
 - ``service_point``: ``code`` is the number of an existing service point, ``parent`` the code of
   the transformer or pipe segment that supplies it (of the service point's utility). The import
-  sets the service point's device and network position; the other columns are ignored.
+  sets the service point's device and network position (``network_code``, the device's code);
+  ``name``, ``district`` and ``location`` are ignored.
 
 Rows may come in any order (a parent after its children). A device whose code is already in the
 network is updated (name, DN, district, location, parent), so importing the same file twice
@@ -34,9 +36,10 @@ How it runs (200,000 service points in seconds, not row by row):
 2. Load the network's devices (one query) and the file's service points (chunks of numbers);
    check each row against the others and the database: parent exists and is of the right kind
    (``network.services.device_check``), no loops, service point exists and matches the utility.
-3. In one transaction, level by level from the roots: create the new devices (``bulk_create``)
-   and update the changed ones (``bulk_update``), with their ancestors (``lineage``) and area
-   (feeder or zone); then, if a device moved, recompute the lineage of everything under it.
+3. In one transaction, level by level from the roots over the whole network (the file's devices
+   and those already there): create the new devices (``bulk_create``) and update the changed
+   ones (``bulk_update``) with their ancestors (``lineage``) and area (feeder or zone); a device
+   the file does not name is rewritten only if a device above it moved.
 4. Attach the service points whose device changed, in batches of one statement each.
 """
 
@@ -293,7 +296,7 @@ def _parse_row(line: int, values: dict[str, str], parsed: _Parsed) -> None:
     dn: int | None = None
     if dn_text:
         try:
-            dn = int(dn_text)
+            dn = int(dn_text.upper().removeprefix("DN"))  # "150" or "DN150"
         except ValueError:
             dn = None
         if (dn is None or dn <= 0) and kind == DeviceKind.PIPE:

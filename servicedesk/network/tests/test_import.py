@@ -29,7 +29,7 @@ service_point,E002,NS-F001-T01,,,,
 service_point,E003,NS-F001-T02,,,,
 pipe,NS-Z01-P001,NS-Z01,科技南路配水管,150,南山区,
 zone,NS-Z01,,南山区01号供水分区,,南山区,
-pipe,NS-Z01-P002,NS-Z01,深南大道输水干管,600,南山区,
+pipe,NS-Z01-P002,NS-Z01,深南大道输水干管,DN600,南山区,
 service_point,W001,NS-Z01-P001,,,,
 """
 
