@@ -109,6 +109,14 @@ def test_customer_panel_links_each_service_point_to_the_fault_call(client, users
     assert "fault-call-link" not in body
 
 
+def test_desk_offers_the_fault_call_for_a_caller_without_a_customer(client, users, world):
+    """004 step 2: a police officer or passer-by reporting a damaged cable."""
+    client.force_login(users["agent"])
+    assert f'href="{FAULT_CALL}"' in client.get(reverse("web:desk")).content.decode()
+    client.force_login(users["dispatcher"])  # searches callers, does not take calls
+    assert f'href="{FAULT_CALL}"' not in client.get(reverse("web:desk")).content.decode()
+
+
 # ----------------------------------------------------------------------------------------------
 # The fault call page: each outcome of 004's flow
 
