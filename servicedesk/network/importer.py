@@ -84,8 +84,8 @@ SERVICE_POINT = "service_point"
 COLUMNS = ("kind", "code", "parent", "name", "dn", "district", "location")
 REQUIRED_COLUMNS = ("kind", "code", "parent")
 MAX_LENGTH = {name: Device._meta.get_field(name).max_length for name in ("code", "name", "district", "location")}
-DEVICE_FIELDS = ("name", "dn", "district", "location")
 BATCH_SIZE = 2_000
+MAX_DN = 5_000  # the widest water mains are DN4000
 POINT_BATCH_SIZE = 20_000
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
@@ -181,11 +181,9 @@ class _Parsed:
     points: dict[str, _PointRow] = field(default_factory=dict)  # by number, first occurrence
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    bad_lines: set[int] = field(default_factory=set)  # rows with a problem found while parsing
 
     def error(self, line: int, column: str, message: str) -> None:
         self.errors.append(RowError(line, column, message))
-        self.bad_lines.add(line)
 
 
 def _kind_label(kind: str) -> str:
@@ -299,9 +297,10 @@ def _parse_row(line: int, values: dict[str, str], parsed: _Parsed) -> None:
             dn = int(dn_text.upper().removeprefix("DN"))  # "150" or "DN150"
         except ValueError:
             dn = None
-        if (dn is None or dn <= 0) and kind == DeviceKind.PIPE:
-            parsed.error(line, "dn", _("The DN must be a whole number of millimetres above 0, not %(value)s.") % {
-                "value": dn_text})
+        if (dn is None or not 0 < dn <= MAX_DN) and kind == DeviceKind.PIPE:
+            parsed.error(line, "dn", _(
+                "The DN must be a whole number of millimetres from 1 to %(max)d, not %(value)s.") % {
+                    "max": MAX_DN, "value": dn_text})
             dn = None
     if code in parsed.devices:
         parsed.error(line, "code", _("Device %(code)s is already on line %(line)d.") % {
@@ -603,6 +602,12 @@ def network_import(source: Source, *, dry_run: bool = False, progress: ProgressF
     if parsed.errors and not parsed.devices and not parsed.points:
         raise NetworkImportRejected(parsed.errors)
     with transaction.atomic():
+        if not dry_run and connection.vendor == "postgresql":
+            # Two imports (or an import and an admin edit) at once would check against a network the
+            # other is changing: the second waits. Readers are not blocked. (SQLite writers queue anyway.)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Device._meta.db_table)} "
+                               "IN SHARE ROW EXCLUSIVE MODE")
         plan = _check(parsed, report, progress)
         if parsed.errors:
             raise NetworkImportRejected(parsed.errors)

@@ -128,6 +128,7 @@ feeder,NS-FA,NS-FB,,,,
 feeder,NS-FB,NS-FA,,,,
 section,NS-SELF,NS-SELF,,,,
 pipe,NS-P3,NS-Z01,,0,,
+pipe,NS-P4,NS-Z01,,99999,,
 """
     with pytest.raises(NetworkImportRejected) as rejected:
         network_import(_csv(bad))
@@ -147,7 +148,7 @@ pipe,NS-P3,NS-Z01,,0,,
         (16, "parent"),  # service point under a feeder
         (17, "parent"), (18, "parent"),  # feeders under each other: wrong kind, and a loop
         (19, "parent"),  # under itself
-        (20, "dn"),  # DN 0
+        (20, "dn"), (21, "dn"),  # DN 0, DN too large
     }
     loops = [e.message for e in rejected.value.row_errors if e.line in (17, 18) and "→" in e.message]
     assert loops == ["The parents loop back to this device: NS-FA → NS-FB → NS-FA.",
