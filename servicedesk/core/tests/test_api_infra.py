@@ -183,8 +183,16 @@ def test_a_bad_token_is_not_rescued_by_a_session_cookie(world):
 def _operations():
     schema = api.get_openapi_schema(path_prefix=BASE)
     for path, methods in schema["paths"].items():
-        for method in methods:
-            yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
+        for method, operation in methods.items():
+            if "security" in operation:  # the public notice of planned outages needs no sign-in
+                yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_only_the_public_notice_of_planned_outages_is_open_to_anonymous_callers():
+    schema = api.get_openapi_schema(path_prefix=BASE)
+    public = {(method, path) for path, methods in schema["paths"].items()
+              for method, operation in methods.items() if "security" not in operation}
+    assert public == {("get", f"{BASE}/public/planned-outages")}
 
 
 @pytest.mark.parametrize(("method", "path"), list(_operations()))
@@ -348,6 +356,16 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("get", "/work-orders/{work_order_id}"), ("post", "/work-orders/{work_order_id}/transitions"),
         ("get", "/units"), ("get", "/providers"),
         ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"),
+        ("post", "/fault-calls"), ("get", "/service-points/{service_point_id}/fault-check"),
+        ("get", "/outages"), ("post", "/outages"), ("get", "/outages/{outage_id}"), ("patch", "/outages/{outage_id}"),
+        ("get", "/outages/{outage_id}/calls"), ("post", "/outages/{outage_id}/confirm"),
+        ("post", "/outages/{outage_id}/reject"), ("post", "/outages/{outage_id}/merge"),
+        ("post", "/outages/{outage_id}/restore"), ("get", "/planned-outages"), ("post", "/planned-outages"),
+        ("get", "/planned-outages/{planned_id}"), ("post", "/planned-outages/{planned_id}/cancel"),
+        ("post", "/planned-outages/{planned_id}/notices"), ("get", "/public/planned-outages"),
+        ("get", "/network/devices"), ("get", "/network/devices/{code}"), ("get", "/callbacks"),
+        ("get", "/callbacks/{callback_id}"), ("post", "/callbacks/{callback_id}/complete"),
+        ("post", "/agents/me/availability"),
     }
     found = {(method, path.removeprefix(BASE)) for path, methods in schema["paths"].items() for method in methods}
     assert found == expected
