@@ -15,8 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from servicedesk.contacts.api import RequestLink
 from servicedesk.contacts.models import Callback
-from servicedesk.contacts.services import _SUPERVISING_ROLES as SUPERVISING_ROLES
-from servicedesk.contacts.services import agent_set_available, callback_complete
+from servicedesk.contacts.services import SUPERVISING_ROLES, agent_set_available, callback_complete
 from servicedesk.core.api import Page, PageParams, current_user, paginate, require, roles_with, write
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import CustomerBrief

@@ -121,7 +121,7 @@ class CallbackDraft:
 
 
 # Who may record a callback assigned to someone else (a colleague is away).
-_SUPERVISING_ROLES = (Role.TEAM_LEAD, Role.DESK_MANAGER, Role.ADMINISTRATOR)
+SUPERVISING_ROLES = (Role.TEAM_LEAD, Role.DESK_MANAGER, Role.ADMINISTRATOR)
 
 
 def _available_agents() -> list[tuple[int, int]]:
@@ -166,7 +166,7 @@ def callback_complete(*, callback: Callback, actor: User, reached: bool, result:
     locked = Callback.objects.select_for_update().get(pk=callback.pk)
     if locked.status != Callback.Status.OPEN:
         raise ValidationFailed(_("This callback is already done."), field="status")
-    if locked.assigned_to_id not in (None, actor.pk) and actor.role not in _SUPERVISING_ROLES:
+    if locked.assigned_to_id not in (None, actor.pk) and actor.role not in SUPERVISING_ROLES:
         raise ActionNotAllowed(_("This callback is assigned to someone else."))
     locked.status = Callback.Status.DONE if reached else Callback.Status.UNREACHABLE
     locked.result = result.strip()

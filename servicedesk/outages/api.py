@@ -59,6 +59,7 @@ from servicedesk.outages.selectors import (
 from servicedesk.outages.services import (
     FaultCallResult,
     TroubleshootingAnswer,
+    connection_advice,
     fault_call_take,
     outage_confirm,
     outage_declare,
@@ -70,7 +71,6 @@ from servicedesk.outages.services import (
     planned_outage_create,
     planned_outage_notices_record,
 )
-from servicedesk.outages.services import _connection_tell as connection_advice
 from servicedesk.tickets.api import IdempotencyKey
 from servicedesk.tickets.selectors import request_list_for_user
 

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from servicedesk.customers.models import ServicePoint
@@ -124,8 +124,10 @@ def outage_board(user: User, *, status: str = "open") -> QuerySet[Outage]:
         outages = outages.filter(status__in=OPEN_OUTAGE_STATUSES)
     elif status:
         outages = outages.filter(status=status)
-    return outages.order_by("status", "-call_count", "-created_at") if status == "open" \
-        else outages.order_by("-created_at")
+    if status != "open":
+        return outages.order_by("-created_at")
+    predicted_first = Case(When(status=OutageStatus.PREDICTED, then=Value(0)), default=Value(1))
+    return outages.order_by(predicted_first, "-call_count", "-created_at")
 
 
 def outage_calls(outage: Outage) -> QuerySet[FaultCall]:

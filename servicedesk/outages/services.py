@@ -160,11 +160,13 @@ def fault_call_take(
                        troubleshooting=troubleshooting, problem=problem or {},
                        estimated_completion_at=estimated_completion_at)
         contact = result.contact
+        if result.steps and "told" not in result.steps[-1]:
+            result.steps[-1]["told"] = result.tell  # what the caller was told is kept with the steps
         contact.steps = result.steps
         contact.outcome = result.outcome
         if contact.pk is None:
             contact.save()
-        elif getattr(contact, "_saved_state", None) != (result.outcome, len(result.steps),
+        elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
                                                          contact.first_contact_resolution):
             ContactRecord.objects.filter(pk=contact.pk).update(
                 steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
@@ -206,7 +208,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     _step(steps, "connection_status", status)
     if status != ConnectionStatus.CONNECTED:
         return FaultCallResult(contact, Outcome.CONNECTION_CUT, steps=steps,
-                               tell=_connection_tell(point))
+                               tell=connection_advice(point))
 
     # OUT-2, 004 steps 10–12: a planned outage in force here: tell again, a new contact record.
     planned = planned_outages_in_force(point, at=now)
@@ -246,7 +248,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
                          fault_call=fault_call)
 
 
-def _connection_tell(point: ServicePoint) -> str:
+def connection_advice(point: ServicePoint) -> str:
     status = point.connection_status
     if status == ConnectionStatus.CUT_UNPAID:
         owed = point.account.amount_owed if point.account_id else 0
@@ -333,7 +335,7 @@ def _save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, An
         contact.outcome = outcome
         contact.steps = list(steps)
         contact.save()
-        contact._saved_state = (outcome, len(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
+        contact._saved_state = (outcome, repr(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
 
 
 def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
@@ -349,7 +351,7 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
         if joined:
             outage.call_count += 1
             details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
-            _step(steps, step, outage.reference, **details)
+            _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
             _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
             _fault_call_row(contact, point, now=now, outage=outage, problem=problem).save()
             return outage

@@ -127,7 +127,7 @@ def test_OUT5_self_check_that_solves_it_leaves_a_contact_record_only(world):
         {"script": "main-breaker", "solved": True, "steps_done": [1, 2, 3], "note": "总开关已推上"}])
     assert body["outcome"] == "self_help"
     assert body["request"] is None
-    assert body["steps"][-1] == {"step": "troubleshooting", "result": "solved", "script": "main-breaker",
+    assert body["steps"][-1] == {"told": body["tell"], "step": "troubleshooting", "result": "solved", "script": "main-breaker",
                                  "steps_done": [1, 2, 3], "note": "总开关已推上"}
     assert ContactRecord.objects.get().first_contact_resolution
     assert ServiceRequest.objects.count() == 0 and not FaultCall.objects.exists()
@@ -160,7 +160,8 @@ def test_OUT3_the_third_neighbour_call_predicts_a_transformer_outage(world):
     assert third["outcome"] == "outage_linked" and third["request"] is None
     assert (third["outage"]["status"], third["outage"]["device"]["code"]) == ("predicted", "T1")
     assert third["outage"]["call_count"] == 3
-    assert third["steps"][-1] == {"step": "inference", "result": third["outage"]["reference"], "device": "T1"}
+    assert third["steps"][-1] == {"step": "inference", "result": third["outage"]["reference"], "device": "T1",
+                                  "told": third["tell"]}
 
 
 def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(world):

@@ -43,7 +43,7 @@ def test_OUT4_supply_cut_for_unpaid_bills_tells_the_amount_owed_and_how_to_recon
     contact = result.contact
     contact.refresh_from_db()
     assert contact.outcome == Outcome.CONNECTION_CUT
-    assert contact.steps[1] == {"step": "connection_status", "result": "cut_unpaid"}
+    assert contact.steps[1] == {"step": "connection_status", "result": "cut_unpaid", "told": result.tell}
     assert ServiceRequest.objects.count() == 0
 
 
@@ -179,7 +179,7 @@ def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(wor
     assert result.outcome == Outcome.INFORMATION_RECORDED
     assert result.contact.pk is not None and result.request is None
     assert result.contact.steps == [{"step": "identify", "result": "unidentified", "service_point": None,
-                                     "location": ""}]
+                                     "location": "", "told": result.tell}]
 
 
 @pytest.mark.django_db
