@@ -1,0 +1,739 @@
+"""Outage storm (issue 4 part 8): a synthetic network, faults at three levels and a storm of fault
+calls through ``outages.services.fault_call_take`` (the code the API runs) and through
+``POST /api/v1/fault-calls``; intake rate, latency, and precision and recall of the predicted
+outages against the injected faults.
+
+    python bench/storm.py build                      # (re)creates the database sd_storm, ~1 min
+    python bench/storm.py simulate --rules demo      # the inference model alone, no database, ~1 s
+    python bench/storm.py service --processes 2 --rules demo
+    python bench/storm.py http --workers 2 --connections 16 --rules demo
+    python bench/storm.py profile --calls 3000       # statements and time per call, by outcome
+
+``--database`` (default sd_storm) on ``--server`` (default postgres://postgres@127.0.0.1:5432).
+
+build: the demo utility's configuration (``demo.reference.reference_data_load``: request types
+with their fields, routing and priority rules, SLA policies, inference rules, troubleshooting
+scripts, staff), then the network of ``bench/storm_model.py`` (default 28 feeders × 8 sections ×
+10 transformers × 100 service points: 2,240 transformers, 224,000 service points, each with its
+customer and account), written with COPY (``demo.loader.BulkWriter``), ``lineage`` and ``area``
+set as ``network.services`` sets them.
+
+service / http: empty the tables a call writes (contacts, fault calls, outages, requests and
+their events, SLA timers, idempotency records), set the inference rules (``--rules``: a preset or
+``transformer=3/1,section=6/2,feeder=12/2,window=120``, service points/children), make the storm
+(``storm_model.storm_make``: ``--calls``, faults at ``--feeders/--sections/--transformers``,
+noise, unidentified callers) and play it in storm order: ``service`` in ``--processes``
+processes, each taking every n-th call in turn (fetch the service point as the API does, then
+``fault_call_take``); ``http`` against ``servicedesk serve`` (gunicorn) driven by wrk (Debian's
+``wrk``), each wrk thread sending every n-th call. Then: calls/s, per-call latency, outcomes, and
+precision and recall of the open outages' devices against the injected faults, with the model's
+answer for the same calls beside them.
+
+The storm lasts ``--minutes`` of simulated time, but the service takes the time of each call
+from the clock: the calls of 45 simulated minutes are taken in about two real minutes, so every
+inference window of 45 minutes or more sees the same calls it would have seen in real time
+(``simulate`` uses the simulated times; with a shorter window only it is meaningful).
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from storm_model import (  # noqa: E402
+    NOISE,
+    POLICE,
+    Network,
+    Storm,
+    evaluate,
+    rules_parse,
+    rules_text,
+    simulate,
+    storm_make,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SP_PREFIX = "ST"
+DISTRICT_NAMES = ("福田区", "罗湖区", "南山区", "宝安区", "龙岗区", "龙华区", "盐田区")
+# What a call writes; emptied before each run (with CASCADE: events, work orders, links).
+RUN_TABLES = ("outages_faultcall", "outages_outage", "contacts_callback", "contacts_outboundmessage",
+              "contacts_contactrecord", "tickets_requestevent", "tickets_servicerequest", "sla_timer",
+              "sla_timerwarning", "sla_notification", "core_idempotencyrecord")
+
+
+# ----------------------------------------------------------------------------------------------
+# Set-up
+
+
+def _psql(server: str, database: str, statement: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["psql", f"{server}/{database}", "-qtAc", statement], capture_output=True, text=True)
+
+
+def _use_database(args: argparse.Namespace) -> None:
+    os.environ["DATABASE_URL"] = f"{args.server}/{args.database}"
+    os.environ.setdefault("SERVICEDESK_DATA_DIR", f"/tmp/{args.database}_data")
+    os.environ.setdefault("SERVICEDESK_FAST_PASSWORD_HASHER", "1")
+    from common import django_setup
+
+    django_setup()
+
+
+def _network_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--feeders", type=int, default=28)
+    parser.add_argument("--sections", type=int, default=8, help="per feeder")
+    parser.add_argument("--transformers", type=int, default=10, help="per section")
+    parser.add_argument("--points", type=int, default=100, help="service points per transformer")
+
+
+def _storm_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--calls", type=int, default=50_000)
+    parser.add_argument("--fault-feeders", type=int, default=5)
+    parser.add_argument("--fault-sections", type=int, default=10)
+    parser.add_argument("--fault-transformers", type=int, default=40)
+    parser.add_argument("--minutes", type=float, default=45.0, help="simulated length of the storm")
+    parser.add_argument("--noise", type=float, default=0.15, help="share of calls from unaffected service points")
+    parser.add_argument("--unidentified", type=float, default=0.03, help="share of callers without a service point")
+    parser.add_argument("--self-help", type=float, default=0.2, help="share of noise calls the self-check solves")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rules", default="demo", help="preset (demo) or transformer=3/1,section=6/2,…,window=120")
+
+
+def _storm(args: argparse.Namespace, network: Network) -> Storm:
+    return storm_make(network, calls=args.calls, feeders=args.fault_feeders, sections=args.fault_sections,
+                      transformers=args.fault_transformers, minutes=args.minutes, noise=args.noise,
+                      unidentified=args.unidentified, self_help=args.self_help, seed=args.seed)
+
+
+def build(args: argparse.Namespace) -> None:
+    network = Network(feeders=args.feeders, sections=args.sections, transformers=args.transformers,
+                      points=args.points)
+    subprocess.run(["psql", f"{args.server}/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"],
+                   check=True)
+    subprocess.run(["psql", f"{args.server}/postgres", "-qc", f"CREATE DATABASE {args.database}"], check=True)
+    started = time.perf_counter()
+    env = {**os.environ, "DATABASE_URL": f"{args.server}/{args.database}"}
+    subprocess.run([sys.executable, "-m", "servicedesk.cli", "migrate", "-v0"], check=True, cwd=ROOT, env=env)
+    subprocess.run([sys.executable, "-m", "servicedesk.cli", "createcachetable"], check=True, cwd=ROOT, env=env)
+    migrated = time.perf_counter()
+    _use_database(args)
+    from django.db import transaction
+
+    from servicedesk.demo.reference import reference_data_load
+
+    reference_data_load()
+    configured = time.perf_counter()
+    with transaction.atomic():
+        _load_network(network)
+    loaded = time.perf_counter()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("network_device", "customers_customer", "customers_account", "customers_servicepoint"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"migrate {migrated - started:.1f} s, configuration {configured - migrated:.1f} s, network and "
+          f"customers {loaded - configured:.1f} s, vacuum {time.perf_counter() - loaded:.1f} s")
+    print(f"{network.substation_count} substations, {network.feeders} feeders, {network.section_count} sections, "
+          f"{network.transformer_count:,} transformers, {network.point_count:,} service points and customers")
+
+
+def _load_network(network: Network) -> None:
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from tqdm import tqdm
+
+    from servicedesk.customers.models import Account, Customer, ServicePoint
+    from servicedesk.demo.generate import ACCOUNT_FIELDS, CUSTOMER_FIELDS, SERVICE_POINT_FIELDS
+    from servicedesk.demo.loader import BulkWriter
+    from servicedesk.demo.network import DEVICE_FIELDS
+    from servicedesk.network.models import Device
+
+    writer = BulkWriter()
+    next_device = writer.next_id(Device)
+    rows = []
+    ids: dict[str, int] = {}
+
+    def device(code: str, kind: str, parent: str | None, name: str, district: str) -> None:
+        nonlocal next_device
+        pk = next_device
+        next_device += 1
+        ids[code] = pk
+        above = rows[ids[parent] - rows[0][0]] if parent else None
+        lineage = [*above[6], above[0]] if above else []
+        area = pk if kind == "feeder" else (above[7] if above else None)
+        rows.append((pk, code, kind, "power", name, above[0] if above else None, lineage, area, None, district,
+                     f"深圳市{district}"))
+
+    for number in range(network.substation_count):
+        device(network.substation_code(number), "substation", None, f"风暴{number + 1}号变电站",
+               DISTRICT_NAMES[number % len(DISTRICT_NAMES)])
+    for f in range(network.feeders):
+        substation = network.substation_code(f // 4)
+        district = DISTRICT_NAMES[(f // 4) % len(DISTRICT_NAMES)]
+        device(network.feeder_code(f), "feeder", substation, f"10kV风暴{f + 1}线", district)
+        for s in range(network.sections):
+            section = f * network.sections + s
+            device(network.section_code(section), "section", network.feeder_code(f), f"10kV风暴{f + 1}线第{s + 1}分段",
+                   district)
+            for t in range(network.transformers):
+                transformer = section * network.transformers + t
+                device(network.transformer_code(transformer), "transformer", network.section_code(section),
+                       f"风暴{f + 1}线{s + 1}段{t + 1}号配变", district)
+    writer.write(Device, DEVICE_FIELDS, rows)
+    transformer_ids = [ids[network.transformer_code(t)] for t in range(network.transformer_count)]
+    district_of = {pk: row[9] for pk, row in zip((r[0] for r in rows), rows, strict=True)}
+    first = {"customer": writer.next_id(Customer), "account": writer.next_id(Account),
+             "point": writer.next_id(ServicePoint)}
+    cut = network.cut_points()
+    now = timezone.now()
+    opened = datetime.date(2015, 1, 1)
+    bar = tqdm(total=network.point_count, desc="customers and service points", unit="points", unit_scale=True)
+
+    def customers():  # type: ignore[no-untyped-def]
+        for i in range(network.point_count):
+            yield (first["customer"] + i, f"SC{i:09d}", f"风暴用户{i}", "person", "residential", "",
+                   f"13{i:09d}", "", None, "", now)
+
+    def accounts():  # type: ignore[no-untyped-def]
+        for i in range(network.point_count):
+            yield (first["account"] + i, f"SA{i:09d}", first["customer"] + i, "active", Decimal("0.00"), opened)
+
+    def points():  # type: ignore[no-untyped-def]
+        for i in range(network.point_count):
+            transformer = transformer_ids[network.transformer_of(i)]
+            district = district_of[transformer]
+            yield (first["point"] + i, f"{SP_PREFIX}{i:09d}", "power", first["customer"] + i, first["account"] + i,
+                   f"深圳市{district}风暴路{i // 400 + 1}号{i % 400 + 1}室", district,
+                   "cut_unpaid" if i in cut else "connected", f"DB{i:010d}",
+                   network.transformer_code(network.transformer_of(i)), transformer)
+            if i % 5000 == 4999:
+                bar.update(5000)
+
+    writer.write(Customer, CUSTOMER_FIELDS, customers())
+    writer.write(Account, ACCOUNT_FIELDS, accounts())
+    writer.write(ServicePoint, SERVICE_POINT_FIELDS, points())
+    bar.update(network.point_count % 5000)
+    bar.close()
+    writer.reset_sequences([Device, Customer, Account, ServicePoint])
+
+
+# ----------------------------------------------------------------------------------------------
+# The network as loaded, and the run's set-up
+
+
+class Loaded:
+    """The storm network read back: its shape, device codes → ids, the first service point's id."""
+
+    def __init__(self) -> None:
+        from servicedesk.customers.models import ServicePoint
+        from servicedesk.network.models import Device
+
+        codes = dict(Device.objects.filter(code__startswith="STM-").values_list("code", "pk"))
+        kinds = Counter(Device.objects.filter(code__startswith="STM-").values_list("kind", flat=True))
+        if not kinds["feeder"]:
+            raise SystemExit("No storm network in this database: run `python bench/storm.py build` first.")
+        sections = kinds["section"] // kinds["feeder"]
+        transformers = kinds["transformer"] // kinds["section"]
+        points = ServicePoint.objects.filter(number__startswith=SP_PREFIX).count() // kinds["transformer"]
+        self.network = Network(feeders=kinds["feeder"], sections=sections, transformers=transformers, points=points)
+        self.ids = codes
+        self.first_point = ServicePoint.objects.get(number=f"{SP_PREFIX}{0:09d}").pk
+        last = self.network.point_count - 1
+        if ServicePoint.objects.get(number=f"{SP_PREFIX}{last:09d}").pk != self.first_point + last:
+            raise SystemExit("The storm service points' ids are not consecutive; rebuild the database.")
+        self.level_of = {}
+        for level, count in (("feeder", self.network.feeders), ("section", self.network.section_count),
+                             ("transformer", self.network.transformer_count)):
+            for index in range(count):
+                self.level_of[codes[self.network.code(level, index)]] = (level, index)
+
+
+def _reset_and_configure(rules_spec: str) -> None:
+    from django.db import connection
+
+    from servicedesk.outages.models import InferenceRule
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(RUN_TABLES)} RESTART IDENTITY CASCADE")
+    rules = rules_parse(rules_spec)
+    for kind in ("transformer", "section", "feeder"):
+        rule = rules.get(kind)
+        if rule is None:
+            InferenceRule.objects.filter(device_kind=kind).update(active=False)
+            continue
+        row, _ = InferenceRule.objects.get_or_create(device_kind=kind)
+        row.min_service_points, row.min_children, row.window_minutes, row.active = (
+            rule.points, rule.children, rule.window, True)
+        row.save()  # post_save drops the cached outage configuration
+    with connection.cursor() as cursor:
+        for table in RUN_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def _problem(call) -> dict:  # type: ignore[no-untyped-def]
+    if call.kind == POLICE:
+        return {"fault_location": "hv_cable", "outage_scope": "area", "hazard": True}
+    if call.kind == NOISE:
+        return {"fault_location": "service_point", "outage_scope": "single"}
+    return {"fault_location": "unknown", "outage_scope": "area"}
+
+
+def _troubleshooting(call) -> list[tuple[str, bool, tuple[int, ...]]]:  # type: ignore[no-untyped-def]
+    if call.solved:
+        return [("main-breaker", True, (1, 2, 3))]
+    if call.checked:
+        return [("main-breaker", False, (1, 2) if call.kind == NOISE else (1,))]
+    return []
+
+
+def take_call(call, actor, first_point: int):  # type: ignore[no-untyped-def]
+    """One call as the API takes it: the service point fetched like the endpoint does, then the service."""
+    from servicedesk.customers.models import ServicePoint
+    from servicedesk.outages.services import TroubleshootingAnswer, fault_call_take
+
+    answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok, done in _troubleshooting(call)]
+    if call.point >= 0:
+        point = ServicePoint.objects.select_related("customer", "account", "device").get(pk=first_point + call.point)
+        return fault_call_take(actor=actor, service_point=point, reporter_phone=point.customer.mobile,
+                               troubleshooting=answers, problem=_problem(call))
+    if call.kind == POLICE:
+        return fault_call_take(actor=actor, reporter_kind="non_customer", reporter_name="110 民警",
+                               reporter_phone="110", location="深圳市福田区风暴路口 电线落地", problem=_problem(call))
+    return fault_call_take(actor=actor, reporter_kind="unidentified", problem={})
+
+
+def _agents() -> list[int]:
+    from servicedesk.org.models import User
+
+    return list(User.objects.filter(role="agent", is_active=True).order_by("pk").values_list("pk", flat=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# Service layer, several processes
+
+
+def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, done, ready, results) -> None:  # type: ignore[no-untyped-def]
+    from django.db import OperationalError, connections
+
+    connections.close_all()  # a connection of its own, not the parent's
+    from servicedesk.org.models import User
+    from servicedesk.outages.config import outage_config
+    from servicedesk.tickets.config import intake_config
+
+    agents = list(User.objects.filter(pk__in=agent_ids))
+    outage_config()
+    intake_config()
+    latencies: list[float] = []
+    outcomes: Counter = Counter()
+    errors: Counter = Counter()
+    retries = 0
+    ready.wait()
+    started = time.perf_counter()
+    for n, call in enumerate(calls):
+        actor = agents[(n * 7 + number) % len(agents)]
+        begun = time.perf_counter()
+        for attempt in range(3):
+            try:
+                result = take_call(call, actor, first_point)
+                outcomes[result.outcome] += 1
+                break
+            except OperationalError as error:  # deadlock: the client would retry
+                retries += 1
+                if attempt == 2:
+                    errors[type(error).__name__ + ": " + str(error).splitlines()[0][:80]] += 1
+            except Exception as error:  # noqa: BLE001 - counted and reported
+                errors[type(error).__name__ + ": " + str(error).splitlines()[0][:80]] += 1
+                break
+        latencies.append(time.perf_counter() - begun)
+        if n % 50 == 49:
+            done[number] = n + 1
+    done[number] = len(calls)
+    finished = time.perf_counter()
+    connections.close_all()
+    results.put({"worker": number, "latencies": latencies, "outcomes": dict(outcomes), "errors": dict(errors),
+                 "retries": retries, "started": started, "finished": finished})
+
+
+def service(args: argparse.Namespace) -> None:
+    _use_database(args)
+    from common import machine, percentile
+    from django.db import connections
+    from tqdm import tqdm
+
+    loaded = Loaded()
+    network = loaded.network
+    storm = _storm(args, network)
+    _print_storm(network, storm)
+    _reset_and_configure(args.rules)
+    agent_ids = _agents()
+    connections.close_all()
+    context = mp.get_context("fork")
+    done = context.Array("i", args.processes, lock=False)
+    ready = context.Barrier(args.processes + 1)
+    results = context.Queue()
+    workers = [context.Process(target=_worker, args=(n, storm.calls[n::args.processes], agent_ids,
+                                                      loaded.first_point, done, ready, results))
+               for n in range(args.processes)]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    with tqdm(total=len(storm.calls), desc=f"storm, {args.processes} processes", unit="calls") as bar:
+        while any(w.is_alive() for w in workers) and sum(done) < len(storm.calls):
+            time.sleep(0.5)
+            bar.update(sum(done) - bar.n)
+        bar.update(sum(done) - bar.n)
+    reports = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    wall = max(r["finished"] for r in reports) - started
+    latencies = [x for r in reports for x in r["latencies"]]
+    outcomes = sum((Counter(r["outcomes"]) for r in reports), Counter())
+    errors = sum((Counter(r["errors"]) for r in reports), Counter())
+    retries = sum(r["retries"] for r in reports)
+    print(f"\nService layer ({args.processes} processes, rules {rules_text(rules_parse(args.rules))}): "
+          f"{len(latencies):,} calls in {wall:.1f} s = {len(latencies) / wall:,.0f} calls/s; "
+          f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, "
+          f"p99 {percentile(latencies, 99) * 1000:.1f} ms, max {max(latencies) * 1000:.0f} ms")
+    print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}")
+    _report(args, loaded, storm, outcomes)
+    print(f"Machine: {machine()}")
+
+
+def _print_storm(network: Network, storm: Storm) -> None:
+    kinds = storm.counts()
+    print(f"Network: {network.feeders} feeders × {network.sections} sections × {network.transformers} transformers "
+          f"× {network.points} service points = {network.point_count:,} service points, "
+          f"{network.transformer_count:,} transformers")
+    faults = Counter(f.level for f in storm.faults)
+    noise_points = kinds[NOISE]
+    unaffected = network.point_count - storm.affected_points
+    print(f"Storm: {len(storm.calls):,} calls over {storm.parameters['minutes']:.0f} simulated minutes; faults: "
+          f"{faults['feeder']} feeders, {faults['section']} sections, {faults['transformer']} transformers "
+          f"({storm.affected_points:,} service points without supply, {storm.call_share:.0%} of them call, "
+          f"{storm.parameters['repeat']:.0%} of callers again); calls: {dict(kinds)}; noise "
+          f"{noise_points / unaffected * network.points:.1f} calls per {network.points} unaffected service points")
+
+
+def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Counter) -> None:
+    from django.db.models import Count, Sum
+
+    from servicedesk.contacts.models import ContactRecord
+    from servicedesk.outages.models import OPEN_OUTAGE_STATUSES, FaultCall, Outage
+    from servicedesk.tickets.models import ServiceRequest
+
+    network = loaded.network
+    open_devices = list(Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES).values_list("device_id", flat=True))
+    predicted = {loaded.level_of[d] for d in open_devices if d in loaded.level_of}
+    result = evaluate(network, storm.faults, predicted)
+    recorded = dict(ContactRecord.objects.values_list("outcome").annotate(n=Count("id")).order_by())
+    linked = FaultCall.objects.filter(outage__status__in=OPEN_OUTAGE_STATUSES).count()
+    counted = Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES).aggregate(n=Sum("call_count"))["n"] or 0
+    print(f"Contacts recorded: {sum(recorded.values()):,} of {len(storm.calls):,} calls; by outcome {recorded}")
+    print(f"Fault calls {FaultCall.objects.count():,}, linked to an open outage {linked:,} (the outages' "
+          f"call_count add up to {counted:,}); work requests {ServiceRequest.objects.count():,}; outages "
+          f"{dict(Outage.objects.values_list('status').annotate(n=Count('id')).order_by())}")
+    _print_evaluation("database", result)
+    model = simulate(network, storm, rules_parse(args.rules))
+    _print_evaluation("model, same calls in order", evaluate(network, storm.faults, model.open))
+    print(f"model outcomes: {dict(model.outcomes)}")
+    print("RESULT " + json.dumps({"rules": rules_text(rules_parse(args.rules)), "outcomes": dict(outcomes),
+                                  "evaluation": result}))
+
+
+def _print_evaluation(label: str, result: dict) -> None:
+    levels = ", ".join(f"{level} {v['found']}/{v['injected']} (+{v['false']} false)"
+                       for level, v in result["by_level"].items())
+    print(f"Predicted outages ({label}): {result['predicted']} open, {result['true']} at injected devices, "
+          f"{result['false']} elsewhere ({result['near_misses']} near misses: above or below an injected device); "
+          f"precision {result['precision']:.3f}, recall {result['recall']:.3f}; {levels}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The model alone
+
+
+def simulate_only(args: argparse.Namespace) -> None:
+    network = Network(feeders=args.feeders, sections=args.sections, transformers=args.transformers,
+                      points=args.points)
+    storm = _storm(args, network)
+    _print_storm(network, storm)
+    for spec in args.rules.split(";"):
+        started = time.perf_counter()
+        model = simulate(network, storm, rules_parse(spec))
+        print(f"\nrules {rules_text(rules_parse(spec))} ({time.perf_counter() - started:.1f} s)")
+        print(f"outcomes: {dict(model.outcomes)}")
+        _print_evaluation("model", evaluate(network, storm.faults, model.open))
+
+
+# ----------------------------------------------------------------------------------------------
+# HTTP: gunicorn + wrk
+
+LUA = r"""
+local bodies = {%(bodies)s}
+local tokens = {%(tokens)s}
+local threads = %(threads)d
+local counter = 0
+local tid = 0
+local next_tid = 0
+setup = function(thread)
+  next_tid = next_tid + 1
+  thread:set("tid", next_tid)
+end
+init = function(args)
+  tid = wrk.thread:get("tid")
+end
+request = function()
+  local index = tid + counter * threads
+  counter = counter + 1
+  if index > #bodies then
+    return wrk.format("GET", "/api/v1/me", {["Authorization"] = "Bearer " .. tokens[tid]})
+  end
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Bearer " .. tokens[tid]
+  %(key)s
+  return wrk.format("POST", "/api/v1/fault-calls", headers, bodies[index])
+end
+response = function(status, headers, body)
+  if tid + counter * threads > #bodies + threads * 64 then
+    wrk.thread:stop()
+  end
+end
+"""
+
+
+def _body(call, first_point: int) -> str:  # type: ignore[no-untyped-def]
+    body: dict = {"problem": _problem(call)}
+    if call.point >= 0:
+        body["service_point_id"] = first_point + call.point
+        body["reporter_phone"] = f"13{call.point:09d}"
+    elif call.kind == POLICE:
+        body.update(reporter_kind="non_customer", reporter_name="110 民警", reporter_phone="110",
+                    location="深圳市福田区风暴路口 电线落地")
+    else:
+        body.update(reporter_kind="unidentified", problem={})
+    answers = _troubleshooting(call)
+    if answers:
+        body["troubleshooting"] = [{"script": s, "solved": ok, "steps_done": list(done)} for s, ok, done in answers]
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _parse_wrk(output: str) -> dict:
+    def seconds(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+        return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+    result = {"requests": int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))}
+    for pct in ("50", "75", "90", "99"):
+        found = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", output, re.M)
+        result[f"p{pct}"] = seconds(found.group(1)) if found else float("nan")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def http(args: argparse.Namespace) -> None:
+    _use_database(args)
+    from common import machine
+    from django.db import connections
+    from tqdm import tqdm
+
+    from servicedesk.contacts.models import ContactRecord
+    from servicedesk.core.services import token_create
+    from servicedesk.org.models import User
+
+    loaded = Loaded()
+    network = loaded.network
+    storm = _storm(args, network)
+    _print_storm(network, storm)
+    _reset_and_configure(args.rules)
+    agents = list(User.objects.filter(pk__in=_agents()).order_by("pk")[:args.threads])
+    tokens = [token_create(user=agent, name="storm benchmark")[1] for agent in agents]
+    while len(tokens) < args.threads:
+        tokens.append(tokens[-1])
+    run = secrets.token_hex(4)
+    key = (f'headers["Idempotency-Key"] = "storm-{run}-" .. index' if args.idempotency else "")
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    bodies = ",".join("[==[" + _body(call, loaded.first_point) + "]==]" for call in storm.calls)
+    script.write_text(LUA % {"bodies": bodies, "tokens": ",".join(f'"{t}"' for t in tokens),
+                             "threads": args.threads, "key": key})
+    connections.close_all()
+    port = _free_port()
+    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+           "ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind", f"127.0.0.1:{port}",
+                               "--workers", str(args.workers), "--threads", str(args.server_threads),
+                               *(["--no-access-log"] if args.no_access_log else [])],
+                              env=env, start_new_session=True, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/api/v1/openapi.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        _probe(url, tokens[0])
+        print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} connections, "
+              f"{args.workers} gunicorn workers × {args.server_threads} threads …")
+        wrk = subprocess.Popen(["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3600s", "--timeout", "30s",
+                                "--latency", "-s", str(script), url], stdout=subprocess.PIPE, text=True)
+        started = time.perf_counter()
+        with tqdm(total=len(storm.calls), desc="storm over HTTP", unit="calls") as bar:
+            while wrk.poll() is None:
+                time.sleep(0.5)
+                count = ContactRecord.objects.count()
+                bar.update(count - bar.n)
+                if count >= len(storm.calls):
+                    break
+            connections.close_all()
+        elapsed = time.perf_counter() - started
+        wrk.send_signal(signal.SIGINT)
+        output = wrk.communicate(timeout=60)[0]
+        result = _parse_wrk(output)
+        print(output)
+        taken = ContactRecord.objects.count()
+        print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
+              f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
+              f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        script.unlink(missing_ok=True)
+    _report(args, loaded, storm, Counter())
+    print(f"Machine: {machine()}")
+
+
+def _probe(url: str, token: str) -> None:
+    request = urllib.request.Request(url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"probe failed: {error.code} {error.read().decode()}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# Profile: statements and time per call
+
+
+def profile(args: argparse.Namespace) -> None:
+    _use_database(args)
+    import cProfile
+    import pstats
+
+    from common import percentile
+    from django.db import connection
+
+    from servicedesk.org.models import User
+
+    loaded = Loaded()
+    storm = _storm(args, loaded.network)
+    _reset_and_configure(args.rules)
+    agents = list(User.objects.filter(pk__in=_agents()))
+    calls = storm.calls[:args.sample]
+    per_call: list[tuple[str, int, float, float]] = []
+    statements: Counter = Counter()
+    statement_time: Counter = Counter()
+    current = {"n": 0, "t": 0.0}
+
+    def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        begun = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - begun
+            current["n"] += 1
+            current["t"] += spent
+            shape = re.sub(r"\s+", " ", re.sub(r"'[^']*'|\b\d+\b", "?", sql))[:110]
+            statements[shape] += 1
+            statement_time[shape] += spent
+
+    profiler = cProfile.Profile()
+    take_call(calls[0], agents[0], loaded.first_point)  # warm: imports, caches
+    with connection.execute_wrapper(wrapper):
+        for n, call in enumerate(calls[1:]):
+            current["n"], current["t"] = 0, 0.0
+            begun = time.perf_counter()
+            if args.cprofile:
+                profiler.enable()
+            result = take_call(call, agents[n % len(agents)], loaded.first_point)
+            if args.cprofile:
+                profiler.disable()
+            per_call.append((result.outcome, current["n"], current["t"], time.perf_counter() - begun))
+    by_outcome: dict[str, list] = {}
+    for outcome, n, sql, total in per_call:
+        by_outcome.setdefault(outcome, []).append((n, sql, total))
+    print(f"{len(per_call)} calls, one process (rules {rules_text(rules_parse(args.rules))}):")
+    print("outcome | calls | statements per call (min–max) | SQL ms per call | total ms p50 / mean / p99")
+    for outcome, rows in sorted(by_outcome.items(), key=lambda kv: -len(kv[1])):
+        counts = [r[0] for r in rows]
+        print(f"{outcome} | {len(rows)} | {sum(counts) / len(rows):.1f} ({min(counts)}–{max(counts)}) | "
+              f"{sum(r[1] for r in rows) / len(rows) * 1000:.2f} | "
+              f"{percentile([r[2] for r in rows], 50) * 1000:.2f} / {sum(r[2] for r in rows) / len(rows) * 1000:.2f}"
+              f" / {percentile([r[2] for r in rows], 99) * 1000:.2f}")
+    total_sql = sum(statement_time.values())
+    total = sum(r[3] for r in per_call)
+    print(f"SQL {total_sql:.2f} s of {total:.2f} s ({total_sql / total:.0%}); the rest is Python")
+    print("statements by total time:")
+    for shape, spent in statement_time.most_common(args.top):
+        print(f"  {spent * 1000:8.0f} ms {statements[shape]:6d}× {shape}")
+    if args.cprofile:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top * 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="sd_storm")
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_parser = commands.add_parser("build", help="(re)create the database with the network and customers")
+    _network_args(build_parser)
+    simulate_parser = commands.add_parser("simulate", help="the inference model alone (rules separated by ;)")
+    _network_args(simulate_parser)
+    _storm_args(simulate_parser)
+    service_parser = commands.add_parser("service", help="the storm through fault_call_take in N processes")
+    _storm_args(service_parser)
+    service_parser.add_argument("--processes", type=int, default=2)
+    http_parser = commands.add_parser("http", help="the storm through POST /api/v1/fault-calls")
+    _storm_args(http_parser)
+    http_parser.add_argument("--workers", type=int, default=2)
+    http_parser.add_argument("--server-threads", type=int, default=1)
+    http_parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    http_parser.add_argument("--connections", type=int, default=16)
+    http_parser.add_argument("--no-access-log", action="store_true")
+    http_parser.add_argument("--idempotency", action=argparse.BooleanOptionalAction, default=True,
+                             help="an Idempotency-Key on each call (as a desk client that retries sends)")
+    profile_parser = commands.add_parser("profile", help="statements and time per call on the first calls")
+    _storm_args(profile_parser)
+    profile_parser.add_argument("--sample", type=int, default=3000)
+    profile_parser.add_argument("--top", type=int, default=15)
+    profile_parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+    {"build": build, "simulate": simulate_only, "service": service, "http": http, "profile": profile}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,340 @@
+"""The storm benchmark's synthetic network, its faults and its calls, without Django (issue 4 part 8).
+
+Everything here is decided by the parameters and a seed alone, so ``bench/storm.py`` loads the
+same network into the database that ``simulate`` reasons about, and replays the same calls.
+
+Network: ``feeders`` feeders (four to a substation), each of ``sections`` switching sections of
+``transformers`` transformers, each supplying ``points`` service points (one customer each).
+Logical indexes: feeder ``f``; section ``f * sections + s``; transformer
+``(f * sections + s) * transformers + t``; service point ``transformer * points + k``.
+
+Storm: faults injected at three levels (whole feeders, switching sections, transformers; a device
+is never chosen under another fault) at random times in the first 40 % of the storm. A share of
+the customers under a fault call (the share is set so that the storm has the number of calls asked
+for), the first call after an exponential delay from the fault, some of them again later. Noise:
+calls from random service points under no fault (their own single faults), some of them solved by
+the main-breaker self-check; callers who cannot be identified, half of them with a place (police,
+passers-by: a work request without a customer), half without (information recorded).
+
+``simulate`` is a model of ``outages.services._infer`` (window, distinct service points, distinct
+children, highest level first, predicted outages below merged, calls covered by an open outage
+joined without inference), run over the calls in order, to explore thresholds in seconds.
+"""
+
+import math
+import random
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+# Call kinds
+FAULT, REPEAT, NOISE, POLICE, ANONYMOUS = "fault", "repeat", "noise", "police", "anonymous"
+FEEDERS_PER_SUBSTATION = 4
+CUT_SHARE = 0.005  # service points cut for unpaid bills (OUT-4): their calls never reach inference
+
+
+@dataclass(frozen=True)
+class Network:
+    feeders: int = 28
+    sections: int = 8  # per feeder
+    transformers: int = 10  # per section
+    points: int = 100  # per transformer
+    seed: int = 4
+
+    @property
+    def section_count(self) -> int:
+        return self.feeders * self.sections
+
+    @property
+    def transformer_count(self) -> int:
+        return self.section_count * self.transformers
+
+    @property
+    def point_count(self) -> int:
+        return self.transformer_count * self.points
+
+    @property
+    def substation_count(self) -> int:
+        return math.ceil(self.feeders / FEEDERS_PER_SUBSTATION)
+
+    def transformer_of(self, point: int) -> int:
+        return point // self.points
+
+    def section_of_transformer(self, transformer: int) -> int:
+        return transformer // self.transformers
+
+    def feeder_of_section(self, section: int) -> int:
+        return section // self.sections
+
+    def points_of(self, level: str, index: int) -> range:
+        size = {"transformer": self.points, "section": self.points * self.transformers,
+                "feeder": self.points * self.transformers * self.sections}[level]
+        return range(index * size, (index + 1) * size)
+
+    def cut_points(self) -> set[int]:
+        rng = random.Random(self.seed * 7919 + 1)
+        return set(rng.sample(range(self.point_count), int(self.point_count * CUT_SHARE)))
+
+    # Device codes (the database's unique keys)
+    def substation_code(self, number: int) -> str:
+        return f"STM-S{number + 1:02d}"
+
+    def feeder_code(self, f: int) -> str:
+        return f"STM-F{f + 1:03d}"
+
+    def section_code(self, section: int) -> str:
+        f, s = divmod(section, self.sections)
+        return f"{self.feeder_code(f)}-K{s + 1}"
+
+    def transformer_code(self, transformer: int) -> str:
+        section, t = divmod(transformer, self.transformers)
+        return f"{self.section_code(section)}-T{t + 1:02d}"
+
+    def code(self, level: str, index: int) -> str:
+        return {"feeder": self.feeder_code, "section": self.section_code,
+                "transformer": self.transformer_code}[level](index)
+
+
+@dataclass(frozen=True)
+class Fault:
+    level: str  # feeder, section, transformer
+    index: int
+    at: float  # seconds into the storm
+
+
+@dataclass(frozen=True)
+class Call:
+    at: float  # seconds into the storm
+    kind: str
+    point: int  # service point index, -1 for callers without one
+    solved: bool = False  # the main-breaker self-check solved it (noise only)
+    checked: bool = False  # the self-check was done, not solved
+
+
+@dataclass
+class Storm:
+    faults: list[Fault]
+    calls: list[Call]
+    affected_points: int
+    call_share: float  # of the customers under a fault, how many called at least once
+    parameters: dict = field(default_factory=dict)
+
+    def counts(self) -> Counter:
+        return Counter(c.kind for c in self.calls)
+
+
+def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, sections: int = 10,
+               transformers: int = 40, minutes: float = 45.0, noise: float = 0.15, unidentified: float = 0.03,
+               repeat: float = 0.25, arrival_minutes: float = 8.0, self_help: float = 0.2,
+               seed: int = 1) -> Storm:
+    rng = random.Random(seed)
+    duration = minutes * 60
+    chosen_feeders = rng.sample(range(network.feeders), feeders)
+    section_pool = [s for s in range(network.section_count)
+                    if network.feeder_of_section(s) not in set(chosen_feeders)]
+    chosen_sections = rng.sample(section_pool, sections)
+    taken_sections = set(chosen_sections)
+    transformer_pool = [t for t in range(network.transformer_count)
+                        if network.section_of_transformer(t) not in taken_sections
+                        and network.feeder_of_section(network.section_of_transformer(t)) not in set(chosen_feeders)]
+    chosen_transformers = rng.sample(transformer_pool, transformers)
+    faults = ([Fault("feeder", i, rng.uniform(0, 0.4 * duration)) for i in chosen_feeders]
+              + [Fault("section", i, rng.uniform(0, 0.4 * duration)) for i in chosen_sections]
+              + [Fault("transformer", i, rng.uniform(0, 0.4 * duration)) for i in chosen_transformers])
+    affected: dict[int, float] = {}
+    for fault in faults:
+        for point in network.points_of(fault.level, fault.index):
+            affected[point] = fault.at
+    # The share of affected customers who call, so that the storm has about ``calls`` calls.
+    from_faults = calls * (1 - noise - unidentified)
+    # A first call after an exponential delay lands inside the storm with this probability (mean
+    # over the faults' start times); a repeat comes a second delay later.
+    inside = sum(1 - math.exp(-(duration - f.at) / (arrival_minutes * 60)) for f in faults) / len(faults)
+    share = min(0.95, from_faults / (len(affected) * inside * (1 + repeat * inside)) * 1.02)
+    out: list[Call] = []
+    mean = arrival_minutes * 60
+    for point, start in affected.items():
+        if rng.random() >= share:
+            continue
+        first = start + rng.expovariate(1 / mean)
+        if first >= duration:
+            continue
+        out.append(Call(first, FAULT, point, checked=rng.random() < 0.3))
+        if rng.random() < repeat:
+            again = first + rng.expovariate(1 / (1.5 * mean))
+            if again < duration:
+                out.append(Call(again, REPEAT, point))
+    identified = len(out)
+    noise_calls = round(identified * noise / (1 - noise - unidentified))
+    unaffected = [p for p in range(network.point_count) if p not in affected]
+    for point in rng.choices(unaffected, k=noise_calls):
+        solved = rng.random() < self_help
+        out.append(Call(rng.uniform(0, duration), NOISE, point, solved=solved, checked=not solved))
+    for _ in range(round(identified * unidentified / (1 - noise - unidentified))):
+        out.append(Call(rng.uniform(0, duration), POLICE if rng.random() < 0.5 else ANONYMOUS, -1))
+    out.sort(key=lambda c: c.at)
+    return Storm(faults=faults, calls=out, affected_points=len(affected), call_share=share,
+                 parameters={"calls": calls, "feeders": feeders, "sections": sections, "transformers": transformers,
+                             "minutes": minutes, "noise": noise, "unidentified": unidentified, "repeat": repeat,
+                             "arrival_minutes": arrival_minutes, "self_help": self_help, "seed": seed})
+
+
+# ----------------------------------------------------------------------------------------------
+# Inference rules and the model of the service's inference
+
+
+@dataclass(frozen=True)
+class Rule:
+    points: int
+    children: int
+    window: int = 120  # minutes
+
+
+Rules = dict[str, Rule]
+
+PRESETS: dict[str, str] = {
+    # servicedesk/demo/outages.py INFERENCE_RULES
+    "demo": "transformer=3/1,section=6/2,feeder=12/2,window=120",
+}
+
+
+def rules_parse(text: str) -> Rules:
+    """``transformer=3/1,section=6/2,feeder=12/2,window=120`` (points/children), or a preset name."""
+    text = PRESETS.get(text, text)
+    window = 120
+    parts = {}
+    for item in text.split(","):
+        key, value = item.strip().split("=")
+        if key == "window":
+            window = int(value)
+        else:
+            points, _, children = value.partition("/")
+            parts[key] = (int(points), int(children or 1))
+    return {kind: Rule(points, children, window) for kind, (points, children) in parts.items()}
+
+
+def rules_text(rules: Rules) -> str:
+    window = next(iter(rules.values())).window if rules else 120
+    return ",".join(f"{k}={r.points}/{r.children}" for k, r in rules.items()) + f",window={window}"
+
+
+@dataclass
+class Prediction:
+    """Open outages at the end, by (level, index), and the calls of the storm by what happened."""
+
+    open: set[tuple[str, int]]
+    outcomes: Counter
+
+
+def evaluate(network: Network, faults: list[Fault], predicted: set[tuple[str, int]]) -> dict:
+    """Precision and recall of the predicted devices against the injected ones. A prediction at
+    an injected device is a true positive; any other is a false positive, a "near miss" if it is
+    above or below an injected device."""
+    injected = {(f.level, f.index) for f in faults}
+
+    def above(level: str, index: int) -> list[tuple[str, int]]:
+        if level == "transformer":
+            section = network.section_of_transformer(index)
+            return [("section", section), ("feeder", network.feeder_of_section(section))]
+        if level == "section":
+            return [("feeder", network.feeder_of_section(index))]
+        return []
+
+    true = predicted & injected
+    false = predicted - injected
+    near = {p for p in false
+            if any(a in injected for a in above(*p))
+            or any(p in above(*i) for i in injected)}
+    by_level = {}
+    for level in ("feeder", "section", "transformer"):
+        wanted = {i for i in injected if i[0] == level}
+        by_level[level] = {"injected": len(wanted), "found": len(wanted & predicted),
+                           "false": len({p for p in false if p[0] == level})}
+    precision = len(true) / len(predicted) if predicted else 0.0
+    recall = len(true) / len(injected) if injected else 0.0
+    return {"predicted": len(predicted), "true": len(true), "false": len(false), "near_misses": len(near),
+            "precision": precision, "recall": recall, "by_level": by_level}
+
+
+def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
+    """Replay the calls through a model of ``_join_open_outage`` / ``_infer`` / ``_predict``."""
+    cut = network.cut_points()
+    levels = ("feeder", "section", "transformer")
+    # Per device: its unexplained calls in the window as (time, point, child, call number), and
+    # counters of their distinct points and children.
+    calls_of: dict[tuple[str, int], deque] = {}
+    points_of: dict[tuple[str, int], Counter] = {}
+    children_of: dict[tuple[str, int], Counter] = {}
+    open_outage: dict[tuple[str, int], int] = {}  # device → outage id
+    outage_calls: dict[int, set[int]] = {}  # outage id → call numbers
+    call_outage: dict[int, int] = {}
+    next_outage = 1
+    outcomes: Counter = Counter()
+
+    def chain(point: int) -> tuple[tuple[str, int], ...]:
+        transformer = network.transformer_of(point)
+        section = network.section_of_transformer(transformer)
+        return (("feeder", network.feeder_of_section(section)), ("section", section), ("transformer", transformer))
+
+    def expire(device: tuple[str, int], now: float, window: float) -> None:
+        queue = calls_of[device]
+        while queue and queue[0][0] < now - window:
+            _t, point, child, _n = queue.popleft()
+            points_of[device][point] -= 1
+            if not points_of[device][point]:
+                del points_of[device][point]
+            children_of[device][child] -= 1
+            if not children_of[device][child]:
+                del children_of[device][child]
+
+    def record(number: int, at: float, point: int, devices: tuple[tuple[str, int], ...]) -> None:
+        for depth, device in enumerate(devices):
+            child = devices[depth + 1] if depth + 1 < len(devices) else None
+            calls_of.setdefault(device, deque()).append((at, point, child, number))
+            points_of.setdefault(device, Counter())[point] += 1
+            children_of.setdefault(device, Counter())[child] += 1
+
+    for number, call in enumerate(storm.calls):
+        if call.point < 0:
+            outcomes["request_created" if call.kind == POLICE else "information_recorded"] += 1
+            continue
+        if call.point in cut:
+            outcomes["connection_cut"] += 1
+            continue
+        devices = chain(call.point)
+        covering = [open_outage[d] for d in devices if d in open_outage]
+        if covering:
+            record(number, call.at, call.point, devices)
+            outage_calls[covering[0]].add(number)
+            call_outage[number] = covering[0]
+            outcomes["outage_linked"] += 1
+            continue
+        if call.solved:
+            outcomes["self_help"] += 1
+            continue
+        record(number, call.at, call.point, devices)
+        for level, device in zip(levels, devices, strict=True):
+            rule = rules.get(level)
+            if rule is None:
+                continue
+            expire(device, call.at, rule.window * 60)
+            children = len(children_of[device]) if level != "transformer" else 1
+            if len(points_of[device]) >= rule.points and children >= rule.children:
+                outage = next_outage
+                next_outage += 1
+                # The calls under the device in the window join it, and so do the calls of the
+                # predicted outages any of them belonged to (merged into it).
+                members = {entry[3] for entry in calls_of[device]}
+                below = {call_outage[n] for n in members if n in call_outage}
+                for old in below:
+                    members |= outage_calls.pop(old)
+                for dev in [d for d, o in open_outage.items() if o in below]:
+                    del open_outage[dev]
+                open_outage[device] = outage
+                outage_calls[outage] = members
+                for n in members:
+                    call_outage[n] = outage
+                outcomes["outage_linked"] += 1
+                break
+        else:
+            outcomes["request_created"] += 1
+    return Prediction(open=set(open_outage), outcomes=outcomes)
