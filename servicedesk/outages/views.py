@@ -79,7 +79,7 @@ from servicedesk.tickets.selectors import request_get_for_user
 PAGE_SIZE = 25
 # Who may look at outages (agents read-only, to tell callers what is known): as outages_visible.
 OUTAGE_VIEWERS = (Capability.MANAGE_OUTAGES, Capability.LOG_CONTACT, Capability.VIEW_ALL_REQUESTS)
-# What was told on the last fault call, kept for its result page (the service returns it, the contact does not keep it).
+# What was told on the last fault call (the contact keeps it with its last step too).
 TELL_SESSION_KEY = "fault_call_tell"
 RECENT_CONTACTS = 5
 ConnectionStatus = ServicePoint.ConnectionStatus
@@ -285,7 +285,9 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
                     and str(s.get("result", "")).startswith("P")), None)
     context = {
         "contact": contact,
-        "tell": told.get("tell", "") if told.get("contact") == contact.pk else "",
+        # What was told is kept with the last step; the session holds it for older contacts.
+        "tell": next((s["told"] for s in reversed(contact.steps) if s.get("told")), "")
+        or (told.get("tell", "") if told.get("contact") == contact.pk else ""),
         "outage": fault.outage if fault else None,
         "planned_id": int(planned[1:]) if planned and planned[1:].isdigit() else None,
         "planned_reference": planned,
