@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -347,7 +348,8 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
             return None
         # Counted only while still open: waits for a concurrent restoration and then sees it.
         joined = Outage.objects.filter(pk=outage.pk, status__in=OPEN_OUTAGE_STATUSES).update(
-            call_count=F("call_count") + 1, last_call_at=now)
+            call_count=F("call_count") + 1, first_call_at=Least(Coalesce(F("first_call_at"), now), now),
+            last_call_at=Greatest(Coalesce(F("last_call_at"), now), now))
         if joined:
             outage.call_count += 1
             details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
@@ -366,7 +368,10 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
     device = point.device
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
-        list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
+        # FOR NO KEY UPDATE: it must not block the key-share locks that inserting a fault call
+        # (whose foreign keys name this feeder) takes, or a caller joining an open outage and a
+        # caller here would wait for each other.
+        list(Device.objects.select_for_update(no_key=True).filter(pk=device.area_id).values_list("pk"))
         # Created while we waited for the lock?
         outage = _join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="inference")
         if outage is not None:
@@ -464,7 +469,7 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
         raise ValidationFailed(_("Give the cause."), field="cause")
     _check_etr(etr, required=False)
     if device.area_id is not None:
-        list(Device.objects.select_for_update().filter(pk=device.area_id).values_list("pk"))
+        list(Device.objects.select_for_update(no_key=True).filter(pk=device.area_id).values_list("pk"))
     existing = Outage.objects.filter(device=device, status__in=OPEN_OUTAGE_STATUSES).first()
     if existing is not None:
         raise Conflict(_("Outage %(ref)s is already open on this device.") % {"ref": existing.reference},
