@@ -38,6 +38,7 @@ MIN_PIPES_PER_ZONE, MAX_PIPES_PER_ZONE = 4, 200
 # Distribution mains: most service pipes hang off DN100–150; a few trunk mains up to DN600.
 DN_WEIGHTS: tuple[tuple[int, int], ...] = ((100, 30), (150, 38), (200, 12), (300, 10), (400, 5), (500, 3), (600, 2))
 _DIRECTIONS = ("", "北", "南", "东", "西", "中")
+_POWER = str(Utility.POWER)  # a plain str compares faster than the enum member
 _TOTAL_POPULATION = sum(district.population for district in DISTRICTS)
 
 Placed = tuple[int, list[int], int | None]  # id, lineage, area id
@@ -106,24 +107,20 @@ class DemoNetwork:
         rows, self.rows = self.rows, []
         return rows
 
-    def position(self, district: District, utility: str, road: int, estate: int, building: int) -> tuple[int, int]:
-        """(feeder, transformer) for power, (zone, pipe segment) for water, from an address's indexes."""
-        layout = self.layouts[district.code]
-        if utility == Utility.POWER:
-            feeder = 1 + (road * 17 + estate * 5) % layout.feeders
-            return feeder, feeder * 100 + building % layout.transformers_per_feeder
-        zone = 1 + road % layout.zones
-        return zone, zone * 1000 + (estate * 37 + building) % layout.pipes_per_zone
-
     def leaf(self, district: District, utility: str, road: int, estate: int, building: int) -> tuple[int, str]:
-        """The id and code of the transformer or pipe segment supplying this address."""
-        area, leaf = self.position(district, utility, road, estate, building)
-        if utility == Utility.POWER:
-            code = f"{district.code}-F{area:03d}-T{leaf:05d}"
-            placed = self.placed.get(code) or self._transformer(district, area, leaf, code)
+        """The id and code of the transformer or pipe segment supplying an address, from its
+        (road, estate, building) indexes. Runs for every generated service point: kept inline."""
+        layout = self.layouts[district.code]
+        if utility == _POWER:
+            feeder = 1 + (road * 17 + estate * 5) % layout.feeders
+            transformer = feeder * 100 + building % layout.transformers_per_feeder
+            code = f"{district.code}-F{feeder:03d}-T{transformer:05d}"
+            placed = self.placed.get(code) or self._transformer(district, feeder, transformer, code)
         else:
-            code = f"{district.code}-Z{area:02d}-P{leaf:05d}"
-            placed = self.placed.get(code) or self._pipe(district, area, leaf, code)
+            zone = 1 + road % layout.zones
+            pipe = zone * 1000 + (estate * 37 + building) % layout.pipes_per_zone
+            code = f"{district.code}-Z{zone:02d}-P{pipe:05d}"
+            placed = self.placed.get(code) or self._pipe(district, zone, pipe, code)
         return placed[0], code
 
     def _device(self, code: str, kind: str, parent: str | None, name: str, district: District, location: str = "",
@@ -151,36 +148,41 @@ class DemoNetwork:
 
     def _substation(self, district: District, feeder: int) -> str:
         number = (feeder - 1) % self.layouts[district.code].substations + 1
-        laps, index = divmod(number - 1, len(district.streets))
-        street = district.streets[index]
         code = f"{district.code}-S{number:02d}"
-        self._device(code, DeviceKind.SUBSTATION, None, f"{street}{_DIRECTIONS[laps % len(_DIRECTIONS)]}110kV变电站",
-                     district, f"{CITY}{district.name}{street}街道")
+        if code not in self.placed:
+            laps, index = divmod(number - 1, len(district.streets))
+            street = district.streets[index]
+            self._device(code, DeviceKind.SUBSTATION, None,
+                         f"{street}{_DIRECTIONS[laps % len(_DIRECTIONS)]}110kV变电站", district,
+                         f"{CITY}{district.name}{street}街道")
         return code
 
     def _transformer(self, district: District, feeder: int, transformer: int, code: str) -> Placed:
-        substation = self._substation(district, feeder)
         road, line = self._feeder_road(district, feeder)
         feeder_code = f"{district.code}-F{feeder:03d}"
-        self._device(feeder_code, DeviceKind.FEEDER, substation, line, district, f"{CITY}{district.name}{road}")
+        if feeder_code not in self.placed:
+            self._device(feeder_code, DeviceKind.FEEDER, self._substation(district, feeder), line, district,
+                         f"{CITY}{district.name}{road}")
         position = transformer % 100
         layout = self.layouts[district.code]
         section = position * layout.sections(feeder) // layout.transformers_per_feeder + 1
         section_code = f"{feeder_code}-SEC{section}"
-        self._device(section_code, DeviceKind.SECTION, feeder_code, f"{line}第{section}分段", district,
-                     f"{CITY}{district.name}{road}")
+        if section_code not in self.placed:
+            self._device(section_code, DeviceKind.SECTION, feeder_code, f"{line}第{section}分段", district,
+                         f"{CITY}{district.name}{road}")
         return self._device(code, DeviceKind.TRANSFORMER, section_code, f"{line}{position + 1}号公用配变", district,
                             f"{CITY}{district.name}{road}")
 
     # -- water ----------------------------------------------------------------------------------
 
     def _pipe(self, district: District, zone: int, pipe: int, code: str) -> Placed:
-        laps, index = divmod(zone - 1, len(district.streets))
-        street = district.streets[index]
         zone_code = f"{district.code}-Z{zone:02d}"
-        self._device(zone_code, DeviceKind.ZONE, None,
-                     f"{street}{chinese_number(laps + 1) if laps else ''}片区供水分区", district,
-                     f"{CITY}{district.name}{street}街道")
+        if zone_code not in self.placed:
+            laps, index = divmod(zone - 1, len(district.streets))
+            street = district.streets[index]
+            self._device(zone_code, DeviceKind.ZONE, None,
+                         f"{street}{chinese_number(laps + 1) if laps else ''}片区供水分区", district,
+                         f"{CITY}{district.name}{street}街道")
         segment = pipe % 1000
         road = district.roads[segment % len(district.roads)]
         dn = pipe_dn(code)
