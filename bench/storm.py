@@ -92,6 +92,25 @@ def _use_database(args: argparse.Namespace) -> None:
     django_setup()
 
 
+def cpu_busy(seconds: float = 3.0) -> float:
+    """Share of the machine's CPU time spent busy over ``seconds`` (other processes' load)."""
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = values[3] + values[4]
+        return sum(values), idle
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def _say_load() -> None:
+    busy = cpu_busy()
+    print(f"Before the run the machine was {busy:.0%} busy with other work"
+          + (" — figures will be low; run again when it is idle" if busy > 0.1 else ""))
+
+
 def _network_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--feeders", type=int, default=28)
     parser.add_argument("--sections", type=int, default=8, help="per feeder")
@@ -382,6 +401,7 @@ def service(args: argparse.Namespace) -> None:
     _reset_and_configure(args.rules)
     agent_ids = _agents()
     connections.close_all()
+    _say_load()
     context = mp.get_context("fork")
     done = context.Array("i", args.processes, lock=False)
     ready = context.Barrier(args.processes + 1)
@@ -495,10 +515,17 @@ setup = function(thread)
   next_tid = next_tid + 1
   thread:set("tid", next_tid)
 end
+local verified = true
 init = function(args)
   tid = wrk.thread:get("tid")
+  -- wrk calls the first thread's request() once to check it, before any connection: not a call.
+  verified = tid ~= 1
 end
 request = function()
+  if not verified then
+    verified = true
+    return wrk.format("GET", "/api/v1/me", {["Authorization"] = "Bearer " .. tokens[tid]})
+  end
   local index = tid + counter * threads
   counter = counter + 1
   if index > #bodies then
@@ -510,7 +537,12 @@ request = function()
   %(key)s
   return wrk.format("POST", "/api/v1/fault-calls", headers, bodies[index])
 end
+local shown = 0
 response = function(status, headers, body)
+  if status >= 300 and shown < 5 then
+    shown = shown + 1
+    io.stderr:write("HTTP " .. status .. ": " .. string.sub(body, 1, 300) .. "\n")
+  end
   if tid + counter * threads > #bodies + threads * 64 then
     wrk.thread:stop()
   end
@@ -580,6 +612,9 @@ def http(args: argparse.Namespace) -> None:
     script.write_text(LUA % {"bodies": bodies, "tokens": ",".join(f'"{t}"' for t in tokens),
                              "threads": args.threads, "key": key})
     connections.close_all()
+    _say_load()
+    # A SIGTERM (e.g. from `timeout`) still stops the server and wrk in the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     port = _free_port()
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
            "ALLOWED_HOSTS": "127.0.0.1"}
@@ -589,6 +624,7 @@ def http(args: argparse.Namespace) -> None:
                               env=env, start_new_session=True, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    wrk = None
     try:
         for _ in range(300):
             try:
@@ -600,19 +636,26 @@ def http(args: argparse.Namespace) -> None:
         print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} connections, "
               f"{args.workers} gunicorn workers × {args.server_threads} threads …")
         wrk = subprocess.Popen(["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3600s", "--timeout", "30s",
-                                "--latency", "-s", str(script), url], stdout=subprocess.PIPE, text=True)
+                                "--latency", "-s", str(script), url], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
         started = time.perf_counter()
+        last_change = started
         with tqdm(total=len(storm.calls), desc="storm over HTTP", unit="calls") as bar:
             while wrk.poll() is None:
                 time.sleep(0.5)
                 count = ContactRecord.objects.count()
+                if count != bar.n:
+                    last_change = time.perf_counter()
                 bar.update(count - bar.n)
-                if count >= len(storm.calls):
+                # All recorded, or nothing more for 10 s (calls refused: wrk counts them as non-2xx).
+                if count >= len(storm.calls) or time.perf_counter() - last_change > 10:
                     break
             connections.close_all()
-        elapsed = time.perf_counter() - started
+        elapsed = last_change - started
         wrk.send_signal(signal.SIGINT)
-        output = wrk.communicate(timeout=60)[0]
+        output, problems = wrk.communicate(timeout=60)
+        if problems:
+            print(problems)
         result = _parse_wrk(output)
         print(output)
         taken = ContactRecord.objects.count()
@@ -620,6 +663,8 @@ def http(args: argparse.Namespace) -> None:
               f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
               f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}")
     finally:
+        if wrk is not None and wrk.poll() is None:
+            wrk.kill()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         script.unlink(missing_ok=True)
@@ -673,6 +718,22 @@ def profile(args: argparse.Namespace) -> None:
 
     profiler = cProfile.Profile()
     take_call(calls[0], agents[0], loaded.first_point)  # warm: imports, caches
+    # The COMMIT does not go through execute(): time it on its own (the WAL flush).
+    from django.db import connections
+
+    wrapper_class = type(connections['default'])
+    plain_commit = wrapper_class._commit
+    commits: list[float] = []
+
+    def timed_commit(self):  # type: ignore[no-untyped-def]
+        begun = time.perf_counter()
+        try:
+            return plain_commit(self)
+        finally:
+            commits.append(time.perf_counter() - begun)
+            current["t"] += commits[-1]
+
+    wrapper_class._commit = timed_commit
     with connection.execute_wrapper(wrapper):
         for n, call in enumerate(calls[1:]):
             current["n"], current["t"] = 0, 0.0
@@ -683,11 +744,12 @@ def profile(args: argparse.Namespace) -> None:
             if args.cprofile:
                 profiler.disable()
             per_call.append((result.outcome, current["n"], current["t"], time.perf_counter() - begun))
+    wrapper_class._commit = plain_commit
     by_outcome: dict[str, list] = {}
     for outcome, n, sql, total in per_call:
         by_outcome.setdefault(outcome, []).append((n, sql, total))
     print(f"{len(per_call)} calls, one process (rules {rules_text(rules_parse(args.rules))}):")
-    print("outcome | calls | statements per call (min–max) | SQL ms per call | total ms p50 / mean / p99")
+    print("outcome | calls | statements per call (min–max) | SQL + COMMIT ms per call | total ms p50 / mean / p99")
     for outcome, rows in sorted(by_outcome.items(), key=lambda kv: -len(kv[1])):
         counts = [r[0] for r in rows]
         print(f"{outcome} | {len(rows)} | {sum(counts) / len(rows):.1f} ({min(counts)}–{max(counts)}) | "
@@ -696,7 +758,9 @@ def profile(args: argparse.Namespace) -> None:
               f" / {percentile([r[2] for r in rows], 99) * 1000:.2f}")
     total_sql = sum(statement_time.values())
     total = sum(r[3] for r in per_call)
-    print(f"SQL {total_sql:.2f} s of {total:.2f} s ({total_sql / total:.0%}); the rest is Python")
+    print(f"statements {total_sql:.2f} s and COMMIT {sum(commits):.2f} s ({len(commits)}, p50 "
+          f"{percentile(commits, 50) * 1000:.2f} ms) of {total:.2f} s "
+          f"({(total_sql + sum(commits)) / total:.0%}); the rest is Python")
     print("statements by total time:")
     for shape, spent in statement_time.most_common(args.top):
         print(f"  {spent * 1000:8.0f} ms {statements[shape]:6d}× {shape}")
