@@ -176,7 +176,8 @@ class BulkWriter:
     @contextmanager
     def secondary_indexes_rebuilt_after(self, model_list: Sequence[type[models.Model]]) -> Iterator[int]:
         """PostgreSQL: drop the tables' foreign keys and plain indexes (not primary keys or unique
-        constraints) for the load, then build the indexes and re-add the foreign keys.
+        constraints) for the load, then build the indexes and re-add the foreign keys. SQLite: the
+        same for the plain indexes (its foreign keys are checked at commit anyway).
 
         Building a B-tree or pg_trgm GIN index once is much cheaper than maintaining it for every
         copied row, and re-adding a foreign key checks all rows in one join instead of queueing a
@@ -184,8 +185,9 @@ class BulkWriter:
         transaction). Everything happens inside the caller's transaction: on any error the
         indexes and constraints are back as they were. Yields how many objects were deferred.
         """
-        if self.vendor != "postgresql":
-            yield 0
+        if self.vendor == "sqlite":
+            with self._sqlite_indexes_rebuilt_after(model_list) as deferred:
+                yield deferred
             return
         quote = self.connection.ops.quote_name
         tables = [model._meta.db_table for model in model_list]
@@ -229,3 +231,25 @@ class BulkWriter:
             for table, name, definition in foreign_keys:
                 cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are initially deferred
+
+    @contextmanager
+    def _sqlite_indexes_rebuilt_after(self, model_list: Sequence[type[models.Model]]) -> Iterator[int]:
+        """SQLite: drop the tables' plain indexes for the load and create them again after.
+
+        Inserting 1.46 million service points in id order while keeping five secondary indexes
+        (customer, account, district, network position, device) in step costs a random B-tree
+        insert per row and index; building each once from the finished table is a sort. Unique
+        indexes stay: they are constraints. DDL is transactional in SQLite, so an error leaves
+        the indexes as they were.
+        """
+        raw = self._raw()
+        tables = [model._meta.db_table for model in model_list]
+        rows = raw.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({', '.join('?' for _ in tables)}) ORDER BY name",
+            tables).fetchall()
+        for name, _sql in rows:
+            raw.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
+        yield len(rows)
+        for _name, sql in rows:
+            raw.execute(sql)
