@@ -79,9 +79,15 @@ def test_agent_finds_alice_by_address_logs_the_call_and_the_dn200_leak_lands_at_
     # INT-4: choose the leak type; its DN field appears (HTMX fragment), fill DN 200.
     page.select_option("#id_request-request_type", str(leak.pk))
     page.locator("#id_request-attr_dn").wait_for()
+    # On a loaded machine the fragment may still be swapping in: fill only once no HTMX request
+    # is in flight, and check the values stuck before submitting.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     assert "mm" in page.locator("#field-request-attr_dn").inner_text()
     page.fill("#id_request-attr_dn", "200")
     page.fill("#id_request-description", "小区门口主管道漏水")
+    assert page.input_value("#id_request-attr_dn") == "200"
+    assert page.input_value("#id_request-request_type") == str(leak.pk)
     page.click("button[name=create_request]")
     _wait_for_url(page, re.compile(r"/requests/\d+/$"))
 
