@@ -105,6 +105,70 @@ def cpu_busy(seconds: float = 3.0) -> float:
     return 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
+class LoadMeter:
+    """CPU used during a run by everything else on the machine: the total busy time less this
+    process's tree (workers, gunicorn, wrk) and the PostgreSQL backends of this database."""
+
+    def __init__(self) -> None:
+        self.ticks = os.sysconf("SC_CLK_TCK")
+        self.mine: dict[int, float] = {}  # pid → CPU seconds when first seen
+        self.used: dict[int, float] = {}  # pid → CPU seconds last seen
+        self.start_total, self.start_idle = self._machine()
+        self.began = time.perf_counter()
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(values), values[3] + values[4]
+
+    def _cpu(self, pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.ticks
+
+    def _tree(self, root: int) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(parent, []).append(int(entry.name))
+        found, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
+    def sample(self, backends: list[int] = ()) -> None:
+        for pid in [*self._tree(os.getpid()), *backends]:
+            cpu = self._cpu(pid)
+            if cpu is None:
+                continue
+            self.mine.setdefault(pid, cpu)
+            self.used[pid] = cpu
+
+    def others(self) -> float:
+        """Share of the machine's CPU the others used since the start."""
+        total, idle = self._machine()
+        busy = (total - self.start_total - (idle - self.start_idle)) / self.ticks
+        mine = sum(self.used[pid] - self.mine[pid] for pid in self.used)
+        capacity = (time.perf_counter() - self.began) * (os.cpu_count() or 1)
+        return max(0.0, busy - mine) / capacity
+
+
+def _backends() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _say_load() -> None:
     busy = cpu_busy()
     print(f"Before the run the machine was {busy:.0%} busy with other work"
@@ -413,11 +477,20 @@ def service(args: argparse.Namespace) -> None:
         worker.start()
     ready.wait()
     started = time.perf_counter()
+    meter = LoadMeter()
+    backends: list[int] = []
+    tick = 0
     with tqdm(total=len(storm.calls), desc=f"storm, {args.processes} processes", unit="calls") as bar:
         while any(w.is_alive() for w in workers) and sum(done) < len(storm.calls):
             time.sleep(0.5)
+            tick += 1
+            if tick % 10 == 1:
+                backends = _backends()
+            meter.sample(backends)
             bar.update(sum(done) - bar.n)
         bar.update(sum(done) - bar.n)
+    meter.sample(backends)
+    connections.close_all()
     reports = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
@@ -430,7 +503,8 @@ def service(args: argparse.Namespace) -> None:
           f"{len(latencies):,} calls in {wall:.1f} s = {len(latencies) / wall:,.0f} calls/s; "
           f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, "
           f"p99 {percentile(latencies, 99) * 1000:.1f} ms, max {max(latencies) * 1000:.0f} ms")
-    print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}")
+    print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}; other "
+          f"processes used {meter.others():.0%} of the machine's CPU during the run")
     _report(args, loaded, storm, outcomes)
     print(f"Machine: {machine()}")
 
@@ -640,9 +714,16 @@ def http(args: argparse.Namespace) -> None:
                                stderr=subprocess.PIPE, text=True)
         started = time.perf_counter()
         last_change = started
+        meter = LoadMeter()
+        backends: list[int] = []
+        tick = 0
         with tqdm(total=len(storm.calls), desc="storm over HTTP", unit="calls") as bar:
             while wrk.poll() is None:
                 time.sleep(0.5)
+                tick += 1
+                if tick % 10 == 1:
+                    backends = _backends()
+                meter.sample(backends)
                 count = ContactRecord.objects.count()
                 if count != bar.n:
                     last_change = time.perf_counter()
@@ -661,7 +742,8 @@ def http(args: argparse.Namespace) -> None:
         taken = ContactRecord.objects.count()
         print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
               f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
-              f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}")
+              f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}; "
+              f"other processes used {meter.others():.0%} of the machine's CPU during the run")
     finally:
         if wrk is not None and wrk.poll() is None:
             wrk.kill()
@@ -696,9 +778,10 @@ def profile(args: argparse.Namespace) -> None:
 
     loaded = Loaded()
     storm = _storm(args, loaded.network)
-    _reset_and_configure(args.rules)
+    if not args.no_reset:
+        _reset_and_configure(args.rules)
     agents = list(User.objects.filter(pk__in=_agents()))
-    calls = storm.calls[:args.sample]
+    calls = storm.calls[args.offset:args.offset + args.sample]
     per_call: list[tuple[str, int, float, float]] = []
     statements: Counter = Counter()
     statement_time: Counter = Counter()
@@ -795,6 +878,9 @@ def main() -> None:
     profile_parser.add_argument("--sample", type=int, default=3000)
     profile_parser.add_argument("--top", type=int, default=15)
     profile_parser.add_argument("--cprofile", action="store_true")
+    profile_parser.add_argument("--offset", type=int, default=0, help="start at this call of the storm")
+    profile_parser.add_argument("--no-reset", action="store_true",
+                                help="keep the calls already in the database (e.g. the end of a storm)")
     args = parser.parse_args()
     {"build": build, "simulate": simulate_only, "service": service, "http": http, "profile": profile}[args.command](args)
 
