@@ -786,6 +786,7 @@ def profile(args: argparse.Namespace) -> None:
     statements: Counter = Counter()
     statement_time: Counter = Counter()
     current = {"n": 0, "t": 0.0}
+    timeline: list[tuple[int, str, float]] = []  # (call number, statement shape, seconds)
 
     def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         begun = time.perf_counter()
@@ -798,6 +799,7 @@ def profile(args: argparse.Namespace) -> None:
             shape = re.sub(r"\s+", " ", re.sub(r"'[^']*'|\b\d+\b", "?", sql))[:110]
             statements[shape] += 1
             statement_time[shape] += spent
+            timeline.append((len(per_call), shape, spent))
 
     profiler = cProfile.Profile()
     take_call(calls[0], agents[0], loaded.first_point)  # warm: imports, caches
@@ -828,6 +830,30 @@ def profile(args: argparse.Namespace) -> None:
                 profiler.disable()
             per_call.append((result.outcome, current["n"], current["t"], time.perf_counter() - begun))
     wrapper_class._commit = plain_commit
+    if len(per_call) >= 4000:  # does a long-lived process slow down?
+        step = len(per_call) // 8
+        print("calls | mean ms (SQL + COMMIT / Python) per call, linked calls only:")
+        for start in range(0, len(per_call) - step + 1, step):
+            chunk = [r for r in per_call[start:start + step] if r[0] == "outage_linked"]
+            if chunk:
+                sql = sum(r[2] for r in chunk) / len(chunk) * 1000
+                total = sum(r[3] for r in chunk) / len(chunk) * 1000
+                print(f"  {start:6d}–{start + step:6d} | {total:.2f} ({sql:.2f} / {total - sql:.2f})")
+        first: dict[str, list[float]] = {}
+        last: dict[str, list[float]] = {}
+        for number, shape, spent in timeline:
+            if number < step:
+                first.setdefault(shape, []).append(spent)
+            elif number >= len(per_call) - step:
+                last.setdefault(shape, []).append(spent)
+        commit_first = commits[1:step]
+        commit_last = commits[-step:]
+        growth = sorted(((sum(last[k]) / len(last[k]) - sum(v) / len(v), k, sum(v) / len(v), sum(last[k]) / len(last[k]))
+                         for k, v in first.items() if k in last and len(v) > step // 4), reverse=True)
+        print(f"  COMMIT: {sum(commit_first) / len(commit_first) * 1000:.2f} → "
+              f"{sum(commit_last) / len(commit_last) * 1000:.2f} ms")
+        for _grown, shape, before, after in growth[:6]:
+            print(f"  {before * 1000:.2f} → {after * 1000:.2f} ms  {shape[:90]}")
     by_outcome: dict[str, list] = {}
     for outcome, n, sql, total in per_call:
         by_outcome.setdefault(outcome, []).append((n, sql, total))
