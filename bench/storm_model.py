@@ -184,8 +184,14 @@ def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, secti
 
 @dataclass(frozen=True)
 class Rule:
-    points: int
-    children: int
+    """``outages.models.InferenceRule``: for a transformer, distinct service points calling (at
+    least ``points`` and at least ``share`` of those under it); for a section or a feeder, child
+    devices with an open outage (at least ``children`` and at least ``child_share`` of them)."""
+
+    points: int = 1
+    share: float = 0.0
+    children: int = 1
+    child_share: float = 0.0
     window: int = 120  # minutes
 
 
@@ -193,12 +199,26 @@ Rules = dict[str, Rule]
 
 PRESETS: dict[str, str] = {
     # servicedesk/demo/outages.py INFERENCE_RULES
-    "demo": "transformer=3/1,section=6/2,feeder=12/2,window=120",
+    "demo": "transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120",
+    # the first session's absolute thresholds (children with calls, not children out)
+    "absolute": "transformer=3,section=/2,feeder=/2,window=120",
 }
 
 
+def _threshold(text: str) -> tuple[int, float]:
+    """``3``, ``15%`` or ``3:15%`` → (minimum count, minimum share)."""
+    count, share = 0, 0.0
+    for part in filter(None, text.split(":")):
+        if part.endswith("%"):
+            share = float(part[:-1]) / 100
+        else:
+            count = int(part)
+    return count, share
+
+
 def rules_parse(text: str) -> Rules:
-    """``transformer=3/1,section=6/2,feeder=12/2,window=120`` (points/children), or a preset name."""
+    """``transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120`` (service points[/children],
+    each a count, a share or both), or a preset name."""
     text = PRESETS.get(text, text)
     window = 120
     parts = {}
@@ -208,13 +228,27 @@ def rules_parse(text: str) -> Rules:
             window = int(value)
         else:
             points, _, children = value.partition("/")
-            parts[key] = (int(points), int(children or 1))
-    return {kind: Rule(points, children, window) for kind, (points, children) in parts.items()}
+            parts[key] = (*_threshold(points), *_threshold(children))
+    return {kind: Rule(max(1, p), ps, max(1, c), cs, window) for kind, (p, ps, c, cs) in parts.items()}
 
 
 def rules_text(rules: Rules) -> str:
+    def part(count: int, share: float) -> str:
+        return f"{count}" + (f":{share:.0%}" if share else "")
+
     window = next(iter(rules.values())).window if rules else 120
-    return ",".join(f"{k}={r.points}/{r.children}" for k, r in rules.items()) + f",window={window}"
+    return ",".join(f"{k}={part(r.points, r.share)}/{part(r.children, r.child_share)}"
+                    for k, r in rules.items()) + f",window={window}"
+
+
+def rule_met(rule: Rule, *, points: int, points_under: int, children: int = 0, children_under: int = 0,
+             leaf: bool) -> bool:
+    """The service's test (``outages.services._rule_met``), written once more here."""
+    if points < max(rule.points, math.ceil(rule.share * points_under - 1e-9)):
+        return False
+    if leaf:
+        return True
+    return children >= max(rule.children, math.ceil(rule.child_share * children_under - 1e-9))
 
 
 @dataclass
@@ -256,14 +290,16 @@ def evaluate(network: Network, faults: list[Fault], predicted: set[tuple[str, in
 
 
 def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
-    """Replay the calls through a model of ``_join_open_outage`` / ``_infer`` / ``_predict``."""
+    """Replay the calls through a model of ``_join_open_outage`` / ``_infer`` / ``_predict``: a call
+    covered by an open outage joins it; otherwise enough distinct callers under its transformer
+    predict a transformer outage, and a prediction rolls up to the section (then the feeder) when
+    enough of the section's transformers (the feeder's sections) have an open outage, merging
+    the predicted outages below and taking the unexplained calls under it."""
     cut = network.cut_points()
-    levels = ("feeder", "section", "transformer")
-    # Per device: its unexplained calls in the window as (time, point, child, call number), and
-    # counters of their distinct points and children.
-    calls_of: dict[tuple[str, int], deque] = {}
-    points_of: dict[tuple[str, int], Counter] = {}
-    children_of: dict[tuple[str, int], Counter] = {}
+    size = {"transformer": network.points, "section": network.points * network.transformers,
+            "feeder": network.points * network.transformers * network.sections}
+    child_count = {"section": network.transformers, "feeder": network.sections}
+    calls_of: dict[tuple[str, int], deque] = {}  # device → its unexplained calls (time, point, number)
     open_outage: dict[tuple[str, int], int] = {}  # device → outage id
     outage_calls: dict[int, set[int]] = {}  # outage id → call numbers
     call_outage: dict[int, int] = {}
@@ -275,23 +311,38 @@ def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
         section = network.section_of_transformer(transformer)
         return (("feeder", network.feeder_of_section(section)), ("section", section), ("transformer", transformer))
 
-    def expire(device: tuple[str, int], now: float, window: float) -> None:
-        queue = calls_of[device]
-        while queue and queue[0][0] < now - window:
-            _t, point, child, _n = queue.popleft()
-            points_of[device][point] -= 1
-            if not points_of[device][point]:
-                del points_of[device][point]
-            children_of[device][child] -= 1
-            if not children_of[device][child]:
-                del children_of[device][child]
+    def parent(device: tuple[str, int]) -> tuple[str, int] | None:
+        level, index = device
+        if level == "transformer":
+            return ("section", network.section_of_transformer(index))
+        if level == "section":
+            return ("feeder", network.feeder_of_section(index))
+        return None
 
-    def record(number: int, at: float, point: int, devices: tuple[tuple[str, int], ...]) -> None:
-        for depth, device in enumerate(devices):
-            child = devices[depth + 1] if depth + 1 < len(devices) else None
-            calls_of.setdefault(device, deque()).append((at, point, child, number))
-            points_of.setdefault(device, Counter())[point] += 1
-            children_of.setdefault(device, Counter())[child] += 1
+    def children_out(device: tuple[str, int]) -> int:
+        return sum(1 for d in open_outage if parent(d) == device)
+
+    def in_window(device: tuple[str, int], now: float, window: float) -> list[tuple[float, int, int]]:
+        queue = calls_of.get(device, deque())
+        while queue and queue[0][0] < now - window:
+            queue.popleft()
+        return list(queue)
+
+    def predict(device: tuple[str, int], now: float, window: float) -> int:
+        nonlocal next_outage
+        outage = next_outage
+        next_outage += 1
+        members = {entry[2] for entry in in_window(device, now, window)}
+        below = {call_outage[n] for n in members if n in call_outage}
+        for old in below:
+            members |= outage_calls.pop(old)
+        for dev in [d for d, o in open_outage.items() if o in below]:
+            del open_outage[dev]
+        open_outage[device] = outage
+        outage_calls[outage] = members
+        for n in members:
+            call_outage[n] = outage
+        return outage
 
     for number, call in enumerate(storm.calls):
         if call.point < 0:
@@ -303,7 +354,8 @@ def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
         devices = chain(call.point)
         covering = [open_outage[d] for d in devices if d in open_outage]
         if covering:
-            record(number, call.at, call.point, devices)
+            for device in devices:
+                calls_of.setdefault(device, deque()).append((call.at, call.point, number))
             outage_calls[covering[0]].add(number)
             call_outage[number] = covering[0]
             outcomes["outage_linked"] += 1
@@ -311,30 +363,27 @@ def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
         if call.solved:
             outcomes["self_help"] += 1
             continue
-        record(number, call.at, call.point, devices)
-        for level, device in zip(levels, devices, strict=True):
-            rule = rules.get(level)
-            if rule is None:
-                continue
-            expire(device, call.at, rule.window * 60)
-            children = len(children_of[device]) if level != "transformer" else 1
-            if len(points_of[device]) >= rule.points and children >= rule.children:
-                outage = next_outage
-                next_outage += 1
-                # The calls under the device in the window join it, and so do the calls of the
-                # predicted outages any of them belonged to (merged into it).
-                members = {entry[3] for entry in calls_of[device]}
-                below = {call_outage[n] for n in members if n in call_outage}
-                for old in below:
-                    members |= outage_calls.pop(old)
-                for dev in [d for d, o in open_outage.items() if o in below]:
-                    del open_outage[dev]
-                open_outage[device] = outage
-                outage_calls[outage] = members
-                for n in members:
-                    call_outage[n] = outage
-                outcomes["outage_linked"] += 1
+        for device in devices:
+            calls_of.setdefault(device, deque()).append((call.at, call.point, number))
+        transformer = devices[-1]
+        rule = rules.get("transformer")
+        predicted = None
+        if rule is not None:
+            points = len({entry[1] for entry in in_window(transformer, call.at, rule.window * 60)})
+            if rule_met(rule, points=points, points_under=size["transformer"], leaf=True):
+                predicted = transformer
+                predict(transformer, call.at, rule.window * 60)
+        # Roll up: a new outage may make its parent's rule met.
+        device = predicted
+        while device is not None and (up := parent(device)) is not None:
+            up_rule = rules.get(up[0])
+            if up_rule is None:
                 break
-        else:
-            outcomes["request_created"] += 1
+            points = len({entry[1] for entry in in_window(up, call.at, up_rule.window * 60)})
+            if not rule_met(up_rule, points=points, points_under=size[up[0]], children=children_out(up),
+                            children_under=child_count[up[0]], leaf=False):
+                break
+            predict(up, call.at, up_rule.window * 60)
+            device = up
+        outcomes["outage_linked" if predicted else "request_created"] += 1
     return Prediction(open=set(open_outage), outcomes=outcomes)

@@ -16,8 +16,10 @@ from servicedesk.outages.models import (
 
 @admin.register(InferenceRule)
 class InferenceRuleAdmin(admin.ModelAdmin):
-    list_display = ("device_kind", "min_service_points", "min_children", "window_minutes", "active")
-    list_editable = ("min_service_points", "min_children", "window_minutes", "active")
+    list_display = ("device_kind", "min_service_points", "min_service_points_percent", "min_children",
+                    "min_children_percent", "window_minutes", "active")
+    list_editable = ("min_service_points", "min_service_points_percent", "min_children", "min_children_percent",
+                     "window_minutes", "active")
 
 
 @admin.register(FaultCallSetting)

@@ -11,8 +11,10 @@
 """
 
 import datetime
+import math
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -209,15 +211,35 @@ class FaultCall(models.Model):
 
 
 class InferenceRule(models.Model):
-    """OUT-3 thresholds for one kind of device: within ``window_minutes``, calls from at least
-    ``min_service_points`` different service points under the device, spread over at least
-    ``min_children`` of its child devices, predict an outage of the device."""
+    """OUT-3 thresholds for one kind of device, within ``window_minutes``.
+
+    - A transformer or pipe segment (the devices service points hang under) is predicted out
+      when enough different service points under it have called: at least
+      ``min_service_points`` and at least ``min_service_points_percent`` of those it supplies.
+    - A section, feeder or supply zone is predicted out when enough of its child devices are
+      out (have an open outage): at least ``min_children`` and at least
+      ``min_children_percent`` of its children (the roll-up). ``min_service_points`` is a floor
+      on the callers under it as well.
+
+    Shares make one rule fit devices of different sizes and keep the background of unrelated
+    single faults (a storm brings many) from predicting outages that are not there.
+    """
 
     device_kind = models.CharField(_("device kind"), max_length=20, choices=DeviceKind.choices, unique=True)
-    min_service_points = models.PositiveIntegerField(_("minimum service points calling"), default=2)
-    min_children = models.PositiveIntegerField(_("minimum child devices with calls"), default=1,
-                                               help_text=_("For a transformer or pipe segment: 1."))
-    window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=120)
+    min_service_points = models.PositiveIntegerField(_("minimum service points calling"), default=3)
+    min_service_points_percent = models.PositiveSmallIntegerField(
+        _("minimum share of its service points calling (%)"), default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("For a transformer or pipe segment, e.g. 15: 15 of 100 customers under it."))
+    min_children = models.PositiveIntegerField(
+        _("minimum child devices out"), default=1,
+        help_text=_("For a section, feeder or zone: how many of its child devices must have an open outage. "
+                    "Not used for a transformer or pipe segment."))
+    min_children_percent = models.PositiveSmallIntegerField(
+        _("minimum share of child devices out (%)"), default=0, validators=[MaxValueValidator(100)],
+        help_text=_("For a section, feeder or zone, e.g. 50: half of its transformers (sections, pipe segments)."))
+    window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=120,
+                                                 validators=[MinValueValidator(1)])
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -226,6 +248,14 @@ class InferenceRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_device_kind_display()
+
+    def service_points_needed(self, under: int) -> int:
+        """Distinct callers needed, of ``under`` service points below the device."""
+        return max(self.min_service_points, math.ceil(self.min_service_points_percent * under / 100))
+
+    def children_needed(self, children: int) -> int:
+        """Child devices out needed, of ``children``."""
+        return max(self.min_children, math.ceil(self.min_children_percent * children / 100))
 
 
 class FaultCallSetting(models.Model):

@@ -41,6 +41,7 @@ from servicedesk.outages.config import OutageConfig, outage_config
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
+    InferenceRule,
     Outage,
     OutageStatus,
     PlannedOutage,
@@ -360,11 +361,17 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
     return None
 
 
+# FaultCall's column holding the device ``depth`` levels above a call's own device.
+_CALL_COLUMN_AT_DEPTH = ("device", "parent_device", "grandparent_device")
+
+
 def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
            problem: dict[str, Any], steps: list[dict[str, Any]]) -> tuple[Outage | None, FaultCall | None]:
     """OUT-3: record the call on the network and predict an outage if the neighbours' calls meet
-    the thresholds: the highest device (transformer, section, feeder; pipe, zone) whose rule is
-    met becomes the predicted outage, and every unexplained call under it joins."""
+    the thresholds. Enough different callers under the service point's transformer (pipe
+    segment) predict it; a new prediction then rolls up: when enough of the section's
+    transformers are out, the section is predicted, and so on to the feeder. A prediction takes
+    every unexplained call under its device and the predicted outages below it."""
     device = point.device
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
@@ -379,39 +386,61 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
     _save_contact(contact, Outcome.REQUEST_CREATED, steps)
     fault_call = _fault_call_row(contact, point, now=now, outage=None, problem=problem)
     fault_call.save()
-    levels = [(device, "device", None)]
-    ancestors = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage[-2:])} if device.lineage else {}
-    if fault_call.parent_device_id in ancestors:
-        levels.append((ancestors[fault_call.parent_device_id], "parent_device", "device"))
-        if fault_call.grandparent_device_id in ancestors:
-            levels.append((ancestors[fault_call.grandparent_device_id], "grandparent_device", "parent_device"))
-    for level_device, column, child_column in reversed(levels):
-        rule = config.rules_by_kind.get(level_device.kind)
-        if rule is None:
-            continue
-        since = now - datetime.timedelta(minutes=rule.window_minutes)
-        calls = FaultCall.objects.filter(**{column: level_device.pk}, unexplained=True, reported_at__gte=since)
-        counts = calls.aggregate(points=Count("service_point", distinct=True),
-                                 children=Count(child_column, distinct=True) if child_column else Count("id"))
-        children = counts["children"] if child_column else 1
-        if counts["points"] >= rule.min_service_points and children >= rule.min_children:
-            outage = _predict(level_device, calls, now=now)
-            _step(steps, "inference", outage.reference, device=level_device.code)
-            return outage, fault_call
-    return None, fault_call
+    rule = config.rules_by_kind.get(device.kind)
+    if rule is None or not _callers_enough(rule, device, depth=0, now=now):
+        return None, fault_call
+    outage = _predict(device, depth=0, window=rule.window_minutes, now=now)
+    # Roll up (OUT-3): the devices above, while enough of their children are out.
+    above = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage)} if device.lineage else {}
+    for depth, ancestor_id in enumerate(reversed(device.lineage), start=1):
+        ancestor = above.get(ancestor_id)
+        rule = config.rules_by_kind.get(ancestor.kind) if ancestor else None
+        if (ancestor is None or rule is None or depth >= len(_CALL_COLUMN_AT_DEPTH)
+                or not _children_enough(rule, ancestor)
+                or not _callers_enough(rule, ancestor, depth=depth, now=now)):
+            break
+        outage = _predict(ancestor, depth=depth, window=rule.window_minutes, now=now)
+    _step(steps, "inference", outage.reference, device=outage.device.code)
+    return outage, fault_call
 
 
-def _predict(device: Device, calls: Any, *, now: datetime.datetime) -> Outage:
+def _callers_enough(rule: InferenceRule, device: Device, *, depth: int, now: datetime.datetime) -> bool:
+    """Enough different service points under ``device`` called within the rule's window."""
+    since = now - datetime.timedelta(minutes=rule.window_minutes)
+    calling = (FaultCall.objects.filter(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True,
+                                        reported_at__gte=since)
+               .aggregate(n=Count("service_point", distinct=True))["n"])
+    if calling < rule.min_service_points:
+        return False
+    if not rule.min_service_points_percent:
+        return True
+    return calling >= rule.service_points_needed(service_points_under(device).count())
+
+
+def _children_enough(rule: InferenceRule, device: Device) -> bool:
+    """Enough of the device's children have an open outage (the roll-up)."""
+    out = (Outage.objects.filter(device__parent=device, status__in=OPEN_OUTAGE_STATUSES)
+           .values("device_id").distinct().count())
+    if out < rule.min_children:
+        return False
+    return out >= rule.children_needed(Device.objects.filter(parent=device).count())
+
+
+def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime) -> Outage:
+    """A predicted outage of ``device``: the predicted outages below it are merged into it, and
+    it takes their calls and every unexplained call under it within the window."""
     outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.PREDICTED,
                                    origin=Outage.Origin.INFERRED, created_at=now)
-    below = list(Outage.objects.filter(status=OutageStatus.PREDICTED, calls__in=calls).distinct()
+    below = list(Outage.objects.filter(status=OutageStatus.PREDICTED, device__in=_devices_below(device))
                  .exclude(pk=outage.pk).values_list("pk", flat=True))
     if below:
         Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now,
                                                    note=_("Merged into %(ref)s by inference") % {
                                                        "ref": outage.reference})
-    FaultCall.objects.filter(Q(pk__in=list(calls.values_list("pk", flat=True))) | Q(outage_id__in=below)).update(
-        outage=outage)
+    since = now - datetime.timedelta(minutes=window)
+    FaultCall.objects.filter(
+        Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
+        | Q(outage_id__in=below)).update(outage=outage)
     _recount(outage)
     _note_linked_requests(outage, _("Grouped into predicted outage %(ref)s (%(device)s)") % {
         "ref": outage.reference, "device": device.code})

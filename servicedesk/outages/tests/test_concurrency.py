@@ -158,16 +158,16 @@ def test_OUT3_fifty_callers_of_one_transformer_at_once_make_one_outage_and_link_
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("run", range(5))
 def test_OUT3_fifty_callers_over_two_transformers_at_once_roll_up_to_one_section_outage(world, run):
-    """Section rule: 5 service points over 2 transformers. Whatever the order, the roll-up ends
-    with one open outage at the section holding all fifty calls; a transformer outage predicted
-    on the way is merged into it. At most two calls per transformer can come before a threshold
-    is met, at least two in all."""
+    """Section rule: 2 of its transformers out. Whatever the order, each transformer's first two
+    callers get a work request, its third predicts it, and the second transformer predicted rolls
+    the section up: one open outage at the section holding all fifty calls, the two transformer
+    outages merged into it."""
     section, point_ids = _two_transformers(world)
     results, errors = _take_at_once(world, point_ids)
     assert not errors, errors
-    _assert_one_outage_with_every_call(results, point_ids, device=section, requests=range(2, 5))
-    assert set(Outage.objects.exclude(status__in=OPEN_OUTAGE_STATUSES).values_list("status", flat=True)) <= {
-        OutageStatus.MERGED}
+    _assert_one_outage_with_every_call(results, point_ids, device=section, requests=4)
+    assert sorted(Outage.objects.exclude(status__in=OPEN_OUTAGE_STATUSES).values_list("status", flat=True)) == [
+        OutageStatus.MERGED, OutageStatus.MERGED]
 
 
 @pytest.mark.django_db
@@ -181,10 +181,13 @@ def test_OUT3_fifty_callers_of_one_transformer_one_after_another(world):
 
 @pytest.mark.django_db
 def test_OUT3_fifty_callers_over_two_transformers_one_after_another(world):
-    """Alternating transformers: calls 1–4 are below every threshold (two per transformer, four
-    service points in the section); call 5 meets the section rule first (the highest level is
-    tried first) and the other 45 join the section outage."""
+    """Alternating transformers: calls 1–4 are below every threshold (two per transformer); call 5
+    predicts T91, call 6 predicts T92 and rolls up to the section, which takes both transformer
+    outages; the other 44 join the section outage."""
     section, point_ids = _two_transformers(world)
     results = _take_one_by_one(world, point_ids)
     _assert_one_outage_with_every_call(results, point_ids, device=section, requests=4)
-    assert not Outage.objects.filter(status=OutageStatus.MERGED).exists()
+    assert [r.outcome for r in results[:6]] == [Outcome.REQUEST_CREATED] * 4 + [Outcome.OUTAGE_LINKED] * 2
+    assert results[4].outage.device.code == "T91" and results[5].outage.device == section
+    assert set(Outage.objects.filter(status=OutageStatus.MERGED).values_list("device__code", flat=True)) == {
+        "T91", "T92"}

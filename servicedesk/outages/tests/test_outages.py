@@ -70,22 +70,56 @@ def test_OUT3_repeat_calls_from_one_service_point_do_not_predict_an_outage(world
 
 @pytest.mark.django_db
 def test_OUT3_calls_under_two_transformers_of_one_section_roll_up_to_the_section(world):
+    """Section rule: two of its transformers out (S1 has T1 and T2). T1 alone out stays a
+    transformer outage; T2 predicted too rolls up to S1, which takes both and their calls."""
     for key in ("n1", "n2", "n3"):
         call(world, key)
     transformer_outage = Outage.objects.get()
     assert transformer_outage.device == world.devices["T1"]
-    call(world, "m1")
-    result = call(world, "m2")
+    assert call(world, "m1").outcome == call(world, "m2").outcome == Outcome.REQUEST_CREATED
+    result = call(world, "m3")
     assert result.outcome == Outcome.OUTAGE_LINKED
     section_outage = result.outage
     assert section_outage.device == world.devices["S1"]
+    assert result.contact.steps[-1]["device"] == "S1"
+    assert set(Outage.objects.filter(status=OutageStatus.MERGED).values_list("device__code", flat=True)) == {
+        "T1", "T2"}
     transformer_outage.refresh_from_db()
-    assert transformer_outage.status == OutageStatus.MERGED
     assert transformer_outage.merged_into == section_outage
-    assert FaultCall.objects.filter(outage=section_outage).count() == 5
+    assert FaultCall.objects.filter(outage=section_outage).count() == 6
     assert Outage.objects.filter(status__in=("predicted", "confirmed")).count() == 1
     # A caller under T2 now joins the section outage directly.
-    assert call(world, "m3").outage == section_outage
+    assert call(world, "hospital").outage == section_outage
+
+
+@pytest.mark.django_db
+def test_OUT3_one_transformer_out_of_two_does_not_roll_up_while_a_sibling_has_only_single_calls(world):
+    """Calls under T2 below its own threshold are single faults: they do not make S1 out."""
+    for key in ("n1", "n2", "n3", "m1", "m2"):
+        call(world, key)
+    assert list(Outage.objects.values_list("device__code", "status")) == [("T1", "predicted")]
+    assert ServiceRequest.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_OUT3_shares_scale_the_thresholds_to_the_device(world):
+    """A transformer's rule in per cent of the service points it supplies (T1 supplies alice and
+    n1–n6: seven), a section's in per cent of its transformers."""
+    from servicedesk.outages.models import InferenceRule
+
+    InferenceRule.objects.filter(device_kind="transformer").update(min_service_points=2,
+                                                                   min_service_points_percent=50)
+    section = InferenceRule.objects.get(device_kind="section")
+    section.min_children, section.min_children_percent = 1, 100
+    section.save()  # drops the cached configuration
+    for key in ("n1", "n2", "n3"):
+        assert call(world, key).outcome == Outcome.REQUEST_CREATED  # 3 of 7 < 50 %
+    result = call(world, "n4")  # 4 of 7
+    assert (result.outcome, result.outage.device.code) == (Outcome.OUTAGE_LINKED, "T1")
+    # T2 supplies the hospital and m1–m3: two callers are 50 %. Both transformers out: S1 (100 %).
+    call(world, "m1")
+    result = call(world, "m2")
+    assert result.outage.device.code == "S1"
 
 
 @pytest.mark.django_db
@@ -180,10 +214,10 @@ def test_OUT6_INT8_restoration_resolves_linked_requests_and_calls_back_every_cal
     # A second agent who is away gets no callbacks; the key account goes to its manager.
     away = UserFactory(username="agent_away", role="agent")
     agent_set_available(agent=away, available=False)
-    for key in ("n1", "n2", "n3", "m1", "hospital", "n4"):
+    for key in ("n1", "n2", "n3", "m1", "hospital", "m2", "n4"):
         call(world, key)
     outage = Outage.objects.get(status__in=("predicted",))
-    assert outage.device == world.devices["S1"]
+    assert outage.device == world.devices["S1"]  # T1 and T2 out: rolled up
     outage = outage_confirm(actor=world.users["dispatcher"], outage=outage, cause="开关故障", etr=later(),
                             provider=world.providers["a"])
     call(world, "n1")  # n1 calls again: one callback per caller, not per call
@@ -195,15 +229,15 @@ def test_OUT6_INT8_restoration_resolves_linked_requests_and_calls_back_every_cal
     assert linked_requests.count() == report.requests_resolved >= 2
     assert set(linked_requests.values_list("status", flat=True)) == {RequestStatus.RESOLVED}
     callbacks = Callback.objects.filter(source=outage.reference)
-    assert report.callbacks == callbacks.count() == 6
+    assert report.callbacks == callbacks.count() == 7
     assert callbacks.get(customer=world.customers["hospital"]).assigned_to == world.users["key_account_manager"]
     assert set(callbacks.exclude(customer=world.customers["hospital"]).values_list("assigned_to", flat=True)) == {
         world.users["agent"].pk}
     assert not callbacks.filter(assigned_to=away).exists()
     messages = OutboundMessage.objects.filter(source=outage.reference, text__contains="restored")
-    assert messages.count() == report.messages == 6
+    assert messages.count() == report.messages == 7
     ids = list(messages.values_list("pk", flat=True))
-    assert messages_send(ids) == 6
+    assert messages_send(ids) == 7
     assert set(OutboundMessage.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
     # The agent calls back: the callback is done and an outbound contact is recorded.
     callback = callbacks.exclude(customer=world.customers["hospital"]).first()
