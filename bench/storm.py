@@ -20,7 +20,8 @@ set as ``network.services`` sets them.
 
 service / http: empty the tables a call writes (contacts, fault calls, outages, requests and
 their events, SLA timers, idempotency records), set the inference rules (``--rules``: a preset or
-``transformer=3/1,section=6/2,feeder=12/2,window=120``, service points/children), make the storm
+``transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120``: service points calling under a
+transformer, children out under a section or feeder, each a count, a share or both), make the storm
 (``storm_model.storm_make``: ``--calls``, faults at ``--feeders/--sections/--transformers``,
 noise, unidentified callers) and play it in storm order: ``service`` in ``--processes``
 processes, each taking every n-th call in turn (fetch the service point as the API does, then
@@ -192,7 +193,7 @@ def _storm_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unidentified", type=float, default=0.03, help="share of callers without a service point")
     parser.add_argument("--self-help", type=float, default=0.2, help="share of noise calls the self-check solves")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rules", default="demo", help="preset (demo) or transformer=3/1,section=6/2,…,window=120")
+    parser.add_argument("--rules", default="demo", help="preset (demo) or transformer=3:15%%,section=/2:50%%,…,window=120")
 
 
 def _storm(args: argparse.Namespace, network: Network) -> Storm:
@@ -360,8 +361,9 @@ def _reset_and_configure(rules_spec: str) -> None:
             InferenceRule.objects.filter(device_kind=kind).update(active=False)
             continue
         row, _ = InferenceRule.objects.get_or_create(device_kind=kind)
-        row.min_service_points, row.min_children, row.window_minutes, row.active = (
-            rule.points, rule.children, rule.window, True)
+        row.min_service_points, row.min_service_points_percent = rule.points, round(rule.share * 100)
+        row.min_children, row.min_children_percent = rule.children, round(rule.child_share * 100)
+        row.window_minutes, row.active = rule.window, True
         row.save()  # post_save drops the cached outage configuration
     with connection.cursor() as cursor:
         for table in RUN_TABLES:

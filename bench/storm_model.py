@@ -200,8 +200,6 @@ Rules = dict[str, Rule]
 PRESETS: dict[str, str] = {
     # servicedesk/demo/outages.py INFERENCE_RULES
     "demo": "transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120",
-    # the first session's absolute thresholds (children with calls, not children out)
-    "absolute": "transformer=3,section=/2,feeder=/2,window=120",
 }
 
 

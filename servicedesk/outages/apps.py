@@ -9,6 +9,13 @@ class OutagesConfig(AppConfig):
 
     def ready(self) -> None:
         from servicedesk.core.shared_cache import invalidate_on_change
-        from servicedesk.outages.config import CONFIG_CACHE_KEY, CONFIG_MODELS
+        from servicedesk.outages.config import (
+            CONFIG_CACHE_KEY,
+            CONFIG_MODELS,
+            PLANNED_CACHE_KEY,
+            PLANNED_M2M,
+            PLANNED_MODELS,
+        )
 
         invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS)
+        invalidate_on_change(PLANNED_CACHE_KEY, PLANNED_MODELS, m2m=PLANNED_M2M)

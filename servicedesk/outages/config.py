@@ -1,13 +1,21 @@
-"""The outage configuration (inference thresholds, fault-call settings, troubleshooting scripts),
-read on every fault call and kept in the shared cache like the intake configuration
-(``core.shared_cache``): deleted on every change of these rows, bounded by a short expiry."""
+"""What every fault call reads, kept in the shared cache like the intake configuration
+(``core.shared_cache``): invalidated on every change of its rows, bounded by a short expiry.
 
+- The outage configuration: inference thresholds, fault-call settings, troubleshooting scripts.
+- The schedule of planned outages not yet over, with their devices (OUT-2): "is a planned outage
+  in force here?" is asked on every fault call and answered from it without a query.
+"""
+
+import datetime
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from servicedesk.core.shared_cache import cached_bundle
 from servicedesk.outages.models import (
     FaultCallSetting,
     InferenceRule,
+    PlannedOutage,
     TroubleshootingScript,
     TroubleshootingStep,
 )
@@ -45,3 +53,34 @@ def outage_config() -> OutageConfig:
 
 
 CONFIG_MODELS = (InferenceRule, FaultCallSetting, TroubleshootingScript, TroubleshootingStep)
+
+
+PLANNED_CACHE_KEY = "outages:planned-schedule:v1"
+PLANNED_TTL = 60
+
+
+@dataclass
+class PlannedSchedule:
+    """Scheduled planned outages that had not ended at ``built_at``, each with its device ids."""
+
+    built_at: datetime.datetime
+    entries: list[tuple[PlannedOutage, frozenset[int]]] = field(default_factory=list)
+
+
+def _build_schedule() -> PlannedSchedule:
+    now = timezone.now()
+    current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED, ends_at__gt=now)
+                   .order_by("starts_at", "id"))
+    devices: dict[int, set[int]] = {}
+    for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
+            plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
+        devices.setdefault(planned_id, set()).add(device_id)
+    return PlannedSchedule(built_at=now, entries=[(p, frozenset(devices.get(p.pk, ()))) for p in current])
+
+
+def planned_schedule() -> PlannedSchedule:
+    return cached_bundle(PLANNED_CACHE_KEY, PLANNED_TTL, _build_schedule)
+
+
+PLANNED_MODELS = (PlannedOutage,)
+PLANNED_M2M = (PlannedOutage.devices.through,)

@@ -12,7 +12,7 @@ from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
-from servicedesk.outages.config import outage_config
+from servicedesk.outages.config import outage_config, planned_schedule
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -48,19 +48,26 @@ def devices_under(device: Device) -> QuerySet[Device]:
 
 def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.datetime | None = None,
                              ) -> list[PlannedOutage]:
-    """Planned outages in force now whose devices or districts include the service point."""
+    """Planned outages in force at ``at`` (now) whose devices or districts include the service
+    point. From the cached schedule (no query) unless ``at`` is before it was built."""
     at = at or timezone.now()
-    current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED, utility=service_point.utility,
-                                                starts_at__lte=at, ends_at__gt=at))
-    if not current:
+    schedule = planned_schedule()
+    if at >= schedule.built_at:
+        entries = [(p, devices) for p, devices in schedule.entries
+                   if p.utility == service_point.utility and p.starts_at <= at < p.ends_at]
+    else:
+        current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED,
+                                                    utility=service_point.utility, starts_at__lte=at, ends_at__gt=at)
+                       .order_by("starts_at", "id"))
+        device_ids: dict[int, set[int]] = {}
+        for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
+                plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
+            device_ids.setdefault(planned_id, set()).add(device_id)
+        entries = [(p, frozenset(device_ids.get(p.pk, ()))) for p in current]
+    if not entries:
         return []
     covering = set(service_point.device.covering_ids) if service_point.device_id else set()
-    device_ids: dict[int, set[int]] = {}
-    for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
-            plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
-        device_ids.setdefault(planned_id, set()).add(device_id)
-    return [p for p in current
-            if service_point.district in (p.districts or []) or covering & device_ids.get(p.pk, set())]
+    return [p for p, devices in entries if service_point.district in (p.districts or []) or covering & devices]
 
 
 def open_outage_covering(service_point: ServicePoint) -> Outage | None:

@@ -33,11 +33,12 @@ from servicedesk.contacts.services import (
     messages_queue,
 )
 from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.shared_cache import bundle_invalidate
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider, User
 from servicedesk.org.roles import Capability
-from servicedesk.outages.config import OutageConfig, outage_config
+from servicedesk.outages.config import PLANNED_CACHE_KEY, OutageConfig, outage_config
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -164,12 +165,14 @@ def fault_call_take(
         contact = result.contact
         if result.steps and "told" not in result.steps[-1]:
             result.steps[-1]["told"] = result.tell  # what the caller was told is kept with the steps
-        contact.steps = result.steps
-        contact.outcome = result.outcome
         if contact.pk is None:
+            contact.steps = result.steps
+            contact.outcome = result.outcome
             contact.save()
         elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
                                                          contact.first_contact_resolution):
+            contact.steps = result.steps
+            contact.outcome = result.outcome
             ContactRecord.objects.filter(pk=contact.pk).update(
                 steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
         return result
@@ -236,18 +239,17 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
 
     # OUT-3: place the call on the network; enough neighbours' calls predict an outage.
     if point.device_id is not None:
-        outage, fault_call = _infer(contact, point, config=config, now=now, problem=problem, steps=steps)
+        outage = _infer(contact, point, config=config, now=now, problem=problem, steps=steps)
         if outage is not None:
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
                                    tell=_outage_tell(outage))
         _step(steps, "inference", "none")
-    else:
-        fault_call = None
 
-    # OUT-6, 004 steps 18–20: a work request to the dispatcher.
+    # OUT-6, 004 steps 18–20: a work request to the dispatcher; the call stays on the network
+    # with its request, for the outage it may be grouped into later.
     return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
                          problem=problem, troubleshooting=(), estimated_completion_at=estimated_completion_at,
-                         fault_call=fault_call)
+                         on_network=point.device_id is not None, now=now)
 
 
 def connection_advice(point: ServicePoint) -> str:
@@ -289,55 +291,70 @@ def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[Troub
 def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig,
                   steps: list[dict[str, Any]], location: str, problem: dict[str, Any],
                   troubleshooting: Sequence[TroubleshootingAnswer],
-                  estimated_completion_at: datetime.datetime | None,
-                  fault_call: FaultCall | None = None) -> FaultCallResult:
+                  estimated_completion_at: datetime.datetime | None, on_network: bool = False,
+                  now: datetime.datetime | None = None) -> FaultCallResult:
+    """The request, then the contact written once with every step (``request_create`` saves it),
+    then the call's place on the network with its request."""
     if troubleshooting:
         _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
     setting = _fault_setting(config, utility)
     estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
         minutes=setting.initial_estimate_minutes)
-    _save_contact(contact, Outcome.REQUEST_CREATED, steps)
+    told = ""
+
+    def complete_contact(request: ServiceRequest) -> None:
+        nonlocal told
+        told = _("A repair request %(ref)s is sent to the dispatcher; the first estimate for the repair is "
+                 "%(eta)s. We will call back with the result.") % {"ref": request.reference,
+                                                                    "eta": local_time(estimate)}
+        _step(steps, "work_request", request.reference, priority=request.priority,
+              unit=request.responsible_unit.code if request.responsible_unit else None,
+              estimated_completion_at=estimate.isoformat(), told=told)
+        _mark_saved(contact, Outcome.REQUEST_CREATED, steps)
+
     try:
         request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
                                  contact=contact, location=location, description=contact.notes,
-                                 attributes=problem, estimated_completion_at=estimate)
+                                 attributes=problem, estimated_completion_at=estimate,
+                                 before_contact_save=complete_contact)
     except ValidationFailed as error:
         # The problem detail is asked for only when the call needs a work request: say so.
         errors = {(f"problem.{k.removeprefix('attributes.')}" if k.startswith("attributes") else k): v
                   for k, v in error.errors.items()}
         raise ValidationFailed(error.message, errors=errors) from error
-    contact.request = request
-    if fault_call is not None:
-        FaultCall.objects.filter(pk=fault_call.pk).update(request=request)
-    _step(steps, "work_request", request.reference, priority=request.priority,
-          unit=request.responsible_unit.code if request.responsible_unit else None,
-          estimated_completion_at=estimate.isoformat())
-    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, tell=_(
-        "A repair request %(ref)s is sent to the dispatcher; the first estimate for the repair is %(eta)s. "
-        "We will call back with the result.") % {"ref": request.reference, "eta": local_time(estimate)})
+    if on_network:
+        _fault_call_row(contact, contact.service_point, now=now or timezone.now(), outage=None, problem=problem,
+                        request=request).save()
+    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, tell=told)
 
 
 def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
-                    outage: Outage | None, problem: dict[str, Any]) -> FaultCall:
+                    outage: Outage | None, problem: dict[str, Any],
+                    request: ServiceRequest | None = None) -> FaultCall:
     device = point.device
     lineage = device.lineage
     return FaultCall(
         contact=contact, service_point=point, device_id=device.pk,
         parent_device_id=lineage[-1] if len(lineage) >= 1 else None,
         grandparent_device_id=lineage[-2] if len(lineage) >= 2 else None,
-        reported_at=now, outage=outage, problem=problem,
+        reported_at=now, outage=outage, problem=problem, request=request,
         unexplained=outage is None or outage.status == OutageStatus.PREDICTED,
     )
 
 
+def _mark_saved(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
+    """Set what the contact is saved with; ``fault_call_take`` writes the steps again at the end
+    only if more were recorded since."""
+    contact.outcome = outcome
+    contact.steps = list(steps)
+    contact._saved_state = (outcome, repr(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
+
+
 def _save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
-    """Save the contact now (a fault call row or a request must point at it); ``fault_call_take``
-    writes the steps again at the end only if more were recorded since."""
+    """Save the contact now (a fault call row must point at it)."""
     if contact.pk is None:
-        contact.outcome = outcome
-        contact.steps = list(steps)
+        _mark_saved(contact, outcome, steps)
         contact.save()
-        contact._saved_state = (outcome, repr(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
 
 
 def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
@@ -366,12 +383,18 @@ _CALL_COLUMN_AT_DEPTH = ("device", "parent_device", "grandparent_device")
 
 
 def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
-           problem: dict[str, Any], steps: list[dict[str, Any]]) -> tuple[Outage | None, FaultCall | None]:
-    """OUT-3: record the call on the network and predict an outage if the neighbours' calls meet
-    the thresholds. Enough different callers under the service point's transformer (pipe
-    segment) predict it; a new prediction then rolls up: when enough of the section's
-    transformers are out, the section is predicted, and so on to the feeder. A prediction takes
-    every unexplained call under its device and the predicted outages below it."""
+           problem: dict[str, Any], steps: list[dict[str, Any]]) -> Outage | None:
+    """OUT-3: predict an outage if this call and the neighbours' meet the thresholds.
+
+    1. Enough different callers under the service point's transformer (pipe segment), this one
+       included, predict it: the call is placed on the network and joins the new outage.
+    2. A new prediction rolls up: when enough of the section's transformers are out, the
+       section is predicted, and so on to the feeder.
+    3. A prediction takes every unexplained call under its device and the predicted outages
+       below it.
+
+    Otherwise nothing is written here: the call gets a work request and is placed on the network
+    with it (``_work_request``)."""
     device = point.device
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
@@ -382,13 +405,12 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
         # Created while we waited for the lock?
         outage = _join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="inference")
         if outage is not None:
-            return outage, None
-    _save_contact(contact, Outcome.REQUEST_CREATED, steps)
-    fault_call = _fault_call_row(contact, point, now=now, outage=None, problem=problem)
-    fault_call.save()
+            return outage
     rule = config.rules_by_kind.get(device.kind)
-    if rule is None or not _callers_enough(rule, device, depth=0, now=now):
-        return None, fault_call
+    if rule is None or not _callers_enough(rule, device, depth=0, now=now, caller=point.pk):
+        return None
+    _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
+    _fault_call_row(contact, point, now=now, outage=None, problem=problem).save()
     outage = _predict(device, depth=0, window=rule.window_minutes, now=now)
     # Roll up (OUT-3): the devices above, while enough of their children are out.
     above = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage)} if device.lineage else {}
@@ -401,15 +423,19 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
             break
         outage = _predict(ancestor, depth=depth, window=rule.window_minutes, now=now)
     _step(steps, "inference", outage.reference, device=outage.device.code)
-    return outage, fault_call
+    return outage
 
 
-def _callers_enough(rule: InferenceRule, device: Device, *, depth: int, now: datetime.datetime) -> bool:
-    """Enough different service points under ``device`` called within the rule's window."""
+def _callers_enough(rule: InferenceRule, device: Device, *, depth: int, now: datetime.datetime,
+                    caller: int | None = None) -> bool:
+    """Enough different service points under ``device`` called within the rule's window,
+    counting ``caller`` (a service point whose call is not recorded yet) too."""
     since = now - datetime.timedelta(minutes=rule.window_minutes)
-    calling = (FaultCall.objects.filter(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True,
-                                        reported_at__gte=since)
-               .aggregate(n=Count("service_point", distinct=True))["n"])
+    calls = FaultCall.objects.filter(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True,
+                                     reported_at__gte=since)
+    if caller is not None:
+        calls = calls.exclude(service_point_id=caller)
+    calling = calls.aggregate(n=Count("service_point", distinct=True))["n"] + (caller is not None)
     if calling < rule.min_service_points:
         return False
     if not rule.min_service_points_percent:
@@ -843,6 +869,7 @@ def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: 
 def planned_outage_cancel(*, actor: User, planned: PlannedOutage) -> PlannedOutage:
     _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
     PlannedOutage.objects.filter(pk=planned.pk).update(status=PlannedOutage.Status.CANCELLED)
+    bundle_invalidate(PLANNED_CACHE_KEY)  # an update() sends no signal
     planned.status = PlannedOutage.Status.CANCELLED
     return planned
 

@@ -5,6 +5,7 @@ every change (who, when, from what to what, why): SLA clocks and reports are com
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -85,13 +86,16 @@ def request_create(
     estimated_completion_at: datetime.datetime | None = None,
     contact: ContactRecord | None = None,
     check_role: bool = True,
+    before_contact_save: Callable[[ServiceRequest], None] | None = None,
 ) -> ServiceRequest:
     """Create a service request from a contact (INT-4..INT-7).
 
-    The request is linked to ``contact``, or to a new contact record made from the same caller
-    details, so that every request traces back to how it came in (INT-1). ``request_type`` may be
-    given by its code. ``check_role=False`` is for services that create a request as the consequence
-    of another action they have already authorised (a dispatcher confirming an outage).
+    The request is linked to ``contact`` (saved here if it is not yet), or to a new contact record
+    made from the same caller details, so that every request traces back to how it came in
+    (INT-1). ``request_type`` may be given by its code. ``check_role=False`` is for services that
+    create a request as the consequence of another action they have already authorised (a
+    dispatcher confirming an outage). ``before_contact_save`` may complete the contact with what
+    the new request tells (a fault call's steps), so that it is written once.
     """
     if check_role:
         _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
@@ -166,7 +170,9 @@ def request_create(
     )
     contact.request = request
     contact.outcome = ContactRecord.Outcome.REQUEST_CREATED
-    if new_contact:
+    if before_contact_save is not None:
+        before_contact_save(request)
+    if new_contact or contact.pk is None:
         contact.save()  # one INSERT, already linked
     else:
         ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=contact.outcome)
