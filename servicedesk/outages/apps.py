@@ -9,13 +9,6 @@ class OutagesConfig(AppConfig):
 
     def ready(self) -> None:
         from servicedesk.core.shared_cache import invalidate_on_change
-        from servicedesk.outages.config import (
-            CONFIG_CACHE_KEY,
-            CONFIG_MODELS,
-            PLANNED_CACHE_KEY,
-            PLANNED_M2M,
-            PLANNED_MODELS,
-        )
+        from servicedesk.outages.config import CONFIG_CACHE_KEY, CONFIG_M2M, CONFIG_MODELS
 
-        invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS)
-        invalidate_on_change(PLANNED_CACHE_KEY, PLANNED_MODELS, m2m=PLANNED_M2M)
+        invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS, m2m=CONFIG_M2M)

@@ -1,5 +1,6 @@
-"""What every fault call reads, kept in the shared cache like the intake configuration
-(``core.shared_cache``): invalidated on every change of its rows, bounded by a short expiry.
+"""What every fault call reads, in one bundle kept in the shared cache like the intake
+configuration (``core.shared_cache``): invalidated on every change of its rows, bounded by a
+short expiry.
 
 - The outage configuration: inference thresholds, fault-call settings, troubleshooting scripts.
 - The schedule of planned outages not yet over, with their devices (OUT-2): "is a planned outage
@@ -20,43 +21,8 @@ from servicedesk.outages.models import (
     TroubleshootingStep,
 )
 
-CONFIG_CACHE_KEY = "outages:config:v1"
+CONFIG_CACHE_KEY = "outages:config:v2"
 CONFIG_TTL = 60
-
-
-@dataclass
-class OutageConfig:
-    rules_by_kind: dict[str, InferenceRule] = field(default_factory=dict)  # active rules
-    settings_by_utility: dict[str, FaultCallSetting] = field(default_factory=dict)
-    scripts: list[TroubleshootingScript] = field(default_factory=list)  # active, in order
-    steps_by_script: dict[int, list[TroubleshootingStep]] = field(default_factory=dict)
-
-    def scripts_for(self, utility: str) -> list[TroubleshootingScript]:
-        return [s for s in self.scripts if s.utility == utility]
-
-    def script(self, code: str) -> TroubleshootingScript | None:
-        return next((s for s in self.scripts if s.code == code), None)
-
-
-def _build() -> OutageConfig:
-    config = OutageConfig()
-    config.rules_by_kind = {r.device_kind: r for r in InferenceRule.objects.filter(active=True)}
-    config.settings_by_utility = {s.utility: s for s in FaultCallSetting.objects.select_related("request_type")}
-    config.scripts = list(TroubleshootingScript.objects.filter(active=True).order_by("sort_order", "code"))
-    for step in TroubleshootingStep.objects.filter(script__active=True).order_by("order"):
-        config.steps_by_script.setdefault(step.script_id, []).append(step)
-    return config
-
-
-def outage_config() -> OutageConfig:
-    return cached_bundle(CONFIG_CACHE_KEY, CONFIG_TTL, _build)
-
-
-CONFIG_MODELS = (InferenceRule, FaultCallSetting, TroubleshootingScript, TroubleshootingStep)
-
-
-PLANNED_CACHE_KEY = "outages:planned-schedule:v1"
-PLANNED_TTL = 60
 
 
 @dataclass
@@ -78,9 +44,44 @@ def _build_schedule() -> PlannedSchedule:
     return PlannedSchedule(built_at=now, entries=[(p, frozenset(devices.get(p.pk, ()))) for p in current])
 
 
+@dataclass
+class OutageConfig:
+    rules_by_kind: dict[str, InferenceRule] = field(default_factory=dict)  # active rules
+    settings_by_utility: dict[str, FaultCallSetting] = field(default_factory=dict)
+    scripts: list[TroubleshootingScript] = field(default_factory=list)  # active, in order
+    steps_by_script: dict[int, list[TroubleshootingStep]] = field(default_factory=dict)
+    planned: PlannedSchedule | None = None
+
+    def scripts_for(self, utility: str) -> list[TroubleshootingScript]:
+        return [s for s in self.scripts if s.utility == utility]
+
+    def script(self, code: str) -> TroubleshootingScript | None:
+        return next((s for s in self.scripts if s.code == code), None)
+
+
+def _build() -> OutageConfig:
+    config = OutageConfig()
+    config.rules_by_kind = {r.device_kind: r for r in InferenceRule.objects.filter(active=True)}
+    config.settings_by_utility = {s.utility: s for s in FaultCallSetting.objects.select_related("request_type")}
+    config.scripts = list(TroubleshootingScript.objects.filter(active=True).order_by("sort_order", "code"))
+    for step in TroubleshootingStep.objects.filter(script__active=True).order_by("order"):
+        config.steps_by_script.setdefault(step.script_id, []).append(step)
+    config.planned = _build_schedule()
+    return config
+
+
+def outage_config() -> OutageConfig:
+    return cached_bundle(CONFIG_CACHE_KEY, CONFIG_TTL, _build)
+
+
 def planned_schedule() -> PlannedSchedule:
-    return cached_bundle(PLANNED_CACHE_KEY, PLANNED_TTL, _build_schedule)
+    schedule = outage_config().planned
+    assert schedule is not None
+    return schedule
 
 
-PLANNED_MODELS = (PlannedOutage,)
-PLANNED_M2M = (PlannedOutage.devices.through,)
+# A planned outage's devices change through its many-to-many table: that is watched too.
+CONFIG_MODELS = (InferenceRule, FaultCallSetting, TroubleshootingScript, TroubleshootingStep, PlannedOutage)
+CONFIG_M2M = (PlannedOutage.devices.through,)
+
+

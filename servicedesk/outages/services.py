@@ -18,9 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +37,7 @@ from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider, User
 from servicedesk.org.roles import Capability
-from servicedesk.outages.config import PLANNED_CACHE_KEY, OutageConfig, outage_config
+from servicedesk.outages.config import CONFIG_CACHE_KEY, OutageConfig, outage_config
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -364,11 +363,7 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
         outage = open_outage_covering(point)
         if outage is None:
             return None
-        # Counted only while still open: waits for a concurrent restoration and then sees it.
-        joined = Outage.objects.filter(pk=outage.pk, status__in=OPEN_OUTAGE_STATUSES).update(
-            call_count=F("call_count") + 1, first_call_at=Least(Coalesce(F("first_call_at"), now), now),
-            last_call_at=Greatest(Coalesce(F("last_call_at"), now), now))
-        if joined:
+        if _count_call(outage, now):
             outage.call_count += 1
             details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
             _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
@@ -376,6 +371,21 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
             _fault_call_row(contact, point, now=now, outage=outage, problem=problem).save()
             return outage
     return None
+
+
+def _count_call(outage: Outage, now: datetime.datetime) -> bool:
+    """Count one more call on the outage, only while it is still open: the row lock waits for a
+    concurrent restoration (or merge) and the condition then sees it, so no call is linked to an
+    outage after its callers were called back. One statement on every linked call, written out
+    rather than compiled by the ORM each time."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Outage._meta.db_table} SET call_count = call_count + 1, "
+            "first_call_at = CASE WHEN first_call_at IS NULL OR first_call_at > %s THEN %s ELSE first_call_at END, "
+            "last_call_at = CASE WHEN last_call_at IS NULL OR last_call_at < %s THEN %s ELSE last_call_at END "
+            "WHERE id = %s AND status IN (%s, %s)", [at, at, at, at, outage.pk, *OPEN_OUTAGE_STATUSES])
+        return cursor.rowcount == 1
 
 
 # FaultCall's column holding the device ``depth`` levels above a call's own device.
@@ -869,7 +879,7 @@ def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: 
 def planned_outage_cancel(*, actor: User, planned: PlannedOutage) -> PlannedOutage:
     _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
     PlannedOutage.objects.filter(pk=planned.pk).update(status=PlannedOutage.Status.CANCELLED)
-    bundle_invalidate(PLANNED_CACHE_KEY)  # an update() sends no signal
+    bundle_invalidate(CONFIG_CACHE_KEY)  # an update() sends no signal; the bundle has the planned outages
     planned.status = PlannedOutage.Status.CANCELLED
     return planned
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from servicedesk.contacts.models import ContactRecord
@@ -13,6 +14,7 @@ from servicedesk.outages.services import (
     TroubleshootingAnswer,
     fault_call_take,
     outage_declare,
+    planned_outage_cancel,
     planned_outage_create,
     planned_outage_notices_record,
 )
@@ -88,6 +90,28 @@ def test_OUT2_planned_outage_by_district_without_notice(world):
     assert result.outcome == Outcome.PLANNED_OUTAGE
     assert "written notice" not in result.tell
     assert not PlannedOutageNotice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_OUT2_the_desk_sees_a_planned_outage_created_cancelled_or_starting_at_once(world):
+    """The planned outages in force are read from a cached schedule: a new one, a cancelled one
+    and one that starts later must all be seen on the next call, without waiting for expiry."""
+    dispatcher = world.users["dispatcher"]
+    now = timezone.now()
+    assert take(world, "bob", problem=PROBLEM).outcome == Outcome.REQUEST_CREATED  # schedule cached, empty
+    planned = planned_outage_create(actor=dispatcher, utility="power", reason="线路检修",
+                                    starts_at=now - datetime.timedelta(minutes=1),
+                                    ends_at=now + datetime.timedelta(hours=1), devices=[world.devices["S3"]])
+    assert take(world, "bob").outcome == Outcome.PLANNED_OUTAGE
+    planned_outage_cancel(actor=dispatcher, planned=planned)
+    assert take(world, "bob", problem=PROBLEM).outcome == Outcome.REQUEST_CREATED
+    later = planned_outage_create(actor=dispatcher, utility="power", reason="更换电缆",
+                                  starts_at=now + datetime.timedelta(hours=2),
+                                  ends_at=now + datetime.timedelta(hours=4), devices=[world.devices["S3"]])
+    assert take(world, "bob", problem=PROBLEM).outcome == Outcome.REQUEST_CREATED  # not yet in force
+    with time_machine.travel(now + datetime.timedelta(hours=2, minutes=1), tick=False):
+        result = take(world, "bob")
+    assert (result.outcome, result.planned_outage) == (Outcome.PLANNED_OUTAGE, later)
 
 
 @pytest.mark.django_db
