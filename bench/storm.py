@@ -387,13 +387,13 @@ def _troubleshooting(call) -> list[tuple[str, bool, tuple[int, ...]]]:  # type: 
 
 
 def take_call(call, actor, first_point: int):  # type: ignore[no-untyped-def]
-    """One call as the API takes it: the service point fetched like the endpoint does, then the service."""
-    from servicedesk.customers.models import ServicePoint
+    """One call as the API takes it: the service point fetched as the endpoint does, then the service."""
+    from servicedesk.outages.selectors import service_point_for_call
     from servicedesk.outages.services import TroubleshootingAnswer, fault_call_take
 
     answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok, done in _troubleshooting(call)]
     if call.point >= 0:
-        point = ServicePoint.objects.select_related("customer", "account", "device").get(pk=first_point + call.point)
+        point = service_point_for_call(first_point + call.point)
         return fault_call_take(actor=actor, service_point=point, reporter_phone=point.customer.mobile,
                                troubleshooting=answers, problem=_problem(call))
     if call.kind == POLICE:

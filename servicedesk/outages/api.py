@@ -54,6 +54,7 @@ from servicedesk.outages.selectors import (
     outage_calls,
     outages_visible,
     planned_outages_public,
+    service_point_for_call,
     service_points_under,
 )
 from servicedesk.outages.services import (
@@ -402,6 +403,15 @@ class DeviceFilters(PageParams):
 # Fault calls (004)
 
 
+def _service_point_for_call(pk: int | None) -> ServicePoint | None:
+    if pk is None:
+        return None
+    point = service_point_for_call(pk)
+    if point is None:
+        raise ValidationFailed(_("No such object: %(value)s.") % {"value": pk}, field="service_point_id")
+    return point
+
+
 def _fault_call_answer(result: FaultCallResult) -> dict[str, Any]:
     if result.planned_outage is not None:
         step = next((s for s in result.steps if s["step"] == "planned_outage"), {})
@@ -430,8 +440,7 @@ def fault_call_create(request: HttpRequest, payload: FaultCallIn,
             actor=user, **payload.model_dump(include={"utility", "channel", "reporter_kind", "reporter_name",
                                                       "reporter_phone", "location", "notes", "problem"}),
             customer=referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
-            service_point=referenced_by_pk(ServicePoint.objects.select_related("customer", "account", "device"),
-                                           payload.service_point_id, field="service_point_id"),
+            service_point=_service_point_for_call(payload.service_point_id),
             troubleshooting=[TroubleshootingAnswer(script=t.script, solved=t.solved, steps_done=tuple(t.steps_done),
                                                    note=t.note) for t in payload.troubleshooting],
             estimated_completion_at=aware(payload.estimated_completion_at),

@@ -9,11 +9,12 @@ from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from servicedesk.core.prepared import RelatedFetch
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
-from servicedesk.outages.config import outage_config, planned_schedule
+from servicedesk.outages.config import PlannedSchedule, outage_config, planned_schedule
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -48,11 +49,11 @@ def devices_under(device: Device) -> QuerySet[Device]:
 
 
 def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.datetime | None = None,
-                             ) -> list[PlannedOutage]:
+                             schedule: PlannedSchedule | None = None) -> list[PlannedOutage]:
     """Planned outages in force at ``at`` (now) whose devices or districts include the service
     point. From the cached schedule (no query) unless ``at`` is before it was built."""
     at = at or timezone.now()
-    schedule = planned_schedule()
+    schedule = schedule or planned_schedule()
     if at >= schedule.built_at:
         entries = [(p, devices) for p, devices in schedule.entries
                    if p.utility == service_point.utility and p.starts_at <= at < p.ends_at]
@@ -174,3 +175,12 @@ def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[P
     at = at or timezone.now()
     return (PlannedOutage.objects.filter(published=True, status=PlannedOutage.Status.SCHEDULED, ends_at__gt=at)
             .prefetch_related("devices").order_by("starts_at"))
+
+
+_SERVICE_POINT_FOR_CALL = RelatedFetch(ServicePoint, ("customer", "account", "device"))
+
+
+def service_point_for_call(pk: int) -> ServicePoint | None:
+    """The service point a fault call is about, with its customer, account and device (every
+    field the call reads), in one statement built once (``core.prepared``)."""
+    return _SERVICE_POINT_FOR_CALL.get(pk)

@@ -215,7 +215,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
                                tell=connection_advice(point))
 
     # OUT-2, 004 steps 10–12: a planned outage in force here: tell again, a new contact record.
-    planned = planned_outages_in_force(point, at=now)
+    planned = planned_outages_in_force(point, at=now, schedule=config.planned)
     if planned:
         notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
         _step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))

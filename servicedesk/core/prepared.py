@@ -1,0 +1,77 @@
+"""A row and the rows its foreign keys name, by primary key, with the SQL built once per process.
+
+``Model.objects.select_related(a, b).get(pk=…)`` compiles its SQL on every call: for a service
+point with its customer, account and device that is about 0.8 ms of Python, more than the
+query itself (0.1 ms, prepared). ``RelatedFetch`` builds the same statement once, keeps each
+column's converters (the backend's and the field's, as the ORM applies them: SQLite's text
+datetimes, decimals, JSON) and makes the instances with ``Model.from_db``, so they are the same
+objects the ORM would give, their related objects already cached.
+
+Only for hot paths; everything else uses the ORM.
+"""
+
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+class RelatedFetch(Generic[M]):
+    def __init__(self, model: type[M], related: tuple[str, ...]) -> None:
+        self.model = model
+        self.related = related
+        self._built: dict[str, tuple[str, list[tuple[type[models.Model], list[str], list[Any]]]]] = {}
+
+    def _build(self, alias: str) -> tuple[str, list[tuple[type[models.Model], list[str], list[Any]]]]:
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        parts: list[tuple[type[models.Model], str, list[models.Field]]] = [
+            (self.model, "t0", list(self.model._meta.concrete_fields))]
+        joins = []
+        for number, name in enumerate(self.related, start=1):
+            field = self.model._meta.get_field(name)
+            target = field.related_model
+            table = f"t{number}"
+            parts.append((target, table, list(target._meta.concrete_fields)))
+            joins.append(f"LEFT OUTER JOIN {quote(target._meta.db_table)} {table} "
+                         f"ON {table}.{quote(target._meta.pk.column)} = t0.{quote(field.column)}")
+        columns = []
+        shapes = []
+        for model, table, fields in parts:
+            converters = []
+            for field in fields:
+                columns.append(f"{table}.{quote(field.column)}")
+                col = field.get_col(table)
+                converters.append((col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
+            shapes.append((model, [f.attname for f in fields], converters))
+        sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
+               f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
+        return sql, shapes
+
+    def get(self, pk: int, *, using: str = "default") -> M | None:
+        """The row with its related rows, or None."""
+        if using not in self._built:
+            self._built[using] = self._build(using)
+        sql, shapes = self._built[using]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        instances = []
+        start = 0
+        for model, names, converters in shapes:
+            values = list(row[start:start + len(names)])
+            start += len(names)
+            for index, (col, field_converters) in enumerate(converters):
+                value = values[index]
+                for converter in field_converters:
+                    value = converter(value, col, connection)
+                values[index] = value
+            instances.append(None if values[0] is None else model.from_db(using, names, values))
+        main = instances[0]
+        for name, instance in zip(self.related, instances[1:], strict=True):
+            self.model._meta.get_field(name).set_cached_value(main, instance)  # type: ignore[union-attr]
+        return main  # type: ignore[return-value]

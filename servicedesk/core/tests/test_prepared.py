@@ -1,0 +1,50 @@
+"""``core.prepared.RelatedFetch``: the same instances as ``select_related(...).get()`` (OUT-2's
+hot path fetches the caller's service point with it)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from servicedesk.core.prepared import RelatedFetch
+from servicedesk.customers.models import Account, ServicePoint
+
+FETCH = RelatedFetch(ServicePoint, ("customer", "account", "device"))
+
+
+def _fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_related_fetch_gives_the_instances_select_related_gives(world):
+    point = world.points["alice"]
+    Account.objects.filter(pk=point.account_id).update(amount_owed=Decimal("123.45"))
+    expected = ServicePoint.objects.select_related("customer", "account", "device").get(pk=point.pk)
+    fetched = FETCH.get(point.pk)
+    for mine, theirs in ((fetched, expected), (fetched.customer, expected.customer),
+                         (fetched.account, expected.account), (fetched.device, expected.device)):
+        assert type(mine) is type(theirs)
+        assert _fields(mine) == _fields(theirs)
+        assert {k: type(v) for k, v in _fields(mine).items()} == {k: type(v) for k, v in _fields(theirs).items()}
+    # Converted as the ORM converts them: a decimal, an aware datetime, a JSON list.
+    assert fetched.account.amount_owed == Decimal("123.45")
+    assert isinstance(fetched.customer.created_at, datetime.datetime) and fetched.customer.created_at.tzinfo
+    assert isinstance(fetched.device.lineage, list) and fetched.device.lineage
+    # The related rows are cached: no query to reach them.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        reached = (fetched.customer.name, fetched.account.number, fetched.device.code)
+    assert reached == (expected.customer.name, expected.account.number, expected.device.code)
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_related_fetch_of_a_missing_row_or_a_missing_relation(world):
+    assert FETCH.get(10**9) is None
+    point = world.points["alice"]
+    ServicePoint.objects.filter(pk=point.pk).update(device=None, account=None)
+    fetched = FETCH.get(point.pk)
+    assert fetched.device is None and fetched.account is None and fetched.customer == point.customer
