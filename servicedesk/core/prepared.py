@@ -1,4 +1,7 @@
-"""A row and the rows its foreign keys name, by primary key, with the SQL built once per process.
+"""Statements of hot paths built once per process instead of compiled by the ORM on every call.
+
+``RelatedFetch``: a row and the rows its foreign keys name, by primary key.
+``PreparedInsert``: ``save()`` of a new row.
 
 ``Model.objects.select_related(a, b).get(pk=…)`` compiles its SQL on every call: for a service
 point with its customer, account and device that is about 0.8 ms of Python, more than the
@@ -13,6 +16,7 @@ Only for hot paths; everything else uses the ORM.
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
+from django.db.models import signals
 
 M = TypeVar("M", bound=models.Model)
 
@@ -75,3 +79,42 @@ class RelatedFetch(Generic[M]):
         for name, instance in zip(self.related, instances[1:], strict=True):
             self.model._meta.get_field(name).set_cached_value(main, instance)  # type: ignore[union-attr]
         return main  # type: ignore[return-value]
+
+
+class PreparedInsert(Generic[M]):
+    """``instance.save()`` for a new row of ``model``, with the INSERT built once per process.
+
+    ``Model.save()`` compiles its INSERT every time (about 0.4 ms of Python for a contact
+    record). This writes the same row: each field's value prepared by the field itself
+    (``pre_save`` then ``get_db_prep_save``, so defaults, ``auto_now_add``, JSON and time zones are
+    handled as the ORM handles them), the new id read back with ``RETURNING``. It sends no
+    ``pre_save``/``post_save`` signals, so a model that has receivers is saved the ORM's way.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self._sql: dict[str, str] = {}
+
+    def _build(self, alias: str) -> str:
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        meta = self.model._meta
+        return (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {quote(meta.pk.column)}")
+
+    def save(self, instance: M, *, using: str = "default") -> M:
+        connection = connections[using]
+        if (type(instance).save is not models.Model.save or signals.pre_save.has_listeners(self.model)
+                or signals.post_save.has_listeners(self.model) or not connection.features.can_return_columns_from_insert):
+            instance.save(using=using)
+            return instance
+        if using not in self._sql:
+            self._sql[using] = self._build(using)
+        values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql[using], values)
+            instance.pk = cursor.fetchone()[0]
+        instance._state.adding = False
+        instance._state.db = using
+        return instance

@@ -32,6 +32,7 @@ from servicedesk.contacts.services import (
     messages_queue,
 )
 from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.shared_cache import bundle_invalidate
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
@@ -54,6 +55,9 @@ from servicedesk.tickets.services import request_create, request_transition, wor
 
 Outcome = ContactRecord.Outcome
 ReporterKind = ContactRecord.ReporterKind
+# Written on every fault call: inserts built once (core.prepared).
+_CONTACT_INSERT = PreparedInsert(ContactRecord)
+_FAULT_CALL_INSERT = PreparedInsert(FaultCall)
 ConnectionStatus = ServicePoint.ConnectionStatus
 
 
@@ -167,7 +171,7 @@ def fault_call_take(
         if contact.pk is None:
             contact.steps = result.steps
             contact.outcome = result.outcome
-            contact.save()
+            _CONTACT_INSERT.save(contact)
         elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
                                                          contact.first_contact_resolution):
             contact.steps = result.steps
@@ -322,8 +326,8 @@ def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: 
                   for k, v in error.errors.items()}
         raise ValidationFailed(error.message, errors=errors) from error
     if on_network:
-        _fault_call_row(contact, contact.service_point, now=now or timezone.now(), outage=None, problem=problem,
-                        request=request).save()
+        _FAULT_CALL_INSERT.save(_fault_call_row(contact, contact.service_point, now=now or timezone.now(),
+                                                outage=None, problem=problem, request=request))
     return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, tell=told)
 
 
@@ -353,7 +357,7 @@ def _save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, An
     """Save the contact now (a fault call row must point at it)."""
     if contact.pk is None:
         _mark_saved(contact, outcome, steps)
-        contact.save()
+        _CONTACT_INSERT.save(contact)
 
 
 def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
@@ -368,7 +372,7 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
             details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
             _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
             _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
-            _fault_call_row(contact, point, now=now, outage=outage, problem=problem).save()
+            _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=outage, problem=problem))
             return outage
     return None
 
@@ -420,7 +424,7 @@ def _infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig,
     if rule is None or not _callers_enough(rule, device, depth=0, now=now, caller=point.pk):
         return None
     _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
-    _fault_call_row(contact, point, now=now, outage=None, problem=problem).save()
+    _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=None, problem=problem))
     outage = _predict(device, depth=0, window=rule.window_minutes, now=now)
     # Roll up (OUT-3): the devices above, while enough of their children are out.
     above = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage)} if device.lineage else {}

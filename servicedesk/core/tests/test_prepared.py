@@ -48,3 +48,30 @@ def test_related_fetch_of_a_missing_row_or_a_missing_relation(world):
     ServicePoint.objects.filter(pk=point.pk).update(device=None, account=None)
     fetched = FETCH.get(point.pk)
     assert fetched.device is None and fetched.account is None and fetched.customer == point.customer
+
+
+@pytest.mark.django_db
+def test_prepared_insert_writes_the_row_save_writes(world):
+    """Defaults, JSON, time zones and foreign keys as ``save()`` writes them; the id read back."""
+    from django.utils import timezone
+
+    from servicedesk.contacts.models import ContactRecord
+    from servicedesk.core.prepared import PreparedInsert
+
+    point = world.points["alice"]
+    started = timezone.now() - datetime.timedelta(minutes=3)
+
+    def contact() -> ContactRecord:
+        return ContactRecord(agent=world.users["agent"], customer=point.customer, service_point=point,
+                             reporter_phone="13800000000", started_at=started, notes="停电",
+                             steps=[{"step": "identify", "result": "customer", "told": "已记录"}])
+
+    by_orm, prepared = contact(), contact()
+    by_orm.save()
+    assert PreparedInsert(ContactRecord).save(prepared) is prepared
+    assert prepared.pk is not None and prepared.pk != by_orm.pk and not prepared._state.adding
+    stored = {c.pk: _fields(c) for c in ContactRecord.objects.filter(pk__in=[by_orm.pk, prepared.pk])}
+    mine, theirs = stored.pop(prepared.pk), stored.pop(by_orm.pk)
+    mine.pop("id"), theirs.pop("id")
+    assert mine == theirs
+    assert mine["steps"][0]["told"] == "已记录" and mine["started_at"] == started
