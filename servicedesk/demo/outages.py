@@ -5,6 +5,8 @@
   data an administrator could have entered, loaded idempotently with the rest of the reference.
 - ``planned_outages_seed``: two published planned outages around the demo's "now", on the
   network above showcase customers, with the notices given to the service points they cut.
+- ``live_outages_seed``: a predicted and a declared outage with their callers, taken through the
+  desk's own fault-call service.
 """
 
 import datetime
@@ -12,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from servicedesk.customers.models import ServicePoint
-from servicedesk.network.models import DeviceKind, Utility
+from servicedesk.network.models import Device, DeviceKind, Utility
 from servicedesk.outages.models import (
     FaultCallSetting,
     InferenceRule,
@@ -213,3 +217,65 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
                  channels=(PlannedOutageNotice.Channel.SMS, PlannedOutageNotice.Channel.POSTED))
         written += 1
     return written
+
+
+# ----------------------------------------------------------------------------------------------
+# Outages in progress (OUT-2, OUT-3): what the dispatcher's board shows when the demo opens
+
+
+def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[str, int]:
+    """Fault calls taken through the desk's own service, so the board is not empty:
+
+    1. A transformer whose neighbours have just called: the first callers get work requests, the
+       one that reaches the inference threshold predicts the outage, the next is linked to it.
+    2. A section the dispatcher declared out (a 10 kV breaker tripped in the storm) with a cause
+       and an ETR, and two callers under it who were told both.
+
+    Devices whose customers are showcase customers are avoided (their stories are elsewhere), as
+    is anything under a planned outage in force. Returns how many outages and calls were made.
+    """
+    from servicedesk.outages.config import outage_config
+    from servicedesk.outages.selectors import planned_outages_in_force, service_points_under
+    from servicedesk.outages.services import fault_call_take, outage_declare
+
+    agent, dispatcher = reference.users["agent"], reference.users["dispatcher"]
+    rule = outage_config().rules_by_kind.get(DeviceKind.TRANSFORMER)
+    if rule is None:
+        return {}
+    calls = outages = 0
+    used_sections: set[int] = set()
+
+    def callers(device: Device, count: int) -> list[ServicePoint]:
+        points = list(service_points_under(device).filter(
+            connection_status=ServicePoint.ConnectionStatus.CONNECTED, customer__isnull=False)
+            .exclude(customer_id__in=avoid_customer_ids).select_related("customer", "account", "device")
+            .order_by("pk")[:count])
+        return [] if points and planned_outages_in_force(points[0]) else points
+
+    def take(point: ServicePoint) -> None:
+        nonlocal calls
+        fault_call_take(actor=agent, customer=point.customer, service_point=point,
+                        reporter_phone=point.customer.mobile or point.customer.phone,
+                        problem={"fault_location": "unknown", "outage_scope": "area"})
+        calls += 1
+
+    transformers = Device.objects.filter(kind=DeviceKind.TRANSFORMER).order_by("code")
+    for transformer in transformers[:200]:
+        needed = rule.service_points_needed(service_points_under(transformer).count())
+        points = callers(transformer, needed + 1)
+        if len(points) == needed + 1:
+            for point in points:
+                take(point)
+            outages += 1
+            used_sections.add(transformer.parent_id)
+            break
+    for section in Device.objects.filter(kind=DeviceKind.SECTION).exclude(pk__in=used_sections).order_by("-code"):
+        points = callers(section, 2)
+        if len(points) == 2:
+            outage_declare(actor=dispatcher, device=section, cause="台风致10kV线路跳闸,正在巡线",
+                           etr=_local_hour(timezone.now()) + datetime.timedelta(hours=4))
+            for point in points:
+                take(point)
+            outages += 1
+            break
+    return {"outages_outage": outages, "outages_faultcall": calls}

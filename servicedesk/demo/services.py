@@ -43,7 +43,7 @@ from servicedesk.demo.generate import (
 )
 from servicedesk.demo.loader import BulkWriter
 from servicedesk.demo.network import DEVICE_FIELDS
-from servicedesk.demo.outages import planned_outages_seed
+from servicedesk.demo.outages import live_outages_seed, planned_outages_seed
 from servicedesk.demo.reference import (
     CUSTOMER_LOGIN,
     StaffSpec,
@@ -191,6 +191,14 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
             writer.analyze([*CITY_MODELS, *SEASON_MODELS])
         with _phase(report, "sla"):
             report.rows["timer"] = open_subject_timers_sync(now=now)
+        if fresh:
+            with _phase(report, "outages"):
+                from servicedesk.sla.models import Timer
+
+                timers = Timer.objects.count()
+                report.rows.update(live_outages_seed(reference=reference,
+                                                     avoid_customer_ids=set(city.showcase_customer_ids.values())))
+                report.rows["timer"] += Timer.objects.count() - timers  # the live calls' requests
         report.rows.update(writer.rows_written)
     # The commit runs PostgreSQL's deferred foreign-key checks: part of the cost of seeding.
     loading = time.perf_counter() - started

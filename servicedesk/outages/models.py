@@ -178,10 +178,15 @@ class FaultCall(models.Model):
                                       on_delete=models.PROTECT, related_name="fault_calls")
     device = models.ForeignKey("network.Device", verbose_name=_("device"), on_delete=models.PROTECT,
                                related_name="fault_calls")
-    parent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    grandparent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="+")
+    # Copies of the device's ancestors (its lineage), for counting calls per device at each level.
+    # No constraint and no plain index of their own: the partial indexes below serve the counts,
+    # the device above cannot be deleted while ``device`` hangs under it, and a constraint would
+    # make every call share-lock its section's and feeder's rows (all callers of a storm the same
+    # few rows) at commit.
+    parent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                      related_name="+", db_constraint=False, db_index=False)
+    grandparent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                           related_name="+", db_constraint=False, db_index=False)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     outage = models.ForeignKey(Outage, verbose_name=_("outage"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="calls")

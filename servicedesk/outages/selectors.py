@@ -85,16 +85,18 @@ _DEVICE_COLUMNS = _columns(Device, {"id", "code", "kind", "name"})
 _STATUS, _DEVICE_ID, _ETR = (_OUTAGE_COLUMNS.index(c) for c in ("status", "device_id", "etr"))
 
 
-def open_outage_covering(service_point: ServicePoint) -> Outage | None:
+def open_outage_covering(service_point: ServicePoint, *, lock: bool = False) -> Outage | None:
     """The open outage of the service point's device or a device above it: a confirmed one
-    before a predicted one, then the one highest up."""
+    before a predicted one, then the one highest up. ``lock``: key-share locks on PostgreSQL (a
+    call joining it; see ``services._join_open_outage``)."""
     if not service_point.device_id:
         return None
     covering = service_point.device.covering_ids
     outage_table, device_table = Outage._meta.db_table, Device._meta.db_table
     sql = (f"SELECT {', '.join('o.' + c for c in _OUTAGE_COLUMNS)}, {', '.join('d.' + c for c in _DEVICE_COLUMNS)} "
            f"FROM {outage_table} o JOIN {device_table} d ON d.id = o.device_id "
-           f"WHERE o.device_id IN ({', '.join(['%s'] * len(covering))}) AND o.status IN (%s, %s)")
+           f"WHERE o.device_id IN ({', '.join(['%s'] * len(covering))}) AND o.status IN (%s, %s)"
+           + (" FOR KEY SHARE OF o" if lock and connection.vendor == "postgresql" else ""))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*covering, *OPEN_OUTAGE_STATUSES])
         rows = cursor.fetchall()

@@ -362,34 +362,35 @@ def _save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, An
 
 def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
                       problem: dict[str, Any], steps: list[dict[str, Any]], step: str) -> Outage | None:
-    """Link the call to the open outage covering the service point, if there is one (OUT-2)."""
-    for _attempt in range(3):
-        outage = open_outage_covering(point)
-        if outage is None:
-            return None
-        if _count_call(outage, now):
-            outage.call_count += 1
-            details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
-            _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
-            _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
-            _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=outage, problem=problem))
-            return outage
-    return None
+    """Link the call to the open outage covering the service point, if there is one (OUT-2).
+
+    Concurrency (PostgreSQL): the outage is read with a key-share lock, which callers share but
+    which waits for a dispatcher's restoration, confirmation or merge (they lock the outage for
+    update) and then sees its new status: no call is linked to an outage after its callers were
+    called back. The call counter is written last, so that the row is held exclusively only while
+    the transaction commits: the callers of one fault do not queue behind each other."""
+    outage = open_outage_covering(point, lock=True)
+    if outage is None:
+        return None
+    details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
+    _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
+    _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
+    _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=outage, problem=problem))
+    _count_call(outage, now)
+    outage.call_count += 1
+    return outage
 
 
-def _count_call(outage: Outage, now: datetime.datetime) -> bool:
-    """Count one more call on the outage, only while it is still open: the row lock waits for a
-    concurrent restoration (or merge) and the condition then sees it, so no call is linked to an
-    outage after its callers were called back. One statement on every linked call, written out
-    rather than compiled by the ORM each time."""
+def _count_call(outage: Outage, now: datetime.datetime) -> None:
+    """One more call on the outage, with the first and last call times: one statement on every
+    linked call, written out rather than compiled by the ORM each time."""
     at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Outage._meta.db_table} SET call_count = call_count + 1, "
             "first_call_at = CASE WHEN first_call_at IS NULL OR first_call_at > %s THEN %s ELSE first_call_at END, "
             "last_call_at = CASE WHEN last_call_at IS NULL OR last_call_at < %s THEN %s ELSE last_call_at END "
-            "WHERE id = %s AND status IN (%s, %s)", [at, at, at, at, outage.pk, *OPEN_OUTAGE_STATUSES])
-        return cursor.rowcount == 1
+            "WHERE id = %s", [at, at, at, at, outage.pk])
 
 
 # FaultCall's column holding the device ``depth`` levels above a call's own device.
@@ -471,8 +472,10 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
     it takes their calls and every unexplained call under it within the window."""
     outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.PREDICTED,
                                    origin=Outage.Origin.INFERRED, created_at=now)
-    below = list(Outage.objects.filter(status=OutageStatus.PREDICTED, device__in=_devices_below(device))
-                 .exclude(pk=outage.pk).values_list("pk", flat=True))
+    # Locked for update: waits for callers joining them (they hold a key-share lock) to commit.
+    below = list(Outage.objects.select_for_update().filter(status=OutageStatus.PREDICTED,
+                                                            device__in=_devices_below(device))
+                 .exclude(pk=outage.pk).order_by("pk").values_list("pk", flat=True))
     if below:
         Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now,
                                                    note=_("Merged into %(ref)s by inference") % {
@@ -502,8 +505,13 @@ def _linked_requests(outage: Outage) -> list[int]:
 def _note_linked_requests(outage: Outage, text: str, *, actor: User | None = None,
                           request_ids: Iterable[int] | None = None) -> None:
     ids = list(request_ids) if request_ids is not None else _linked_requests(outage)
+    if not ids:
+        return
+    now = timezone.now()
     RequestEvent.objects.bulk_create(
-        [RequestEvent(request_id=i, actor=actor, kind=EventKind.NOTE, reason=text) for i in ids], batch_size=2000)
+        [RequestEvent(request_id=i, at=now, actor=actor, kind=EventKind.NOTE, reason=text) for i in ids],
+        batch_size=2000)
+    ServiceRequest.objects.filter(pk__in=ids).update(updated_at=now)  # the note is the latest change
 
 
 # ----------------------------------------------------------------------------------------------
@@ -576,6 +584,8 @@ def _merge_many(sources: list[Outage], *, into: Outage, actor: User | None, now:
     ids = [s.pk for s in sources]
     if not ids:
         return
+    # Locked for update: waits for callers joining them (they hold a key-share lock) to commit.
+    list(Outage.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     Outage.objects.filter(pk__in=ids).update(status=OutageStatus.MERGED, merged_into=into, closed_at=now,
                                              closed_by=actor)
     FaultCall.objects.filter(outage_id__in=ids).update(outage=into)

@@ -55,11 +55,11 @@ def _json_value(value: Any) -> Any:
 
 def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, action: str = "",
                    from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
-                   reason: str = "") -> RequestEvent:
+                   reason: str = "", at: datetime.datetime | None = None) -> RequestEvent:
     return RequestEvent.objects.create(
         request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
-        reason=reason,
+        reason=reason, **({"at": at} if at is not None else {}),
     )
 
 
@@ -184,6 +184,7 @@ def request_create(
             "routing_rule": (None, routing.rule.name if routing.rule else None),
         },
         reason=_("Created from contact %(ref)s") % {"ref": contact.reference},
+        at=request.created_at,  # the history starts when the request does (SLA clocks start there)
     )
     sync_request_timers(request, created_event=created_event)
     return request

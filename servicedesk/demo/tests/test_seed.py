@@ -43,9 +43,25 @@ def test_seeding_writes_the_requested_sizes(seeded):
     assert Customer.objects.count() == CUSTOMERS + showcase
     assert ServicePoint.objects.count() >= Customer.objects.count()
     assert Account.objects.count() > 0
-    assert ContactRecord.objects.filter(direction="in").count() <= CONTACTS
+    # The season's contacts, and the fault calls of the outages in progress (live_outages_seed).
+    assert ContactRecord.objects.filter(direction="in").count() <= CONTACTS + seeded.rows["outages_faultcall"]
     assert ServiceRequest.objects.count() > CONTACTS / 3
     assert seeded.rows["customers_servicepoint"] == ServicePoint.objects.count()
+
+
+def test_OUT3_the_demo_opens_with_a_predicted_and_a_declared_outage_and_their_callers(seeded):
+    """The dispatcher's board is not empty: neighbours' calls predicted one outage through the
+    desk's own service, and the dispatcher declared another, whose callers were told its cause."""
+    from servicedesk.outages.models import FaultCall, Outage, OutageStatus
+
+    predicted = Outage.objects.get(status=OutageStatus.PREDICTED)
+    declared = Outage.objects.get(status=OutageStatus.CONFIRMED)
+    assert predicted.device.kind == "transformer" and predicted.origin == Outage.Origin.INFERRED
+    assert predicted.call_count == FaultCall.objects.filter(outage=predicted).count() >= 4
+    assert declared.origin == Outage.Origin.DECLARED and declared.cause and declared.etr > timezone.now()
+    linked = ContactRecord.objects.filter(fault_call__outage=declared)
+    assert linked.count() == 2 and all(declared.cause in c.steps[-1]["told"] for c in linked)
+    assert seeded.rows["outages_outage"] == 2
 
 
 def test_every_request_starts_with_a_created_event_and_its_status_is_its_last_transition(seeded):

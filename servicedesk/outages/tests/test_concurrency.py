@@ -13,6 +13,7 @@ call after another runs on every database and must give the same outcome.
 """
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -191,3 +192,63 @@ def test_OUT3_fifty_callers_over_two_transformers_one_after_another(world):
     assert results[4].outage.device.code == "T91" and results[5].outage.device == section
     assert set(Outage.objects.filter(status=OutageStatus.MERGED).values_list("device__code", flat=True)) == {
         "T91", "T92"}
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("run", range(3))
+def test_OUT6_INT8_restoration_racing_forty_callers_leaves_no_caller_without_a_callback(world, run):
+    """A confirmed outage is restored while forty callers under it call. Each call is either
+    linked before the restoration (and its caller gets a callback) or taken after it (and is not
+    linked to the restored outage); the outage's count is its linked calls."""
+    import datetime
+
+    from django.utils import timezone
+
+    from servicedesk.contacts.models import Callback
+    from servicedesk.outages.services import outage_declare, outage_restore
+
+    transformer = world.devices["T1"]
+    point_ids = [p.pk for p in _points_under([transformer], 40, "3")]
+    dispatcher = world.users["dispatcher"]
+    outage = outage_declare(actor=dispatcher, device=transformer, cause="变压器故障",
+                            etr=timezone.now() + datetime.timedelta(hours=2))
+    start = threading.Barrier(len(point_ids) + 1)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run_one(action, delay: float) -> None:
+        try:
+            start.wait(timeout=60)
+            time.sleep(delay)  # spread over the restoration: some calls before it, some after
+            action()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    def restore() -> None:
+        outage_restore(actor=dispatcher, outage=Outage.objects.get(pk=outage.pk), note="已修复")
+
+    threads = [threading.Thread(target=run_one, args=(lambda pk=pk: _take(world, pk), 0.01 * n))
+               for n, pk in enumerate(point_ids)]
+    threads.append(threading.Thread(target=run_one, args=(restore, 0.15)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a caller never returned (deadlock?)"
+    assert not errors, errors
+
+    outage.refresh_from_db()
+    assert outage.status == OutageStatus.RESTORED
+    linked = FaultCall.objects.filter(outage=outage).select_related("contact")
+    called_back = set(Callback.objects.filter(source=outage.reference).values_list("customer_id", flat=True))
+    assert {c.contact.customer_id for c in linked} == called_back
+    assert outage.call_count == linked.count()
+    assert ContactRecord.objects.filter(service_point_id__in=point_ids).count() == len(point_ids)
+    # Calls after the restoration are not linked to it: they go on through the flow.
+    later = ContactRecord.objects.filter(service_point_id__in=point_ids).exclude(
+        pk__in=linked.values("contact_id"))
+    assert all(c.outcome != Outcome.OUTAGE_LINKED or c.fault_call.outage_id != outage.pk for c in later)
