@@ -91,9 +91,12 @@ class PreparedInsert(Generic[M]):
     ``pre_save``/``post_save`` signals, so a model that has receivers is saved the ORM's way.
     """
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, own_save_only_guards_updates: bool = False) -> None:
+        """``own_save_only_guards_updates``: the model overrides ``save()`` only to refuse
+        updates (an append-only history), which an insert need not go through."""
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.own_save_ok = own_save_only_guards_updates
         self._sql: dict[str, str] = {}
 
     def _build(self, alias: str) -> str:
@@ -105,7 +108,8 @@ class PreparedInsert(Generic[M]):
 
     def save(self, instance: M, *, using: str = "default") -> M:
         connection = connections[using]
-        if (type(instance).save is not models.Model.save or signals.pre_save.has_listeners(self.model)
+        if ((type(instance).save is not models.Model.save and not self.own_save_ok)
+                or signals.pre_save.has_listeners(self.model)
                 or signals.post_save.has_listeners(self.model) or not connection.features.can_return_columns_from_insert):
             instance.save(using=using)
             return instance

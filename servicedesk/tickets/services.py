@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import OrgUnit, Provider, User
@@ -39,6 +40,11 @@ from servicedesk.tickets.routing import decide_priority, request_facts, route_re
 from servicedesk.tickets.timing import sync_request_timers, sync_work_order_timers
 from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
 
+# Written on every new request (and every fault call that needs one): inserts built once.
+_REQUEST_INSERT = PreparedInsert(ServiceRequest)
+_CONTACT_INSERT = PreparedInsert(ContactRecord)
+_EVENT_INSERT = PreparedInsert(RequestEvent, own_save_only_guards_updates=True)
+
 
 def _require(actor: User | None, capability: Capability, message: str) -> None:
     if actor is not None and not actor.can(capability):
@@ -56,11 +62,11 @@ def _json_value(value: Any) -> Any:
 def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, action: str = "",
                    from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
                    reason: str = "", at: datetime.datetime | None = None) -> RequestEvent:
-    return RequestEvent.objects.create(
+    return _EVENT_INSERT.save(RequestEvent(
         request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
         reason=reason, **({"at": at} if at is not None else {}),
-    )
+    ))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,7 +152,7 @@ def request_create(
         place = location.strip() or (service_point.address if service_point else "")
         subject = f"{request_type.name} {place}".strip()
 
-    request = ServiceRequest.objects.create(
+    request = _REQUEST_INSERT.save(ServiceRequest(
         request_type=request_type,
         status=RequestStatus.NEW,
         priority=priority,
@@ -167,13 +173,13 @@ def request_create(
         estimated_completion_at=estimated_completion_at,
         created_by=actor,
         created_at=contact.started_at if contact.started_at < timezone.now() else timezone.now(),
-    )
+    ))
     contact.request = request
     contact.outcome = ContactRecord.Outcome.REQUEST_CREATED
     if before_contact_save is not None:
         before_contact_save(request)
     if new_contact or contact.pk is None:
-        contact.save()  # one INSERT, already linked
+        _CONTACT_INSERT.save(contact)  # one INSERT, already linked
     else:
         ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=contact.outcome)
     created_event = _request_event(
