@@ -16,9 +16,10 @@ calls from random service points under no fault (their own single faults), some 
 the main-breaker self-check; callers who cannot be identified, half of them with a place (police,
 passers-by: a work request without a customer), half without (information recorded).
 
-``simulate`` is a model of ``outages.services._infer`` (window, distinct service points, distinct
-children, highest level first, predicted outages below merged, calls covered by an open outage
-joined without inference), run over the calls in order, to explore thresholds in seconds.
+``simulate`` is a model of ``outages.services._infer`` (window; distinct callers under a
+transformer, as a count and a share of its service points; roll-up to the section and the feeder
+when enough of their children are out; predicted outages below merged; calls covered by an open
+outage joined without inference), run over the calls in order, to explore thresholds in seconds.
 """
 
 import math
