@@ -371,11 +371,13 @@ def _reset_and_configure(rules_spec: str) -> None:
 
 
 def _problem(call) -> dict:  # type: ignore[no-untyped-def]
+    """The work request's detail as the agent records it; ``outage_scope`` is the caller's answer
+    about the neighbours (``storm_model.SCOPE_ANSWERS``)."""
     if call.kind == POLICE:
         return {"fault_location": "hv_cable", "outage_scope": "area", "hazard": True}
     if call.kind == NOISE:
-        return {"fault_location": "service_point", "outage_scope": "single"}
-    return {"fault_location": "unknown", "outage_scope": "area"}
+        return {"fault_location": "service_point", "outage_scope": call.scope}
+    return {"fault_location": "unknown", "outage_scope": call.scope}
 
 
 def _troubleshooting(call) -> list[tuple[str, bool, tuple[int, ...]]]:  # type: ignore[no-untyped-def]

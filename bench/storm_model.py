@@ -25,7 +25,7 @@ outage joined without inference), run over the calls in order, to explore thresh
 import math
 import random
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Call kinds
 FAULT, REPEAT, NOISE, POLICE, ANONYMOUS = "fault", "repeat", "noise", "police", "anonymous"
@@ -109,6 +109,9 @@ class Call:
     point: int  # service point index, -1 for callers without one
     solved: bool = False  # the main-breaker self-check solved it (noise only)
     checked: bool = False  # the self-check was done, not solved
+    # "Do your neighbours have supply?" (the self-check's first question; the request's
+    # outage_scope): "single" (only my home), "area" (the neighbours are off too) or "unknown".
+    scope: str = "unknown"
 
 
 @dataclass
@@ -121,6 +124,23 @@ class Storm:
 
     def counts(self) -> Counter:
         return Counter(c.kind for c in self.calls)
+
+
+# What callers say about their neighbours: those under a fault mostly see them dark too; those
+# with a fault of their own mostly see them lit; a quarter or more do not know.
+SCOPE_ANSWERS: dict[str, tuple[tuple[str, float], ...]] = {
+    "fault": (("area", 0.60), ("unknown", 0.35), ("single", 0.05)),
+    "noise": (("single", 0.65), ("unknown", 0.30), ("area", 0.05)),
+}
+
+
+def _answer(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str:
+    draw = rng.random()
+    for answer, share in shares:
+        draw -= share
+        if draw < 0:
+            return answer
+    return shares[-1][0]
 
 
 def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, sections: int = 10,
@@ -172,6 +192,11 @@ def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, secti
         out.append(Call(rng.uniform(0, duration), NOISE, point, solved=solved, checked=not solved))
     for _ in range(round(identified * unidentified / (1 - noise - unidentified))):
         out.append(Call(rng.uniform(0, duration), POLICE if rng.random() < 0.5 else ANONYMOUS, -1))
+    # The callers' answer about the neighbours, from a stream of its own (the calls stay the
+    # same): mostly right, not always (SCOPE_ANSWERS).
+    answers = random.Random(seed * 7919 + 3)
+    out = [replace(c, scope=_answer(answers, SCOPE_ANSWERS["noise" if c.kind == NOISE else "fault"]))
+           if c.point >= 0 else c for c in out]
     out.sort(key=lambda c: c.at)
     return Storm(faults=faults, calls=out, affected_points=len(affected), call_share=share,
                  parameters={"calls": calls, "feeders": feeders, "sections": sections, "transformers": transformers,
@@ -200,7 +225,7 @@ Rules = dict[str, Rule]
 
 PRESETS: dict[str, str] = {
     # servicedesk/demo/outages.py INFERENCE_RULES
-    "demo": "transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120",
+    "demo": "transformer=3:10%,section=/2:50%,feeder=/2:50%,window=120",
 }
 
 
@@ -288,12 +313,14 @@ def evaluate(network: Network, faults: list[Fault], predicted: set[tuple[str, in
             "precision": precision, "recall": recall, "by_level": by_level}
 
 
-def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
+def simulate(network: Network, storm: Storm, rules: Rules, *, single_premise: bool = True) -> Prediction:
     """Replay the calls through a model of ``_join_open_outage`` / ``_infer`` / ``_predict``: a call
     covered by an open outage joins it; otherwise enough distinct callers under its transformer
     predict a transformer outage, and a prediction rolls up to the section (then the feeder) when
     enough of the section's transformers (the feeder's sections) have an open outage, merging
-    the predicted outages below and taking the unexplained calls under it."""
+    the predicted outages below and taking the unexplained calls under it. With
+    ``single_premise``, a caller who says the neighbours have supply is a single fault: the call
+    neither counts nor predicts."""
     cut = network.cut_points()
     size = {"transformer": network.points, "section": network.points * network.transformers,
             "feeder": network.points * network.transformers * network.sections}
@@ -362,13 +389,14 @@ def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
         if call.solved:
             outcomes["self_help"] += 1
             continue
+        counts = not (single_premise and call.scope == "single")
         for device in devices:
-            calls_of.setdefault(device, deque()).append((call.at, call.point, number))
+            calls_of.setdefault(device, deque()).append((call.at, call.point if counts else None, number))
         transformer = devices[-1]
         rule = rules.get("transformer")
         predicted = None
-        if rule is not None:
-            points = len({entry[1] for entry in in_window(transformer, call.at, rule.window * 60)})
+        if rule is not None and counts:
+            points = len({entry[1] for entry in in_window(transformer, call.at, rule.window * 60)} - {None})
             if rule_met(rule, points=points, points_under=size["transformer"], leaf=True):
                 predicted = transformer
                 predict(transformer, call.at, rule.window * 60)
@@ -378,7 +406,7 @@ def simulate(network: Network, storm: Storm, rules: Rules) -> Prediction:
             up_rule = rules.get(up[0])
             if up_rule is None:
                 break
-            points = len({entry[1] for entry in in_window(up, call.at, up_rule.window * 60)})
+            points = len({entry[1] for entry in in_window(up, call.at, up_rule.window * 60)} - {None})
             if not rule_met(up_rule, points=points, points_under=size[up[0]], children=children_out(up),
                             children_under=child_count[up[0]], leaf=False):
                 break

@@ -42,15 +42,16 @@ class InferenceRuleSpec:
 
 
 # OUT-3 (004 step 4.2): calls from at least three service points under one transformer, and at
-# least 15 % of those it supplies, suggest the transformer; when half of a section's
-# transformers (at least two) are out, the section; half of a feeder's sections, the feeder.
-# The storm benchmark (bench/README.md) finds every injected fault with these and no false one,
-# with one call in six from customers whose own installation failed.
+# least 10 % of those it supplies, suggest the transformer (callers who say their neighbours have
+# supply are not counted: a fault of their own); when half of a section's transformers (at least
+# two) are out, the section; half of a feeder's sections, the feeder. The storm benchmark
+# (bench/README.md) finds every injected fault with these and no false one, with one call in six
+# from customers whose own installation failed.
 INFERENCE_RULES: tuple[InferenceRuleSpec, ...] = (
-    InferenceRuleSpec(DeviceKind.TRANSFORMER, 3, min_service_points_percent=15),
+    InferenceRuleSpec(DeviceKind.TRANSFORMER, 3, min_service_points_percent=10),
     InferenceRuleSpec(DeviceKind.SECTION, 3, min_children=2, min_children_percent=50),
     InferenceRuleSpec(DeviceKind.FEEDER, 3, min_children=2, min_children_percent=50),
-    InferenceRuleSpec(DeviceKind.PIPE, 3, min_service_points_percent=15),
+    InferenceRuleSpec(DeviceKind.PIPE, 3, min_service_points_percent=10),
     InferenceRuleSpec(DeviceKind.ZONE, 3, min_children=2, min_children_percent=50),
 )
 

@@ -201,16 +201,18 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
                      ("hv_cable", "高压电缆", "HV cable"), ("service_point", "接户点", "Service point"),
                      ("unknown", "不确定", "Not known"))),
                  FieldSpec("outage_scope", "停电范围", "Outage scope", FieldKind.CHOICE, required=True, choices=(
-                     ("single", "单户", "One household"), ("building", "整栋楼", "Whole building"),
-                     ("area", "片区", "Whole area"))),
+                     ("single", "单户(邻居有电)", "One household (the neighbours have power)"),
+                     ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
+                     ("unknown", "不清楚", "Not known"))),
                  FieldSpec("hazard", "电线落地等安全隐患", "Safety hazard (wire down…)", FieldKind.BOOLEAN),
              )),
     TypeSpec("water-outage", "停水及水压不足", "Water outage / low pressure", "fault", "engineering",
              "突发停水、水压不足。", default_priority=2,
              fields=(
                  FieldSpec("outage_scope", "影响范围", "Scope", FieldKind.CHOICE, required=True, choices=(
-                     ("single", "单户", "One household"), ("building", "整栋楼", "Whole building"),
-                     ("area", "片区", "Whole area"))),
+                     ("single", "单户(邻居有水)", "One household (the neighbours have water)"),
+                     ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
+                     ("unknown", "不清楚", "Not known"))),
                  FieldSpec("low_pressure", "仅水压不足", "Low pressure only", FieldKind.BOOLEAN),
              )),
     TypeSpec("water-leak", "管网报漏", "Water leak report", "leak", "engineering",

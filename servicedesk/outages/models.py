@@ -198,6 +198,10 @@ class FaultCall(models.Model):
     problem = models.JSONField(_("problem detail"), default=dict, blank=True)
     # True while not explained by a confirmed outage: what inference counts.
     unexplained = models.BooleanField(default=True)
+    # The caller said the neighbours have supply (the problem's outage_scope is "single"): a fault
+    # of their own, which inference does not count (it is still grouped into an outage predicted
+    # over it).
+    single_premise = models.BooleanField(_("only this premise"), default=False)
 
     class Meta:
         verbose_name = _("fault call")

@@ -55,6 +55,9 @@ from servicedesk.tickets.services import request_create, request_transition, wor
 
 Outcome = ContactRecord.Outcome
 ReporterKind = ContactRecord.ReporterKind
+# The work request's field that says whether the neighbours are off too (004 step 19.2's problem
+# detail; the main-breaker self-check asks it first), and its value for "only this premise".
+SCOPE_FIELD, SCOPE_SINGLE = "outage_scope", "single"
 # Written on every fault call: inserts built once (core.prepared).
 _CONTACT_INSERT = PreparedInsert(ContactRecord)
 _FAULT_CALL_INSERT = PreparedInsert(FaultCall)
@@ -240,8 +243,11 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
         return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps, tell=_(
             "Solved on the call with the self-check “%(script)s”.") % {"script": solved})
 
-    # OUT-3: place the call on the network; enough neighbours' calls predict an outage.
-    if point.device_id is not None:
+    # OUT-3: place the call on the network; enough neighbours' calls predict an outage. A caller
+    # whose neighbours have supply has a fault of their own: nothing to infer.
+    if point.device_id is not None and _single_premise(problem):
+        _step(steps, "inference", "single_premise")
+    elif point.device_id is not None:
         outage = _infer(contact, point, config=config, now=now, problem=problem, steps=steps)
         if outage is not None:
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
@@ -342,7 +348,13 @@ def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetim
         grandparent_device_id=lineage[-2] if len(lineage) >= 2 else None,
         reported_at=now, outage=outage, problem=problem, request=request,
         unexplained=outage is None or outage.status == OutageStatus.PREDICTED,
+        single_premise=_single_premise(problem),
     )
+
+
+def _single_premise(problem: dict[str, Any]) -> bool:
+    """The caller says the neighbours have supply (the self-check's first question)."""
+    return problem.get(SCOPE_FIELD) == SCOPE_SINGLE
 
 
 def _mark_saved(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
@@ -451,7 +463,7 @@ def _callers_enough(rule: InferenceRule, device: Device, *, depth: int, now: dat
         calling += 1
     else:
         calls = FaultCall.objects.filter(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True,
-                                         reported_at__gte=since)
+                                         single_premise=False, reported_at__gte=since)
         calling = calls.aggregate(n=Count("service_point", distinct=True))["n"]
         under = None
     if calling < rule.min_service_points:
@@ -471,7 +483,8 @@ def _leaf_callers(device: Device, *, since: datetime.datetime, caller: int) -> t
         cursor.execute(
             f"SELECT COUNT(DISTINCT service_point_id), (SELECT COUNT(*) FROM {ServicePoint._meta.db_table} "
             f"WHERE device_id = %s) FROM {FaultCall._meta.db_table} "
-            "WHERE device_id = %s AND unexplained AND reported_at >= %s AND service_point_id <> %s",
+            "WHERE device_id = %s AND unexplained AND NOT single_premise AND reported_at >= %s "
+            "AND service_point_id <> %s",
             [device.pk, device.pk, connection.ops.adapt_datetimefield_value(since), caller])
         calling, under = cursor.fetchone()
     return calling, under

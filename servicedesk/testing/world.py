@@ -145,6 +145,11 @@ def build_world() -> World:
                                     choices=[{"value": "hv_cable", "label": "高压电缆", "label_en": "HV cable"},
                                              {"value": "service_point", "label": "接户点",
                                               "label_en": "Service point"}])
+    RequestTypeField.objects.create(request_type=fault, key="outage_scope", label="停电范围",
+                                    label_en="Outage scope", kind=RequestTypeField.Kind.CHOICE, required=False,
+                                    choices=[{"value": "single", "label": "单户(邻居有电)",
+                                              "label_en": "One household (the neighbours have power)"},
+                                             {"value": "area", "label": "片区", "label_en": "Whole area"}])
     complaint = RequestType.objects.create(code="complaint", name="投诉", name_en="Complaint",
                                            category="complaint", default_unit=w.units["business"], sort_order=50)
     w.types.update(consultation=consultation, inquiry=inquiry, leak=leak, fault=fault, complaint=complaint)

@@ -119,7 +119,7 @@ def test_out3_out5_out6_outage_configuration_loads_once():
     assert counts[0] == len(INFERENCE_RULES) and counts[2] == len(TROUBLESHOOTING_SCRIPTS)
     transformer = InferenceRule.objects.get(device_kind="transformer")
     assert (transformer.min_service_points, transformer.min_service_points_percent, transformer.window_minutes) == (
-        3, 15, 120)
+        3, 10, 120)
     feeder = InferenceRule.objects.get(device_kind="feeder")
     assert (feeder.min_children, feeder.min_children_percent) == (2, 50)
     settings = {s.utility: (s.request_type.code, s.initial_estimate_minutes) for s in FaultCallSetting.objects.all()}

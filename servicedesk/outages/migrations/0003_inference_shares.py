@@ -12,7 +12,7 @@ UPPER_KINDS = ("section", "feeder", "zone")
 
 def shares_set(apps, schema_editor):
     InferenceRule = apps.get_model("outages", "InferenceRule")
-    InferenceRule.objects.filter(device_kind__in=LEAF_KINDS).update(min_service_points_percent=15)
+    InferenceRule.objects.filter(device_kind__in=LEAF_KINDS).update(min_service_points_percent=10)
     InferenceRule.objects.filter(device_kind__in=UPPER_KINDS).update(min_children_percent=50)
 
 

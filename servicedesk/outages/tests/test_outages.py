@@ -69,6 +69,24 @@ def test_OUT3_repeat_calls_from_one_service_point_do_not_predict_an_outage(world
 
 
 @pytest.mark.django_db
+def test_OUT3_callers_whose_neighbours_have_supply_are_single_faults_and_not_counted(world):
+    """A caller who says the neighbours have supply (outage_scope single) gets a work request and
+    does not count towards an outage; once neighbours' calls predict one, their call is grouped
+    into it all the same."""
+    single = {"fault_location": "service_point", "outage_scope": "single"}
+    results = [call(world, key, problem=single) for key in ("n1", "n2", "n3", "n4")]
+    assert {r.outcome for r in results} == {Outcome.REQUEST_CREATED}
+    assert results[0].contact.steps[-2] == {"step": "inference", "result": "single_premise"}
+    assert not Outage.objects.exists()
+    assert FaultCall.objects.filter(single_premise=True).count() == 4
+    for key in ("n5", "n6"):
+        assert call(world, key).outcome == Outcome.REQUEST_CREATED  # two counted callers
+    predicted = call(world, "alice")  # the third
+    assert predicted.outcome == Outcome.OUTAGE_LINKED and predicted.outage.device == world.devices["T1"]
+    assert FaultCall.objects.filter(outage=predicted.outage).count() == 7
+
+
+@pytest.mark.django_db
 def test_OUT3_calls_under_two_transformers_of_one_section_roll_up_to_the_section(world):
     """Section rule: two of its transformers out (S1 has T1 and T2). T1 alone out stays a
     transformer outage; T2 predicted too rolls up to S1, which takes both and their calls."""
