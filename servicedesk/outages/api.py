@@ -117,12 +117,15 @@ class OutageRef(Schema):
     reference: str = Field(description="O000012")
 
 
-class OutageBrief(OutageRef):
+class OutageLink(OutageRef):
     status: str
     utility: str
     device: DeviceBrief
     cause: str
     etr: datetime.datetime | None = Field(description="Estimated time of restoration.")
+
+
+class OutageBrief(OutageLink):
     call_count: int
 
 
@@ -255,7 +258,8 @@ class FaultCallOut(Schema):
     tell: str = Field(description="What to tell the caller, in the request's language.")
     steps: list[dict[str, Any]] = Field(description="The flow's steps as recorded on the contact.")
     contact: ContactLink
-    outage: OutageBrief | None
+    outage: OutageLink | None = Field(description="The outage the call is linked to (its calls are counted "
+                                                  "on /outages/{id}).")
     planned_outage: FaultCallPlannedOut | None
     request: FaultCallRequestOut | None
 

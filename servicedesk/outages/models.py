@@ -12,6 +12,7 @@
 
 import datetime
 import math
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -132,9 +133,6 @@ class Outage(models.Model):
                                 on_delete=models.PROTECT, related_name="outages")
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged")
-    call_count = models.PositiveIntegerField(_("calls"), default=0)
-    first_call_at = models.DateTimeField(_("first call"), null=True, blank=True)
-    last_call_at = models.DateTimeField(_("last call"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
@@ -158,6 +156,36 @@ class Outage(models.Model):
     @property
     def reference(self) -> str:
         return f"O{self.pk:06d}"
+
+    # The calls linked to the outage: counted when read (``selectors.with_call_stats`` annotates
+    # lists), never stored on the outage. A counter on the outage row, written by every caller,
+    # was the storm's hottest row: each call left a dead version of it, faster than they could be
+    # pruned, and the callers of one fault slowed each other down as the storm went on.
+    _CALL_STATS = ("call_count", "first_call_at", "last_call_at")
+
+    def _call_stats(self) -> dict[str, Any]:
+        stats = self.__dict__.get("_stats")
+        if stats is None or any(name not in stats for name in self._CALL_STATS):
+            counted = FaultCall.objects.filter(outage_id=self.pk).aggregate(
+                call_count=models.Count("id"), first_call_at=models.Min("reported_at"),
+                last_call_at=models.Max("reported_at"))
+            stats = {**counted, **(stats or {})}
+            self.__dict__["_stats"] = stats
+        return stats
+
+    def _set_stat(self, name: str, value: Any) -> None:
+        self.__dict__.setdefault("_stats", {})[name] = value
+
+    call_count = property(lambda self: self._call_stats()["call_count"] or 0,
+                          lambda self, value: self._set_stat("call_count", value))
+    first_call_at = property(lambda self: self._call_stats()["first_call_at"],
+                             lambda self, value: self._set_stat("first_call_at", value))
+    last_call_at = property(lambda self: self._call_stats()["last_call_at"],
+                            lambda self, value: self._set_stat("last_call_at", value))
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_stats", None)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from servicedesk.core.prepared import RelatedFetch
@@ -80,7 +81,7 @@ def _columns(model: type, wanted: set[str]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
 
 
-_OUTAGE_COLUMNS = _columns(Outage, {"id", "status", "utility", "cause", "etr", "call_count", "device_id"})
+_OUTAGE_COLUMNS = _columns(Outage, {"id", "status", "utility", "cause", "etr", "device_id"})
 _DEVICE_COLUMNS = _columns(Device, {"id", "code", "kind", "name"})
 _STATUS, _DEVICE_ID, _ETR = (_OUTAGE_COLUMNS.index(c) for c in ("status", "device_id", "etr"))
 
@@ -145,12 +146,23 @@ def fault_check(service_point: ServicePoint, *, at: datetime.datetime | None = N
     )
 
 
+def with_call_stats(outages: QuerySet[Outage]) -> QuerySet[Outage]:
+    """Each outage with its linked calls counted (``call_count``, ``first_call_at``,
+    ``last_call_at``), by subqueries on the fault calls' ``outage`` index."""
+    calls = FaultCall.objects.filter(outage=OuterRef("pk")).order_by().values("outage")
+    return outages.annotate(
+        call_count=Coalesce(Subquery(calls.annotate(n=Count("id")).values("n")), 0),
+        first_call_at=Subquery(calls.annotate(at=Min("reported_at")).values("at")),
+        last_call_at=Subquery(calls.annotate(at=Max("reported_at")).values("at")),
+    )
+
+
 def outages_visible(user: User) -> QuerySet[Outage]:
     """Outages a user may see: staff who take calls or dispatch; nobody else."""
     if not (user.can(Capability.MANAGE_OUTAGES) or user.can(Capability.LOG_CONTACT)
             or user.can(Capability.VIEW_ALL_REQUESTS)):
         return Outage.objects.none()
-    return Outage.objects.select_related("device", "request")
+    return with_call_stats(Outage.objects.select_related("device", "request"))
 
 
 def outage_board(user: User, *, status: str = "open") -> QuerySet[Outage]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -379,8 +379,8 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
     Concurrency (PostgreSQL): the outage is read with a key-share lock, which callers share but
     which waits for a dispatcher's restoration, confirmation or merge (they lock the outage for
     update) and then sees its new status: no call is linked to an outage after its callers were
-    called back. The call counter is written last, so that the row is held exclusively only while
-    the transaction commits: the callers of one fault do not queue behind each other."""
+    called back. Nothing is written to the outage row: the callers of one fault never wait for
+    each other (its calls are counted when read)."""
     outage = open_outage_covering(point, lock=True)
     if outage is None:
         return None
@@ -388,21 +388,7 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
     _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
     _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
     _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=outage, problem=problem))
-    _count_call(outage, now)
-    outage.call_count += 1
     return outage
-
-
-def _count_call(outage: Outage, now: datetime.datetime) -> None:
-    """One more call on the outage, with the first and last call times: one statement on every
-    linked call, written out rather than compiled by the ORM each time."""
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Outage._meta.db_table} SET call_count = call_count + 1, "
-            "first_call_at = CASE WHEN first_call_at IS NULL OR first_call_at > %s THEN %s ELSE first_call_at END, "
-            "last_call_at = CASE WHEN last_call_at IS NULL OR last_call_at < %s THEN %s ELSE last_call_at END "
-            "WHERE id = %s", [at, at, at, at, outage.pk])
 
 
 # FaultCall's column holding the device ``depth`` levels above a call's own device.
@@ -523,11 +509,8 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
 
 
 def _recount(outage: Outage) -> None:
-    stats = FaultCall.objects.filter(outage=outage).aggregate(n=Count("id"), first=Min("reported_at"),
-                                                              last=Max("reported_at"))
-    Outage.objects.filter(pk=outage.pk).update(call_count=stats["n"], first_call_at=stats["first"],
-                                               last_call_at=stats["last"])
-    outage.call_count, outage.first_call_at, outage.last_call_at = stats["n"], stats["first"], stats["last"]
+    """Its calls changed: counted again when next read."""
+    outage.__dict__.pop("_stats", None)
 
 
 def _linked_requests(outage: Outage) -> list[int]:
