@@ -529,7 +529,7 @@ def _print_storm(network: Network, storm: Storm) -> None:
 
 
 def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Counter) -> None:
-    from django.db.models import Count, Sum
+    from django.db.models import Count
 
     from servicedesk.contacts.models import ContactRecord
     from servicedesk.outages.models import OPEN_OUTAGE_STATUSES, FaultCall, Outage
@@ -541,10 +541,9 @@ def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Co
     result = evaluate(network, storm.faults, predicted)
     recorded = dict(ContactRecord.objects.values_list("outcome").annotate(n=Count("id")).order_by())
     linked = FaultCall.objects.filter(outage__status__in=OPEN_OUTAGE_STATUSES).count()
-    counted = Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES).aggregate(n=Sum("call_count"))["n"] or 0
     print(f"Contacts recorded: {sum(recorded.values()):,} of {len(storm.calls):,} calls; by outcome {recorded}")
-    print(f"Fault calls {FaultCall.objects.count():,}, linked to an open outage {linked:,} (the outages' "
-          f"call_count add up to {counted:,}); work requests {ServiceRequest.objects.count():,}; outages "
+    print(f"Fault calls {FaultCall.objects.count():,}, linked to an open outage {linked:,}; "
+          f"work requests {ServiceRequest.objects.count():,}; outages "
           f"{dict(Outage.objects.values_list('status').annotate(n=Count('id')).order_by())}")
     _print_evaluation("database", result)
     model = simulate(network, storm, rules_parse(args.rules))
