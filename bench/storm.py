@@ -612,6 +612,7 @@ request = function()
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. tokens[tid]
   %(key)s
+  %(close)s
   return wrk.format("POST", "/api/v1/fault-calls", headers, bodies[index])
 end
 local shown = 0
@@ -686,8 +687,12 @@ def http(args: argparse.Namespace) -> None:
     key = (f'headers["Idempotency-Key"] = "storm-{run}-" .. index' if args.idempotency else "")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     bodies = ",".join("[==[" + _body(call, loaded.first_point) + "]==]" for call in storm.calls)
+    # A connection per call spreads the calls over the workers as they become free; with a few
+    # kept-alive connections, gunicorn's gthread workers keep the connections they accepted and
+    # one worker can end up with all of them (seen after a worker is recycled).
+    close = 'headers["Connection"] = "close"' if args.close else ""
     script.write_text(LUA % {"bodies": bodies, "tokens": ",".join(f'"{t}"' for t in tokens),
-                             "threads": args.threads, "key": key})
+                             "threads": args.threads, "key": key, "close": close})
     connections.close_all()
     _say_load()
     # A SIGTERM (e.g. from `timeout`) still stops the server and wrk in the finally below.
@@ -900,6 +905,8 @@ def main() -> None:
     http_parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     http_parser.add_argument("--connections", type=int, default=16)
     http_parser.add_argument("--no-access-log", action="store_true")
+    http_parser.add_argument("--close", action=argparse.BooleanOptionalAction, default=True,
+                             help="a new connection for every call (Connection: close)")
     http_parser.add_argument("--idempotency", action=argparse.BooleanOptionalAction, default=True,
                              help="an Idempotency-Key on each call (as a desk client that retries sends)")
     profile_parser = commands.add_parser("profile", help="statements and time per call on the first calls")
