@@ -12,6 +12,7 @@ from servicedesk.outages.models import (
     TroubleshootingScript,
     TroubleshootingStep,
 )
+from servicedesk.outages.selectors import with_call_stats
 
 
 @admin.register(InferenceRule)
@@ -56,6 +57,9 @@ class OutageAdmin(ReadOnlyAdmin):
     list_display = ("id", "device", "status", "origin", "cause", "etr", "call_count", "created_at")
     list_filter = ("status", "origin", "utility")
     search_fields = ("device__code", "cause")
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return with_call_stats(super().get_queryset(request).select_related("device"))  # counted in one query
 
 
 @admin.register(PlannedOutage)

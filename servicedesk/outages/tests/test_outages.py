@@ -319,3 +319,24 @@ def test_leak_affected_area_and_estimated_completion_are_told_to_callers(world):
     assert result.outcome == Outcome.OUTAGE_LINKED and result.outage == outage
     assert "DN100管道抢修停水" in result.tell
     assert ServiceRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_OUT3_calls_are_counted_when_read_on_the_board_the_outage_and_the_admin(world, client):
+    """No counter is written by the callers: every reader counts the linked calls."""
+    from servicedesk.outages.selectors import outage_board
+
+    for key in ("n1", "n2", "n3", "n4"):
+        call(world, key)
+    outage = Outage.objects.get()
+    assert outage.call_count == 4 and outage.first_call_at <= outage.last_call_at
+    assert [(o.pk, o.call_count) for o in outage_board(world.users["dispatcher"])] == [(outage.pk, 4)]
+    call(world, "n5")
+    outage.refresh_from_db()
+    assert outage.call_count == 5
+    admin = world.users["administrator"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get("/admin/outages/outage/")
+    assert page.status_code == 200 and '<td class="field-call_count">5</td>' in page.content.decode()
