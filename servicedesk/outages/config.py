@@ -33,15 +33,20 @@ class PlannedSchedule:
     entries: list[tuple[PlannedOutage, frozenset[int]]] = field(default_factory=list)
 
 
+def planned_with_devices(planned: list[PlannedOutage]) -> list[tuple[PlannedOutage, frozenset[int]]]:
+    """Each planned outage with the ids of its devices (one query)."""
+    devices: dict[int, set[int]] = {}
+    for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
+            plannedoutage_id__in=[p.pk for p in planned]).values_list("plannedoutage_id", "device_id"):
+        devices.setdefault(planned_id, set()).add(device_id)
+    return [(p, frozenset(devices.get(p.pk, ()))) for p in planned]
+
+
 def _build_schedule() -> PlannedSchedule:
     now = timezone.now()
     current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED, ends_at__gt=now)
                    .order_by("starts_at", "id"))
-    devices: dict[int, set[int]] = {}
-    for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
-            plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
-        devices.setdefault(planned_id, set()).add(device_id)
-    return PlannedSchedule(built_at=now, entries=[(p, frozenset(devices.get(p.pk, ()))) for p in current])
+    return PlannedSchedule(built_at=now, entries=planned_with_devices(current))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
-from servicedesk.outages.config import PlannedSchedule, outage_config, planned_schedule
+from servicedesk.outages.config import PlannedSchedule, outage_config, planned_schedule, planned_with_devices
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -59,14 +59,9 @@ def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.dateti
         entries = [(p, devices) for p, devices in schedule.entries
                    if p.utility == service_point.utility and p.starts_at <= at < p.ends_at]
     else:
-        current = list(PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED,
-                                                    utility=service_point.utility, starts_at__lte=at, ends_at__gt=at)
-                       .order_by("starts_at", "id"))
-        device_ids: dict[int, set[int]] = {}
-        for planned_id, device_id in PlannedOutage.devices.through.objects.filter(
-                plannedoutage_id__in=[p.pk for p in current]).values_list("plannedoutage_id", "device_id"):
-            device_ids.setdefault(planned_id, set()).add(device_id)
-        entries = [(p, frozenset(device_ids.get(p.pk, ()))) for p in current]
+        entries = planned_with_devices(list(
+            PlannedOutage.objects.filter(status=PlannedOutage.Status.SCHEDULED, utility=service_point.utility,
+                                         starts_at__lte=at, ends_at__gt=at).order_by("starts_at", "id")))
     if not entries:
         return []
     covering = set(service_point.device.covering_ids) if service_point.device_id else set()

@@ -230,3 +230,19 @@ def test_customer_with_one_service_point_needs_no_choice(world):
     result = fault_call_take(actor=world.users["agent"], customer=world.customers["alice"], problem=PROBLEM)
     assert result.contact.service_point == world.points["alice"]
     assert Outage.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_OUT2_a_planned_outage_over_now_is_found_for_a_moment_when_it_was_in_force(world):
+    """The cached schedule holds the planned outages not yet over; a moment before it was built
+    is answered from the database."""
+    from servicedesk.outages.selectors import planned_outages_in_force
+
+    now = timezone.now()
+    planned = planned_outage_create(actor=world.users["dispatcher"], utility="power", reason="线路检修",
+                                    starts_at=now - datetime.timedelta(hours=3),
+                                    ends_at=now - datetime.timedelta(hours=1), devices=[world.devices["S3"]])
+    bob = world.points["bob"]
+    assert planned_outages_in_force(bob) == []
+    assert planned_outages_in_force(bob, at=now - datetime.timedelta(hours=2)) == [planned]
+    assert planned_outages_in_force(world.points["alice"], at=now - datetime.timedelta(hours=2)) == []
