@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.sla.calendar import WorkingCalendar, add_working_time, working_time_between
 from servicedesk.sla.config import sla_config
 from servicedesk.sla.engine import TargetSpec, clock_compute, spec_from_target
@@ -32,6 +33,8 @@ from servicedesk.sla.models import (
 )
 from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 
+# A new request's timers are inserted on every create: the statement is built once (core.prepared).
+_TIMER_INSERT = PreparedInsert(Timer)
 _CLOCK_FIELDS = ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds", "used_seconds",
                  "next_warning_percent", "next_warning_at", "computed_at", "problem", "policy_id")
 
@@ -93,7 +96,7 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
     if keep:
         Timer.objects.bulk_update(keep, _CLOCK_FIELDS)
     if to_create:
-        Timer.objects.bulk_create(to_create)
+        _TIMER_INSERT.save_many(to_create)
     if existing:
         # The subject now falls under another policy (its priority or type changed): the old
         # policy's clocks no longer apply.

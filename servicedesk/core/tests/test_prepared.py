@@ -75,3 +75,26 @@ def test_prepared_insert_writes_the_row_save_writes(world):
     mine.pop("id"), theirs.pop("id")
     assert mine == theirs
     assert mine["steps"][0]["told"] == "已记录" and mine["started_at"] == started
+
+
+@pytest.mark.django_db
+def test_prepared_insert_of_many_rows_writes_what_bulk_create_writes(world):
+    from django.utils import timezone
+
+    from servicedesk.contacts.models import ContactRecord
+    from servicedesk.core.prepared import PreparedInsert
+
+    def contacts(note: str) -> list[ContactRecord]:
+        return [ContactRecord(agent=world.users["agent"], customer=world.points[key].customer,
+                              service_point=world.points[key], started_at=timezone.now(), notes=note,
+                              steps=[{"step": "identify", "n": n}]) for n, key in enumerate(("alice", "n1", "n2"))]
+
+    by_orm = ContactRecord.objects.bulk_create(contacts("orm"))
+    prepared = PreparedInsert(ContactRecord).save_many(contacts("prepared"))
+    assert len({c.pk for c in prepared} | {c.pk for c in by_orm}) == 6
+    stored = {c.pk: _fields(c) for c in ContactRecord.objects.all()}
+    for mine, theirs in zip(prepared, by_orm, strict=True):
+        a, b = stored[mine.pk], stored[theirs.pk]
+        for row in (a, b):
+            row.pop("id"), row.pop("notes"), row.pop("started_at")
+        assert a == b
