@@ -170,10 +170,21 @@ def _backends() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def cpu_probe() -> float:
+    """Seconds for 10⁷ additions in pure Python: the speed this shared machine gives us now (it
+    varied from 0.6 to 1.4 s between sessions and within one), to compare runs by."""
+    began = time.perf_counter()
+    total = 0
+    for number in range(10**7):
+        total += number
+    return time.perf_counter() - began
+
+
 def _say_load() -> None:
     busy = cpu_busy()
     print(f"Before the run the machine was {busy:.0%} busy with other work"
-          + (" — figures will be low; run again when it is idle" if busy > 0.1 else ""))
+          + (" — figures will be low; run again when it is idle" if busy > 0.1 else "")
+          + f"; CPU probe (10⁷ Python additions): {cpu_probe():.2f} s")
 
 
 def _network_args(parser: argparse.ArgumentParser) -> None:
