@@ -1,7 +1,8 @@
 """Statements of hot paths built once per process instead of compiled by the ORM on every call.
 
+``RowShape``: the instance a row's values make, converted as the ORM converts them.
 ``RelatedFetch``: a row and the rows its foreign keys name, by primary key.
-``PreparedInsert``: ``save()`` of a new row.
+``PreparedInsert``: ``save()`` of a new row, ``bulk_create()`` of new rows.
 
 ``Model.objects.select_related(a, b).get(pk=…)`` compiles its SQL on every call: for a service
 point with its customer, account and device that is about 0.8 ms of Python, more than the
@@ -21,60 +22,73 @@ from django.db.models import signals
 M = TypeVar("M", bound=models.Model)
 
 
+class RowShape(Generic[M]):
+    """Some (or all) of a model's columns as one table of a SELECT, and the instance a row's
+    values for them make: each value converted as the ORM converts it (the backend's converters
+    and the field's), the instance made by ``Model.from_db`` (fields not selected load on first
+    use, as with ``.only()``)."""
+
+    def __init__(self, model: type[M], table: str, wanted: set[str] | None = None) -> None:
+        self.model = model
+        self.table = table
+        self.fields = [f for f in model._meta.concrete_fields if wanted is None or f.attname in wanted]
+        self.names = [f.attname for f in self.fields]
+        self._converters: dict[str, list[tuple[Any, list[Any]]]] = {}
+
+    def columns(self, alias: str) -> list[str]:
+        quote = connections[alias].ops.quote_name
+        return [f"{self.table}.{quote(f.column)}" for f in self.fields]
+
+    def instance(self, values: tuple[Any, ...] | list[Any], *, using: str = "default") -> M | None:
+        """The instance, or None for the missing row of an outer join (no primary key)."""
+        connection = connections[using]
+        if using not in self._converters:
+            self._converters[using] = [
+                (col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+                for field in self.fields for col in (field.get_col(self.table),)]
+        converted = list(values)
+        for index, (col, converters) in enumerate(self._converters[using]):
+            for converter in converters:
+                converted[index] = converter(converted[index], col, connection)
+        if self.model._meta.pk.attname in self.names and converted[self.names.index(self.model._meta.pk.attname)] is None:
+            return None
+        return self.model.from_db(using, self.names, converted)
+
+
 class RelatedFetch(Generic[M]):
     def __init__(self, model: type[M], related: tuple[str, ...]) -> None:
         self.model = model
         self.related = related
-        self._built: dict[str, tuple[str, list[tuple[type[models.Model], list[str], list[Any]]]]] = {}
+        self.shapes: list[RowShape[Any]] = [RowShape(model, "t0")] + [
+            RowShape(model._meta.get_field(name).related_model, f"t{number}")  # type: ignore[arg-type]
+            for number, name in enumerate(related, start=1)]
+        self._sql: dict[str, str] = {}
 
-    def _build(self, alias: str) -> tuple[str, list[tuple[type[models.Model], list[str], list[Any]]]]:
-        connection = connections[alias]
-        quote = connection.ops.quote_name
-        parts: list[tuple[type[models.Model], str, list[models.Field]]] = [
-            (self.model, "t0", list(self.model._meta.concrete_fields))]
+    def _build(self, alias: str) -> str:
+        quote = connections[alias].ops.quote_name
         joins = []
-        for number, name in enumerate(self.related, start=1):
+        for name, shape in zip(self.related, self.shapes[1:], strict=True):
             field = self.model._meta.get_field(name)
-            target = field.related_model
-            table = f"t{number}"
-            parts.append((target, table, list(target._meta.concrete_fields)))
-            joins.append(f"LEFT OUTER JOIN {quote(target._meta.db_table)} {table} "
-                         f"ON {table}.{quote(target._meta.pk.column)} = t0.{quote(field.column)}")
-        columns = []
-        shapes = []
-        for model, table, fields in parts:
-            converters = []
-            for field in fields:
-                columns.append(f"{table}.{quote(field.column)}")
-                col = field.get_col(table)
-                converters.append((col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
-            shapes.append((model, [f.attname for f in fields], converters))
-        sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
-               f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
-        return sql, shapes
+            joins.append(f"LEFT OUTER JOIN {quote(shape.model._meta.db_table)} {shape.table} "
+                         f"ON {shape.table}.{quote(shape.model._meta.pk.column)} = t0.{quote(field.column)}")
+        columns = [column for shape in self.shapes for column in shape.columns(alias)]
+        return (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
+                f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
 
     def get(self, pk: int, *, using: str = "default") -> M | None:
         """The row with its related rows, or None."""
-        if using not in self._built:
-            self._built[using] = self._build(using)
-        sql, shapes = self._built[using]
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk])
+        if using not in self._sql:
+            self._sql[using] = self._build(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(self._sql[using], [pk])
             row = cursor.fetchone()
         if row is None:
             return None
         instances = []
         start = 0
-        for model, names, converters in shapes:
-            values = list(row[start:start + len(names)])
-            start += len(names)
-            for index, (col, field_converters) in enumerate(converters):
-                value = values[index]
-                for converter in field_converters:
-                    value = converter(value, col, connection)
-                values[index] = value
-            instances.append(None if values[0] is None else model.from_db(using, names, values))
+        for shape in self.shapes:
+            instances.append(shape.instance(row[start:start + len(shape.names)], using=using))
+            start += len(shape.names)
         main = instances[0]
         for name, instance in zip(self.related, instances[1:], strict=True):
             self.model._meta.get_field(name).set_cached_value(main, instance)  # type: ignore[union-attr]
@@ -99,12 +113,27 @@ class PreparedInsert(Generic[M]):
         self.own_save_ok = own_save_only_guards_updates
         self._sql: dict[str, str] = {}
 
-    def _build(self, alias: str) -> str:
-        connection = connections[alias]
-        quote = connection.ops.quote_name
-        meta = self.model._meta
-        return (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {quote(meta.pk.column)}")
+    def _insert_sql(self, alias: str, rows: int) -> str:
+        key = f"{alias}:{rows}"
+        if key not in self._sql:
+            quote = connections[alias].ops.quote_name
+            meta = self.model._meta
+            row = f"({', '.join(['%s'] * len(self.fields))})"
+            self._sql[key] = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
+                              f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}")
+        return self._sql[key]
+
+    def _write(self, instances: list[M], using: str) -> None:
+        connection = connections[using]
+        values = [f.get_db_prep_save(f.pre_save(instance, True), connection)
+                  for instance in instances for f in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self._insert_sql(using, len(instances)), values)
+            ids = [row[0] for row in cursor.fetchall()]
+        for instance, pk in zip(instances, ids, strict=True):
+            instance.pk = pk
+            instance._state.adding = False
+            instance._state.db = using
 
     def save(self, instance: M, *, using: str = "default") -> M:
         connection = connections[using]
@@ -113,14 +142,7 @@ class PreparedInsert(Generic[M]):
                 or signals.post_save.has_listeners(self.model) or not connection.features.can_return_columns_from_insert):
             instance.save(using=using)
             return instance
-        if using not in self._sql:
-            self._sql[using] = self._build(using)
-        values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
-        with connection.cursor() as cursor:
-            cursor.execute(self._sql[using], values)
-            instance.pk = cursor.fetchone()[0]
-        instance._state.adding = False
-        instance._state.db = using
+        self._write([instance], using)
         return instance
 
     def save_many(self, instances: list[M], *, using: str = "default") -> list[M]:
@@ -131,20 +153,5 @@ class PreparedInsert(Generic[M]):
             return instances
         if not connection.features.can_return_rows_from_bulk_insert:
             return self.model._default_manager.using(using).bulk_create(instances)
-        key = f"{using}:{len(instances)}"
-        if key not in self._sql:
-            quote = connection.ops.quote_name
-            meta = self.model._meta
-            row = f"({', '.join(['%s'] * len(self.fields))})"
-            self._sql[key] = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
-                              f"VALUES {', '.join([row] * len(instances))} RETURNING {quote(meta.pk.column)}")
-        values = [f.get_db_prep_save(f.pre_save(instance, True), connection)
-                  for instance in instances for f in self.fields]
-        with connection.cursor() as cursor:
-            cursor.execute(self._sql[key], values)
-            ids = [row[0] for row in cursor.fetchall()]
-        for instance, pk in zip(instances, ids, strict=True):
-            instance.pk = pk
-            instance._state.adding = False
-            instance._state.db = using
+        self._write(instances, using)
         return instances

@@ -183,8 +183,12 @@ class Outage(models.Model):
     last_call_at = property(lambda self: self._call_stats()["last_call_at"],
                             lambda self, value: self._set_stat("last_call_at", value))
 
-    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+    def forget_call_stats(self) -> None:
+        """Its calls changed: counted again when next read."""
         self.__dict__.pop("_stats", None)
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.forget_call_stats()
         super().refresh_from_db(*args, **kwargs)
 
     @property

@@ -10,7 +10,7 @@ from django.db.models import Case, Count, Max, Min, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from servicedesk.core.prepared import RelatedFetch
+from servicedesk.core.prepared import RelatedFetch, RowShape
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
 from servicedesk.org.models import User
@@ -71,14 +71,9 @@ def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.dateti
 # Asked on every fault call (OUT-2): one statement, written out so that it is not compiled by the
 # ORM each time (a third of a linked call's cost); the instances it gives load any other field
 # on first use, like ``.only()``.
-def _columns(model: type, wanted: set[str]) -> tuple[str, ...]:
-    """``wanted`` in the order of the model's fields, as ``Model.from_db`` takes them."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in wanted)
-
-
-_OUTAGE_COLUMNS = _columns(Outage, {"id", "status", "utility", "cause", "etr", "device_id"})
-_DEVICE_COLUMNS = _columns(Device, {"id", "code", "kind", "name"})
-_STATUS, _DEVICE_ID, _ETR = (_OUTAGE_COLUMNS.index(c) for c in ("status", "device_id", "etr"))
+_OUTAGE_ROW = RowShape(Outage, "o", {"id", "status", "utility", "cause", "etr", "device_id"})
+_DEVICE_ROW = RowShape(Device, "d", {"id", "code", "kind", "name"})
+_STATUS, _DEVICE_ID = _OUTAGE_ROW.names.index("status"), _OUTAGE_ROW.names.index("device_id")
 
 
 def open_outage_covering(service_point: ServicePoint, *, lock: bool = False) -> Outage | None:
@@ -88,9 +83,9 @@ def open_outage_covering(service_point: ServicePoint, *, lock: bool = False) -> 
     if not service_point.device_id:
         return None
     covering = service_point.device.covering_ids
-    outage_table, device_table = Outage._meta.db_table, Device._meta.db_table
-    sql = (f"SELECT {', '.join('o.' + c for c in _OUTAGE_COLUMNS)}, {', '.join('d.' + c for c in _DEVICE_COLUMNS)} "
-           f"FROM {outage_table} o JOIN {device_table} d ON d.id = o.device_id "
+    alias = connection.alias
+    sql = (f"SELECT {', '.join(_OUTAGE_ROW.columns(alias) + _DEVICE_ROW.columns(alias))} "
+           f"FROM {Outage._meta.db_table} o JOIN {Device._meta.db_table} d ON d.id = o.device_id "
            f"WHERE o.device_id IN ({', '.join(['%s'] * len(covering))}) AND o.status IN (%s, %s)"
            + (" FOR KEY SHARE OF o" if lock and connection.vendor == "postgresql" else ""))
     with connection.cursor() as cursor:
@@ -99,12 +94,9 @@ def open_outage_covering(service_point: ServicePoint, *, lock: bool = False) -> 
     if not rows:
         return None
     row = min(rows, key=lambda r: (r[_STATUS] != OutageStatus.CONFIRMED, covering.index(r[_DEVICE_ID])))
-    values = list(row[:len(_OUTAGE_COLUMNS)])
-    etr = Outage._meta.get_field("etr").get_col(outage_table)
-    for converter in connection.ops.get_db_converters(etr):  # SQLite keeps datetimes as text
-        values[_ETR] = converter(values[_ETR], etr, connection)
-    outage = Outage.from_db(connection.alias, list(_OUTAGE_COLUMNS), values)
-    outage.device = Device.from_db(connection.alias, list(_DEVICE_COLUMNS), row[len(_OUTAGE_COLUMNS):])
+    split = len(_OUTAGE_ROW.names)
+    outage = _OUTAGE_ROW.instance(row[:split], using=alias)
+    outage.device = _DEVICE_ROW.instance(row[split:], using=alias)
     return outage
 
 

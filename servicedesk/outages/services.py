@@ -502,15 +502,10 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
     FaultCall.objects.filter(
         Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
         | Q(outage_id__in=below)).update(outage=outage)
-    _recount(outage)
+    outage.forget_call_stats()
     _note_linked_requests(outage, _("Grouped into predicted outage %(ref)s (%(device)s)") % {
         "ref": outage.reference, "device": device.code})
     return outage
-
-
-def _recount(outage: Outage) -> None:
-    """Its calls changed: counted again when next read."""
-    outage.__dict__.pop("_stats", None)
 
 
 def _linked_requests(outage: Outage) -> list[int]:
@@ -579,7 +574,7 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
     FaultCall.objects.filter(outage__isnull=True, unexplained=True, device_id__in=leaves,
                              reported_at__gte=now - datetime.timedelta(minutes=window)).update(outage=outage)
     FaultCall.objects.filter(outage=outage).update(unexplained=False)
-    _recount(outage)
+    outage.forget_call_stats()
     if request is not None:
         from servicedesk.tickets.services import request_update
 
@@ -804,7 +799,7 @@ def outage_merge(*, actor: User, source: Outage, target: Outage) -> Outage:
     _merge_many([source], into=target, actor=actor, now=now)
     if target.status == OutageStatus.CONFIRMED:
         FaultCall.objects.filter(outage=target).update(unexplained=False)
-    _recount(target)
+    target.forget_call_stats()
     _note_linked_requests(target, _("Outage %(source)s merged into %(target)s") % {
         "source": source.reference, "target": target.reference}, actor=actor)
     if target.status == OutageStatus.CONFIRMED and target.etr is not None:
