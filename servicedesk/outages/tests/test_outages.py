@@ -340,3 +340,23 @@ def test_OUT3_calls_are_counted_when_read_on_the_board_the_outage_and_the_admin(
     client.force_login(admin)
     page = client.get("/admin/outages/outage/")
     assert page.status_code == 200 and '<td class="field-call_count">5</td>' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_OUT3_an_inference_share_over_100_percent_is_refused_in_the_admin(world, client):
+    """The administrator's form names the field; the rule keeps its values."""
+    from servicedesk.outages.models import InferenceRule
+
+    rule = InferenceRule.objects.get(device_kind="section")
+    admin = world.users["administrator"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    page = client.post(f"/admin/outages/inferencerule/{rule.pk}/change/", {
+        "device_kind": "section", "min_service_points": 5, "min_service_points_percent": 0, "min_children": 2,
+        "min_children_percent": 150, "window_minutes": 120, "active": "on"})
+    assert page.status_code == 200
+    errors = page.context["adminform"].form.errors
+    assert list(errors) == ["min_children_percent"]
+    rule.refresh_from_db()
+    assert rule.min_children_percent == 0
