@@ -18,8 +18,14 @@ scripts, staff), then the network of ``bench/storm_model.py`` (default 28 feeder
 customer and account), written with COPY (``demo.loader.BulkWriter``), ``lineage`` and ``area``
 set as ``network.services`` sets them.
 
-service / http: empty the tables a call writes (contacts, fault calls, outages, requests and
-their events, SLA timers, idempotency records), set the inference rules (``--rules``: a preset or
+build then plays a first storm (``--history`` calls, another seed) through the service and ages it
+by 30 days: its outages restored, its calls explained. A service centre's tables are never empty,
+and PostgreSQL plans its statements (foreign-key checks and prepared statements included) by the
+tables' statistics: with empty tables a connection keeps sequential-scan plans while the tables
+grow, and the rate fell from about 500 to 230 calls/s over a storm.
+
+service / http: delete what earlier runs wrote after the history (contacts, fault calls, outages,
+requests and their events, SLA timers, idempotency records), set the inference rules (``--rules``: a preset or
 ``transformer=3:15%,section=/2:50%,feeder=/2:50%,window=120``: service points calling under a
 transformer, children out under a section or feeder, each a count, a share or both), make the storm
 (``storm_model.storm_make``: ``--calls``, faults at ``--feeders/--sections/--transformers``,
@@ -47,6 +53,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -70,10 +77,12 @@ from storm_model import (  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SP_PREFIX = "ST"
 DISTRICT_NAMES = ("福田区", "罗湖区", "南山区", "宝安区", "龙岗区", "龙华区", "盐田区")
-# What a call writes; emptied before each run (with CASCADE: events, work orders, links).
+# What a call writes; emptied back to the history before each run.
 RUN_TABLES = ("outages_faultcall", "outages_outage", "contacts_callback", "contacts_outboundmessage",
               "contacts_contactrecord", "tickets_requestevent", "tickets_servicerequest", "sla_timer",
               "sla_timerwarning", "sla_notification", "core_idempotencyrecord")
+HISTORY_TABLE = "storm_history"  # each run table's last id of the history
+HISTORY_AGE = "30 days"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -91,6 +100,47 @@ def _use_database(args: argparse.Namespace) -> None:
     from common import django_setup
 
     django_setup()
+
+
+class AutoAnalyze(threading.Thread):
+    """What autovacuum does for the planner on a production server, where this machine's server has
+    it off (``autovacuum = off``, set for the test runs): every ``naptime`` seconds, ANALYZE each
+    table a call writes that changed by more than 50 rows and 10 % of its rows since it was last
+    analyzed (autovacuum's defaults). Without it the statistics of the tables a storm fills stay
+    those of before the storm. Does nothing when the server runs autovacuum itself."""
+
+    def __init__(self, dsn: str, naptime: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.dsn, self.naptime = dsn, naptime
+        self.halt = threading.Event()
+        self.analyzed: list[str] = []
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            if connection.execute("SHOW autovacuum").fetchone()[0] == "on":
+                return
+            while not self.halt.wait(self.naptime):
+                changed = connection.execute(
+                    "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                    "WHERE s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)",
+                    [list(RUN_TABLES)]).fetchall()
+                for (table,) in changed:
+                    connection.execute(f"ANALYZE {table}")
+                    self.analyzed.append(table)
+
+    def __enter__(self) -> "AutoAnalyze":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.halt.set()
+        self.join()
+
+    def __str__(self) -> str:
+        return (f"autovacuum's ANALYZE done by the benchmark every {self.naptime:.0f} s: "
+                f"{len(self.analyzed)} tables analyzed ({', '.join(sorted(set(self.analyzed))) or 'none'})")
 
 
 def cpu_busy(seconds: float = 3.0) -> float:
@@ -152,6 +202,12 @@ class LoadMeter:
                 continue
             self.mine.setdefault(pid, cpu)
             self.used[pid] = cpu
+
+    def split(self, backends: list[int]) -> str:
+        """CPU seconds per call site since the start: this process tree, the database's backends."""
+        tree = sum(self.used[pid] - self.mine[pid] for pid in self.used if pid not in backends)
+        database = sum(self.used[pid] - self.mine[pid] for pid in self.used if pid in backends)
+        return f"CPU: clients {tree:.0f} s, PostgreSQL backends {database:.0f} s"
 
     def others(self) -> float:
         """Share of the machine's CPU the others used since the start."""
@@ -243,6 +299,71 @@ def build(args: argparse.Namespace) -> None:
           f"customers {loaded - configured:.1f} s, vacuum {time.perf_counter() - loaded:.1f} s")
     print(f"{network.substation_count} substations, {network.feeders} feeders, {network.section_count} sections, "
           f"{network.transformer_count:,} transformers, {network.point_count:,} service points and customers")
+    if args.history:
+        _history_make(args)
+
+
+def _history_make(args: argparse.Namespace) -> None:
+    """A first storm through the service, aged by ``HISTORY_AGE``: what the tables hold when the
+    next storm comes (its outages restored, its calls explained, nothing inside a window)."""
+    from django.db import connection, connections, transaction
+
+    from servicedesk.outages.models import OutageStatus
+
+    began = time.perf_counter()
+    loaded = Loaded()
+    history = storm_make(loaded.network, calls=args.history, seed=args.history_seed)
+    _reset_and_configure("demo", history_expected=False)
+    connections.close_all()
+    reports, _ = _play(history.calls, processes=2, first_point=loaded.first_point, description="history")
+    failed = sum(sum(r["errors"].values()) for r in reports)
+    if failed:
+        raise SystemExit(f"{failed} history calls failed: {[r['errors'] for r in reports]}")
+    age = f"interval '{HISTORY_AGE}'"
+    with transaction.atomic(), connection.cursor() as cursor:
+        _history_rewrite(cursor)
+        cursor.execute("UPDATE outages_outage SET status = %s, closed_at = COALESCE(closed_at, created_at "
+                       "+ interval '3 hours') WHERE status = ANY(%s)",
+                       [OutageStatus.RESTORED, [OutageStatus.PREDICTED, OutageStatus.CONFIRMED]])
+        for table, columns in (("outages_outage", ("created_at", "closed_at", "etr", "confirmed_at")),
+                               ("outages_faultcall", ("reported_at",)),
+                               ("contacts_contactrecord", ("started_at",)),
+                               ("tickets_servicerequest", ("created_at", "updated_at", "estimated_completion_at",
+                                                           "resolved_at", "closed_at")),
+                               ("tickets_requestevent", ("at",)),
+                               ("sla_timer", ("started_at", "due_at", "next_warning_at", "computed_at")),
+                               ("core_idempotencyrecord", ("created_at",))):
+            cursor.execute(f"UPDATE {table} SET " + ", ".join(f"{c} = {c} - {age}" for c in columns))
+        # Calls grouped into an outage were explained when it was confirmed; single faults stay
+        # unexplained (outside every window now).
+        cursor.execute("UPDATE outages_faultcall SET unexplained = false WHERE outage_id IS NOT NULL")
+        cursor.execute(f"DROP TABLE IF EXISTS {HISTORY_TABLE}")
+        cursor.execute(f"CREATE TABLE {HISTORY_TABLE} (name text PRIMARY KEY, last_id bigint NOT NULL)")
+        for table in RUN_TABLES:
+            cursor.execute(f"INSERT INTO {HISTORY_TABLE} SELECT %s, COALESCE(MAX(id), 0) FROM {table}", [table])
+    with connection.cursor() as cursor:
+        for table in RUN_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"history: {args.history:,} calls (seed {args.history_seed}) taken and aged by {HISTORY_AGE} in "
+          f"{time.perf_counter() - began:.0f} s; rows kept: {_history_marks()}")
+
+
+def _history_rewrite(cursor) -> None:  # type: ignore[no-untyped-def]
+    """Let this transaction age and delete history rows: the request history is append-only, by a
+    trigger (the benchmark connects as a superuser)."""
+    cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def _history_marks() -> dict[str, int]:
+    """Each run table's last id of the history ({} in a database built without one)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [HISTORY_TABLE])
+        if not cursor.fetchone()[0]:
+            return {}
+        cursor.execute(f"SELECT name, last_id FROM {HISTORY_TABLE}")
+        return dict(cursor.fetchall())
 
 
 def _load_network(network: Network) -> None:
@@ -358,13 +479,22 @@ class Loaded:
                 self.level_of[codes[self.network.code(level, index)]] = (level, index)
 
 
-def _reset_and_configure(rules_spec: str) -> None:
-    from django.db import connection
+def _reset_and_configure(rules_spec: str, *, history_expected: bool = True) -> None:
+    from django.db import connection, transaction
 
     from servicedesk.outages.models import InferenceRule
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(RUN_TABLES)} RESTART IDENTITY CASCADE")
+    marks = _history_marks()
+    if marks:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _history_rewrite(cursor)
+            for table in RUN_TABLES:
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [marks.get(table, 0)])
+    else:
+        if history_expected:
+            print("No history in this database (built before `build --history`): the run starts on empty tables")
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(RUN_TABLES)} RESTART IDENTITY CASCADE")
     rules = rules_parse(rules_spec)
     for kind in ("transformer", "section", "feeder"):
         rule = rules.get(kind)
@@ -467,36 +597,29 @@ def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, do
                  "retries": retries, "started": started, "finished": finished})
 
 
-def service(args: argparse.Namespace) -> None:
-    _use_database(args)
-    from common import machine, percentile
+def _play(calls: list, *, processes: int, first_point: int, description: str) -> tuple[list[dict], str]:  # type: ignore[type-arg]
+    """The calls through ``take_call`` in ``processes`` processes, each taking every n-th call in
+    turn; the workers' reports and what the machine did meanwhile."""
     from django.db import connections
     from tqdm import tqdm
 
-    loaded = Loaded()
-    network = loaded.network
-    storm = _storm(args, network)
-    _print_storm(network, storm)
-    _reset_and_configure(args.rules)
     agent_ids = _agents()
     connections.close_all()
-    _say_load()
     context = mp.get_context("fork")
-    done = context.Array("i", args.processes, lock=False)
-    ready = context.Barrier(args.processes + 1)
+    done = context.Array("i", processes, lock=False)
+    ready = context.Barrier(processes + 1)
     results = context.Queue()
-    workers = [context.Process(target=_worker, args=(n, storm.calls[n::args.processes], agent_ids,
-                                                      loaded.first_point, done, ready, results))
-               for n in range(args.processes)]
+    workers = [context.Process(target=_worker, args=(n, calls[n::processes], agent_ids, first_point, done, ready,
+                                                      results))
+               for n in range(processes)]
     for worker in workers:
         worker.start()
     ready.wait()
-    started = time.perf_counter()
     meter = LoadMeter()
     backends: list[int] = []
     tick = 0
-    with tqdm(total=len(storm.calls), desc=f"storm, {args.processes} processes", unit="calls") as bar:
-        while any(w.is_alive() for w in workers) and sum(done) < len(storm.calls):
+    with tqdm(total=len(calls), desc=description, unit="calls") as bar:
+        while any(w.is_alive() for w in workers) and sum(done) < len(calls):
             time.sleep(0.5)
             tick += 1
             if tick % 10 == 1:
@@ -509,7 +632,24 @@ def service(args: argparse.Namespace) -> None:
     reports = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
-    wall = max(r["finished"] for r in reports) - started
+    return reports, (f"other processes used {meter.others():.0%} of the machine's CPU during the run; "
+                     f"{meter.split(backends)}")
+
+
+def service(args: argparse.Namespace) -> None:
+    _use_database(args)
+    from common import machine, percentile
+
+    loaded = Loaded()
+    network = loaded.network
+    storm = _storm(args, network)
+    _print_storm(network, storm)
+    _reset_and_configure(args.rules)
+    _say_load()
+    with AutoAnalyze(os.environ["DATABASE_URL"]) as analyze:
+        reports, load = _play(storm.calls, processes=args.processes, first_point=loaded.first_point,
+                              description=f"storm, {args.processes} processes")
+    wall = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
     latencies = [x for r in reports for x in r["latencies"]]
     outcomes = sum((Counter(r["outcomes"]) for r in reports), Counter())
     errors = sum((Counter(r["errors"]) for r in reports), Counter())
@@ -518,8 +658,8 @@ def service(args: argparse.Namespace) -> None:
           f"{len(latencies):,} calls in {wall:.1f} s = {len(latencies) / wall:,.0f} calls/s; "
           f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, "
           f"p99 {percentile(latencies, 99) * 1000:.1f} ms, max {max(latencies) * 1000:.0f} ms")
-    print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}; other "
-          f"processes used {meter.others():.0%} of the machine's CPU during the run")
+    print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}; {load}")
+    print(analyze)
     _report(args, loaded, storm, outcomes)
     print(f"Machine: {machine()}")
 
@@ -547,15 +687,22 @@ def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Co
     from servicedesk.tickets.models import ServiceRequest
 
     network = loaded.network
+    marks = _history_marks()
+    contacts = ContactRecord.objects.filter(pk__gt=marks.get("contacts_contactrecord", 0))
+    calls = FaultCall.objects.filter(pk__gt=marks.get("outages_faultcall", 0))
+    outages = Outage.objects.filter(pk__gt=marks.get("outages_outage", 0))
+    requests = ServiceRequest.objects.filter(pk__gt=marks.get("tickets_servicerequest", 0))
     open_devices = list(Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES).values_list("device_id", flat=True))
     predicted = {loaded.level_of[d] for d in open_devices if d in loaded.level_of}
     result = evaluate(network, storm.faults, predicted)
-    recorded = dict(ContactRecord.objects.values_list("outcome").annotate(n=Count("id")).order_by())
-    linked = FaultCall.objects.filter(outage__status__in=OPEN_OUTAGE_STATUSES).count()
+    recorded = dict(contacts.values_list("outcome").annotate(n=Count("id")).order_by())
+    linked = calls.filter(outage__status__in=OPEN_OUTAGE_STATUSES).count()
     print(f"Contacts recorded: {sum(recorded.values()):,} of {len(storm.calls):,} calls; by outcome {recorded}")
-    print(f"Fault calls {FaultCall.objects.count():,}, linked to an open outage {linked:,}; "
-          f"work requests {ServiceRequest.objects.count():,}; outages "
-          f"{dict(Outage.objects.values_list('status').annotate(n=Count('id')).order_by())}")
+    print(f"Fault calls {calls.count():,}, linked to an open outage {linked:,}; "
+          f"work requests {requests.count():,}; outages "
+          f"{dict(outages.values_list('status').annotate(n=Count('id')).order_by())}"
+          + (f"; history kept: {marks['contacts_contactrecord']:,} contacts, {marks['outages_faultcall']:,} "
+             f"fault calls, {marks['tickets_servicerequest']:,} requests" if marks else ""))
     _print_evaluation("database", result)
     model = simulate(network, storm, rules_parse(args.rules))
     _print_evaluation("model, same calls in order", evaluate(network, storm.faults, model.open))
@@ -690,6 +837,7 @@ def http(args: argparse.Namespace) -> None:
     storm = _storm(args, network)
     _print_storm(network, storm)
     _reset_and_configure(args.rules)
+    contacts = ContactRecord.objects.filter(pk__gt=_history_marks().get("contacts_contactrecord", 0))
     agents = list(User.objects.filter(pk__in=_agents()).order_by("pk")[:args.threads])
     tokens = [token_create(user=agent, name="storm benchmark")[1] for agent in agents]
     while len(tokens) < args.threads:
@@ -718,6 +866,7 @@ def http(args: argparse.Namespace) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wrk = None
+    analyze = AutoAnalyze(os.environ["DATABASE_URL"])
     try:
         for _ in range(300):
             try:
@@ -728,6 +877,7 @@ def http(args: argparse.Namespace) -> None:
         _probe(url, tokens[0])
         print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} connections, "
               f"{args.workers} gunicorn workers × {args.server_threads} threads …")
+        analyze.start()
         wrk = subprocess.Popen(["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3600s", "--timeout", "30s",
                                 "--latency", "-s", str(script), url], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -743,7 +893,7 @@ def http(args: argparse.Namespace) -> None:
                 if tick % 10 == 1:
                     backends = _backends()
                 meter.sample(backends)
-                count = ContactRecord.objects.count()
+                count = contacts.count()
                 if count != bar.n:
                     last_change = time.perf_counter()
                 bar.update(count - bar.n)
@@ -758,12 +908,15 @@ def http(args: argparse.Namespace) -> None:
             print(problems)
         result = _parse_wrk(output)
         print(output)
-        taken = ContactRecord.objects.count()
+        taken = contacts.count()
         print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
               f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
               f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}; "
               f"other processes used {meter.others():.0%} of the machine's CPU during the run")
     finally:
+        if analyze.is_alive():
+            analyze.__exit__()
+            print(analyze)
         if wrk is not None and wrk.poll() is None:
             wrk.kill()
         os.killpg(server.pid, signal.SIGTERM)
@@ -903,6 +1056,9 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser("build", help="(re)create the database with the network and customers")
     _network_args(build_parser)
+    build_parser.add_argument("--history", type=int, default=30_000,
+                              help="calls of an earlier storm, aged by a month, the tables hold (0: none)")
+    build_parser.add_argument("--history-seed", type=int, default=1001)
     simulate_parser = commands.add_parser("simulate", help="the inference model alone (rules separated by ;)")
     _network_args(simulate_parser)
     _storm_args(simulate_parser)

@@ -241,10 +241,14 @@ class FaultCall(models.Model):
         indexes = [
             models.Index(fields=["device", "reported_at"], name="faultcall_device",
                          condition=Q(unexplained=True)),
+            # The ancestors' indexes hold only calls with that ancestor: a count under one transformer
+            # then has one index to use (``faultcall_device``), whatever the statistics say. With the
+            # same condition on all three, PostgreSQL on statistics from a quiet hour chose to walk a
+            # whole ancestor index by time (37 ms instead of 0.1 ms).
             models.Index(fields=["parent_device", "reported_at"], name="faultcall_parent",
-                         condition=Q(unexplained=True)),
+                         condition=Q(unexplained=True, parent_device__isnull=False)),
             models.Index(fields=["grandparent_device", "reported_at"], name="faultcall_grandparent",
-                         condition=Q(unexplained=True)),
+                         condition=Q(unexplained=True, grandparent_device__isnull=False)),
         ]
 
     def __str__(self) -> str:
