@@ -845,6 +845,7 @@ def http(args: argparse.Namespace) -> None:
     run = secrets.token_hex(4)
     key = (f'headers["Idempotency-Key"] = "storm-{run}-" .. index' if args.idempotency else "")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    bodies_file = Path(tempfile.mkstemp(suffix=".jsonl")[1])
     bodies = ",".join("[==[" + _body(call, loaded.first_point) + "]==]" for call in storm.calls)
     # A connection per call spreads the calls over the workers as they become free; with a few
     # kept-alive connections, gunicorn's gthread workers keep the connections they accepted and
@@ -875,12 +876,20 @@ def http(args: argparse.Namespace) -> None:
             except OSError:
                 time.sleep(0.2)
         _probe(url, tokens[0])
-        print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} connections, "
-              f"{args.workers} gunicorn workers × {args.server_threads} threads …")
+        if args.rate:
+            bodies_file.write_text("\n".join(_body(call, loaded.first_point) for call in storm.calls), encoding="utf-8")
+            print(f"Sending {len(storm.calls):,} calls at {args.rate:g} calls/s (Poisson arrivals, open loop), "
+                  f"{args.workers} gunicorn workers × {args.server_threads} threads …")
+            command = [sys.executable, str(Path(__file__).with_name("openloop.py")), "--url", url, "--rate",
+                       str(args.rate), "--bodies", str(bodies_file), "--tokens", ",".join(tokens),
+                       *(["--key-prefix", f"storm-{run}"] if args.idempotency else [])]
+        else:
+            print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} "
+                  f"connections, {args.workers} gunicorn workers × {args.server_threads} threads …")
+            command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3600s", "--timeout", "30s",
+                       "--latency", "-s", str(script), url]
         analyze.start()
-        wrk = subprocess.Popen(["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3600s", "--timeout", "30s",
-                                "--latency", "-s", str(script), url], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+        wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started = time.perf_counter()
         last_change = started
         meter = LoadMeter()
@@ -897,22 +906,34 @@ def http(args: argparse.Namespace) -> None:
                 if count != bar.n:
                     last_change = time.perf_counter()
                 bar.update(count - bar.n)
-                # All recorded, or nothing more for 10 s (calls refused: wrk counts them as non-2xx).
+                # All recorded, or nothing more for 10 s (calls refused: counted as non-2xx).
                 if count >= len(storm.calls) or time.perf_counter() - last_change > 10:
                     break
             connections.close_all()
         elapsed = last_change - started
-        wrk.send_signal(signal.SIGINT)
-        output, problems = wrk.communicate(timeout=60)
+        if not args.rate:
+            wrk.send_signal(signal.SIGINT)
+        output, problems = wrk.communicate(timeout=120)
         if problems:
             print(problems)
-        result = _parse_wrk(output)
-        print(output)
         taken = contacts.count()
-        print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
-              f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
-              f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx {result['non_2xx']}; "
-              f"other processes used {meter.others():.0%} of the machine's CPU during the run")
+        if args.rate:
+            result = json.loads(output.strip().splitlines()[-1])
+            print(f"HTTP ({args.workers} workers, open loop at {args.rate:g} calls/s offered, "
+                  f"{result['offered_rate']:.0f} sent): {taken:,} calls recorded in {elapsed:.1f} s = "
+                  f"{taken / elapsed:,.0f} calls/s; latency from when each call was due: p50 {result['p50_ms']:.1f} ms, "
+                  f"p90 {result['p90_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                  f"p99.9 {result['p99.9_ms']:.1f} ms, max {result['max_ms']:.0f} ms; statuses {result['statuses']}, "
+                  f"errors {result['errors']}; load generator CPU {result['generator_cpu_s']:.0f} s; {meter.split(backends)}; "
+                  f"other processes used {meter.others():.0%} of the machine's CPU during the run")
+        else:
+            result = _parse_wrk(output)
+            print(output)
+            print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
+                  f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
+                  f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx "
+                  f"{result['non_2xx']}; {meter.split(backends)}; other processes used {meter.others():.0%} of the "
+                  f"machine's CPU during the run")
     finally:
         if analyze.is_alive():
             analyze.__exit__()
@@ -922,6 +943,7 @@ def http(args: argparse.Namespace) -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         script.unlink(missing_ok=True)
+        bodies_file.unlink(missing_ok=True)
     _report(args, loaded, storm, Counter())
     print(f"Machine: {machine()}")
 
@@ -1074,6 +1096,9 @@ def main() -> None:
     http_parser.add_argument("--no-access-log", action="store_true")
     http_parser.add_argument("--close", action=argparse.BooleanOptionalAction, default=True,
                              help="a new connection for every call (Connection: close)")
+    http_parser.add_argument("--rate", type=float, default=0.0,
+                             help="open loop: send the calls at this mean rate (Poisson) instead of with wrk, "
+                                  "latency counted from when each call was due (bench/openloop.py)")
     http_parser.add_argument("--idempotency", action=argparse.BooleanOptionalAction, default=True,
                              help="an Idempotency-Key on each call (as a desk client that retries sends)")
     profile_parser = commands.add_parser("profile", help="statements and time per call on the first calls")

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 
 from servicedesk.core.exceptions import DomainError, PermissionRefused, ValidationFailed
 from servicedesk.core.models import IdempotencyRecord
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.services import token_authenticate
 from servicedesk.org.models import User
 from servicedesk.org.roles import ROLE_CAPABILITIES, Capability
@@ -267,6 +268,9 @@ def _replay(record: IdempotencyRecord, *, endpoint: str, fingerprint: str) -> Ht
     return json_response(record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"})
 
 
+_IDEMPOTENCY_INSERT = PreparedInsert(IdempotencyRecord)  # with every create that carries a key
+
+
 def _stored_answer(user: User, key: str) -> IdempotencyRecord | None:
     return IdempotencyRecord.objects.filter(user=user, key=key).first()
 
@@ -306,8 +310,9 @@ def write(request: HttpRequest, *, payload: BaseModel | None, idempotency_key: s
     try:
         with transaction.atomic():
             content = to_json(action())
-            IdempotencyRecord.objects.create(user=user, key=key, endpoint=endpoint, request_hash=fingerprint,
-                                             status_code=status, response_body=json.loads(content))
+            _IDEMPOTENCY_INSERT.save(IdempotencyRecord(user=user, key=key, endpoint=endpoint,
+                                                       request_hash=fingerprint, status_code=status,
+                                                       response_body=json.loads(content)))
     except (IntegrityError, DomainError):
         stored = _stored_answer(user, key)
         if stored is None:

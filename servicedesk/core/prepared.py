@@ -56,9 +56,15 @@ class RowShape(Generic[M]):
 
 
 class RelatedFetch(Generic[M]):
-    def __init__(self, model: type[M], related: tuple[str, ...]) -> None:
+    """``select_related(*related).filter(<by>=value).first()``: the row found by its primary key
+    (or by another unique column, ``by``) with the rows its foreign keys ``related`` name."""
+
+    def __init__(self, model: type[M], related: tuple[str, ...], *, by: str | None = None) -> None:
         self.model = model
         self.related = related
+        self.by = model._meta.get_field(by) if by else model._meta.pk
+        if not (self.by.primary_key or self.by.unique):  # type: ignore[union-attr]
+            raise ValueError(f"{model.__name__}.{by} is not unique: it would not name one row")
         self.shapes: list[RowShape[Any]] = [RowShape(model, "t0")] + [
             RowShape(model._meta.get_field(name).related_model, f"t{number}")  # type: ignore[arg-type]
             for number, name in enumerate(related, start=1)]
@@ -73,14 +79,14 @@ class RelatedFetch(Generic[M]):
                          f"ON {shape.table}.{quote(shape.model._meta.pk.column)} = t0.{quote(field.column)}")
         columns = [column for shape in self.shapes for column in shape.columns(alias)]
         return (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
-                f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
+                f"WHERE t0.{quote(self.by.column)} = %s")  # type: ignore[union-attr]
 
-    def get(self, pk: int, *, using: str = "default") -> M | None:
-        """The row with its related rows, or None."""
+    def get(self, value: Any, *, using: str = "default") -> M | None:
+        """The row whose primary key (or ``by`` column) is ``value``, with its related rows; or None."""
         if using not in self._sql:
             self._sql[using] = self._build(using)
         with connections[using].cursor() as cursor:
-            cursor.execute(self._sql[using], [pk])
+            cursor.execute(self._sql[using], [value])
             row = cursor.fetchone()
         if row is None:
             return None
