@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
@@ -38,6 +38,7 @@ from servicedesk.core.exceptions import DomainError, PermissionRefused, Validati
 from servicedesk.core.models import IdempotencyRecord
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.services import token_authenticate
+from servicedesk.core.transactions import unit
 from servicedesk.org.models import User
 from servicedesk.org.roles import ROLE_CAPABILITIES, Capability
 
@@ -301,14 +302,14 @@ def write(request: HttpRequest, *, payload: BaseModel | None, idempotency_key: s
         raise ValidationFailed(_("The Idempotency-Key may be at most %(n)d characters.")
                                % {"n": IDEMPOTENCY_KEY_MAX_LENGTH}, field=IDEMPOTENCY_HEADER)
     if not key:
-        with transaction.atomic():
+        with unit():
             content = to_json(action())
         return HttpResponse(content, status=status, content_type=JSON_CONTENT_TYPE)
 
     endpoint = f"{request.method} {request.path}"[:200]
     fingerprint = _fingerprint(endpoint, payload)
     try:
-        with transaction.atomic():
+        with unit():
             content = to_json(action())
             _IDEMPOTENCY_INSERT.save(IdempotencyRecord(user=user, key=key, endpoint=endpoint,
                                                        request_hash=fingerprint, status_code=status,

@@ -34,6 +34,7 @@ from servicedesk.contacts.services import (
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.shared_cache import bundle_invalidate
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider, User
@@ -159,7 +160,7 @@ def fault_call_take(
     if utility not in Utility.values:
         raise ValidationFailed(_("Unknown utility."), field="utility")
     config = outage_config()
-    with transaction.atomic():
+    with unit():
         contact = contact_build(
             agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
             service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,

@@ -16,6 +16,7 @@ from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.prepared import PreparedInsert
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import OrgUnit, Provider, User
@@ -73,7 +74,7 @@ def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, ac
 # Requests
 
 
-@transaction.atomic
+@unit()
 def request_create(
     *,
     actor: User,
