@@ -33,7 +33,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 async def _call(host: str, port: int, request: bytes, due: float, latencies: list[float], statuses: Counter,
-                errors: Counter, timeout: float) -> None:
+                errors: Counter, timeout: float, timeline: list[tuple[float, float]]) -> None:
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         writer.write(request)
@@ -44,6 +44,7 @@ async def _call(host: str, port: int, request: bytes, due: float, latencies: lis
         errors[type(error).__name__] += 1
         return
     latencies.append(time.perf_counter() - due)
+    timeline.append((due, latencies[-1]))
     status = response[9:12].decode("ascii", "replace") if response.startswith(b"HTTP/1.") else "???"
     statuses[status] += 1
     if not status.startswith("2") and sum(n for s, n in statuses.items() if not s.startswith("2")) <= 5:
@@ -69,6 +70,7 @@ async def run(args: argparse.Namespace) -> dict:
     statuses: Counter = Counter()
     errors: Counter = Counter()
     tasks = set()
+    timeline: list[tuple[float, float]] = []
     began = time.perf_counter()
     due = began
     for request in requests:
@@ -76,7 +78,8 @@ async def run(args: argparse.Namespace) -> dict:
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(_call(host, port, request, due, latencies, statuses, errors, args.timeout))
+        task = asyncio.create_task(_call(host, port, request, due, latencies, statuses, errors, args.timeout,
+                                         timeline))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     last_due = due
@@ -84,6 +87,9 @@ async def run(args: argparse.Namespace) -> dict:
         await asyncio.wait(set(tasks))
     finished = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    if args.timeline:
+        with open(args.timeline, "w", encoding="utf-8") as out:
+            out.writelines(f"{at - began:.4f} {spent * 1000:.2f}\n" for at, spent in sorted(timeline))
     return {
         "sent": len(requests), "statuses": dict(statuses), "errors": dict(errors),
         "offered_rate": len(requests) / (last_due - began), "achieved_rate": len(latencies) / (finished - began),
@@ -104,6 +110,7 @@ def main() -> None:
     parser.add_argument("--key-prefix", default="", help="send Idempotency-Key: <prefix>-<n>")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeline", default="", help="write 'seconds-since-start latency-ms' per call here")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))))
 

@@ -261,6 +261,16 @@ def _storm_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--self-help", type=float, default=0.2, help="share of noise calls the self-check solves")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rules", default="demo", help="preset (demo) or transformer=3:15%%,section=/2:50%%,…,window=120")
+    parser.add_argument("--warmup", type=int, default=2000,
+                        help="calls of another storm taken before the run, then deleted (service, http)")
+
+
+def _warmup(args: argparse.Namespace, network: Network) -> Storm:
+    """Calls of another storm, taken before the run and then deleted: a production server has been
+    taking calls when a storm comes (connections open, statements prepared, bundles cached)."""
+    storm = storm_make(network, calls=args.warmup, seed=args.seed + 7919)
+    print(f"Warm-up: {len(storm.calls):,} calls of another storm, deleted before the run")
+    return storm
 
 
 def _storm(args: argparse.Namespace, network: Network) -> Storm:
@@ -555,7 +565,8 @@ def _agents() -> list[int]:
 # Service layer, several processes
 
 
-def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, done, ready, results) -> None:  # type: ignore[no-untyped-def]
+def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, done, ready, results,  # type: ignore[no-untyped-def]
+            warmup: list = (), warmed=None) -> None:
     from django.db import OperationalError, connections
 
     connections.close_all()  # a connection of its own, not the parent's
@@ -566,6 +577,13 @@ def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, do
     agents = list(User.objects.filter(pk__in=agent_ids))
     outage_config()
     intake_config()
+    for n, call in enumerate(warmup):  # a server that has been taking calls (the parent then deletes them)
+        try:
+            take_call(call, agents[n % len(agents)], first_point)
+        except Exception:  # noqa: BLE001, S110 - a warm-up call that failed warmed up all the same
+            pass
+    if warmed is not None:
+        warmed.wait()
     latencies: list[float] = []
     outcomes: Counter = Counter()
     errors: Counter = Counter()
@@ -597,9 +615,11 @@ def _worker(number: int, calls: list, agent_ids: list[int], first_point: int, do
                  "retries": retries, "started": started, "finished": finished})
 
 
-def _play(calls: list, *, processes: int, first_point: int, description: str) -> tuple[list[dict], str]:  # type: ignore[type-arg]
+def _play(calls: list, *, processes: int, first_point: int, description: str, warmup: list = (),  # type: ignore[type-arg]
+          rules: str = "demo") -> tuple[list[dict], str]:
     """The calls through ``take_call`` in ``processes`` processes, each taking every n-th call in
-    turn; the workers' reports and what the machine did meanwhile."""
+    turn; the workers' reports and what the machine did meanwhile. With ``warmup`` calls, the
+    workers take those first, the database is reset to the history, and then the calls begin."""
     from django.db import connections
     from tqdm import tqdm
 
@@ -608,12 +628,17 @@ def _play(calls: list, *, processes: int, first_point: int, description: str) ->
     context = mp.get_context("fork")
     done = context.Array("i", processes, lock=False)
     ready = context.Barrier(processes + 1)
+    warmed = context.Barrier(processes + 1)
     results = context.Queue()
     workers = [context.Process(target=_worker, args=(n, calls[n::processes], agent_ids, first_point, done, ready,
-                                                      results))
+                                                      results, warmup[n::processes], warmed))
                for n in range(processes)]
     for worker in workers:
         worker.start()
+    warmed.wait()
+    if warmup:
+        _reset_and_configure(rules)
+        connections.close_all()
     ready.wait()
     meter = LoadMeter()
     backends: list[int] = []
@@ -646,9 +671,11 @@ def service(args: argparse.Namespace) -> None:
     _print_storm(network, storm)
     _reset_and_configure(args.rules)
     _say_load()
+    warmup = _warmup(args, network)
     with AutoAnalyze(os.environ["DATABASE_URL"]) as analyze:
         reports, load = _play(storm.calls, processes=args.processes, first_point=loaded.first_point,
-                              description=f"storm, {args.processes} processes")
+                              description=f"storm, {args.processes} processes", warmup=warmup.calls,
+                              rules=args.rules)
     wall = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
     latencies = [x for r in reports for x in r["latencies"]]
     outcomes = sum((Counter(r["outcomes"]) for r in reports), Counter())
@@ -876,13 +903,24 @@ def http(args: argparse.Namespace) -> None:
             except OSError:
                 time.sleep(0.2)
         _probe(url, tokens[0])
+        warmup = _warmup(args, network)
+        if warmup.calls:
+            warm_bodies = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+            warm_bodies.write_text("\n".join(_body(call, loaded.first_point) for call in warmup.calls), encoding="utf-8")
+            subprocess.run([sys.executable, str(Path(__file__).with_name("openloop.py")), "--url", url, "--rate",
+                            "150", "--bodies", str(warm_bodies), "--tokens", ",".join(tokens)],
+                           check=True, stdout=subprocess.DEVNULL)
+            warm_bodies.unlink()
+            _reset_and_configure(args.rules)
+            connections.close_all()
         if args.rate:
             bodies_file.write_text("\n".join(_body(call, loaded.first_point) for call in storm.calls), encoding="utf-8")
             print(f"Sending {len(storm.calls):,} calls at {args.rate:g} calls/s (Poisson arrivals, open loop), "
                   f"{args.workers} gunicorn workers × {args.server_threads} threads …")
             command = [sys.executable, str(Path(__file__).with_name("openloop.py")), "--url", url, "--rate",
                        str(args.rate), "--bodies", str(bodies_file), "--tokens", ",".join(tokens),
-                       *(["--key-prefix", f"storm-{run}"] if args.idempotency else [])]
+                       *(["--key-prefix", f"storm-{run}"] if args.idempotency else []),
+                       *(["--timeline", args.timeline] if args.timeline else [])]
         else:
             print(f"Sending {len(storm.calls):,} calls with wrk, {args.threads} threads, {args.connections} "
                   f"connections, {args.workers} gunicorn workers × {args.server_threads} threads …")
@@ -1099,6 +1137,7 @@ def main() -> None:
     http_parser.add_argument("--rate", type=float, default=0.0,
                              help="open loop: send the calls at this mean rate (Poisson) instead of with wrk, "
                                   "latency counted from when each call was due (bench/openloop.py)")
+    http_parser.add_argument("--timeline", default="", help="with --rate: each call's due time and latency, to a file")
     http_parser.add_argument("--idempotency", action=argparse.BooleanOptionalAction, default=True,
                              help="an Idempotency-Key on each call (as a desk client that retries sends)")
     profile_parser = commands.add_parser("profile", help="statements and time per call on the first calls")
