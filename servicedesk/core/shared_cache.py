@@ -12,10 +12,17 @@ whole bundle (a fault call reads two or three bundles). Every server still sees 
 administrator's change on its next read, as the stamp is read from the shared cache every time.
 When the change is rolled back (the database cache is transactional), the old stamp comes back
 and the old bundle with it.
+
+``stamps_read_once(keys)``: a call that needs several bundles (a fault call that becomes a work
+request reads the outage, intake and SLA configurations) reads their stamps in one cache call at
+its start and uses those for the rest of the block: one round trip instead of three, and one
+consistent set of configurations for the whole call.
 """
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
@@ -28,12 +35,39 @@ T = TypeVar("T")
 _local: dict[str, tuple[str, Any]] = {}
 
 
+# key → stamp read at the start of the current ``stamps_read_once`` block.
+_snapshot: ContextVar[dict[str, str | None] | None] = ContextVar("servicedesk_bundle_stamps", default=None)
+
+
 def _stamp_key(key: str) -> str:
     return f"{key}:stamp"
 
 
+@contextmanager
+def stamps_read_once(keys: Iterable[str]) -> Iterator[None]:
+    """Read the stamps of these bundles now, in one cache call, and use them inside the block
+    (a block inside another uses the outer one's)."""
+    if _snapshot.get() is not None:
+        yield
+        return
+    keys = list(keys)
+    found = cache.get_many([_stamp_key(key) for key in keys])
+    token = _snapshot.set({key: found.get(_stamp_key(key)) for key in keys})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _current_stamp(key: str) -> str | None:
+    snapshot = _snapshot.get()
+    if snapshot is not None and key in snapshot:
+        return snapshot[key]
+    return cast(str | None, cache.get(_stamp_key(key)))
+
+
 def cached_bundle(key: str, ttl: int, build: Callable[[], T]) -> T:
-    stamp = cache.get(_stamp_key(key))
+    stamp = _current_stamp(key)
     if stamp is not None:
         held = _local.get(key)
         if held is not None and held[0] == stamp:
@@ -48,10 +82,16 @@ def cached_bundle(key: str, ttl: int, build: Callable[[], T]) -> T:
     cache.set(f"{key}:{stamp}", value, ttl)
     cache.set(_stamp_key(key), stamp, ttl)
     _local[key] = (stamp, value)
+    snapshot = _snapshot.get()
+    if snapshot is not None and key in snapshot:
+        snapshot[key] = stamp
     return value
 
 
 def bundle_invalidate(key: str) -> None:
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        snapshot.pop(key, None)  # read it afresh in this block too
     cache.delete(_stamp_key(key))
     transaction.on_commit(lambda: cache.delete(_stamp_key(key)))
 

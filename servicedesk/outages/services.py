@@ -33,7 +33,7 @@ from servicedesk.contacts.services import (
 )
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.prepared import PreparedInsert
-from servicedesk.core.shared_cache import bundle_invalidate
+from servicedesk.core.shared_cache import bundle_invalidate, stamps_read_once
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
@@ -50,6 +50,8 @@ from servicedesk.outages.models import (
     PlannedOutageNotice,
 )
 from servicedesk.outages.selectors import open_outage_covering, planned_outages_in_force, service_points_under
+from servicedesk.sla.config import SLA_CACHE_KEY
+from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
 from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import EventKind, RequestEvent, RequestStatus, ServiceRequest
 from servicedesk.tickets.services import request_create, request_transition, work_order_create
@@ -159,30 +161,32 @@ def fault_call_take(
         utility = service_point.utility
     if utility not in Utility.values:
         raise ValidationFailed(_("Unknown utility."), field="utility")
-    config = outage_config()
-    with unit():
-        contact = contact_build(
-            agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
-            service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
-            request_type=_fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
-        )
-        result = _flow(contact, actor=actor, utility=utility, config=config, location=location,
-                       troubleshooting=troubleshooting, problem=problem or {},
-                       estimated_completion_at=estimated_completion_at)
-        contact = result.contact
-        if result.steps and "told" not in result.steps[-1]:
-            result.steps[-1]["told"] = result.tell  # what the caller was told is kept with the steps
-        if contact.pk is None:
-            contact.steps = result.steps
-            contact.outcome = result.outcome
-            _CONTACT_INSERT.save(contact)
-        elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
-                                                         contact.first_contact_resolution):
-            contact.steps = result.steps
-            contact.outcome = result.outcome
-            ContactRecord.objects.filter(pk=contact.pk).update(
-                steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
-        return result
+    # One cache read for the configurations the call may need (a work request needs all three).
+    with stamps_read_once((CONFIG_CACHE_KEY, INTAKE_CONFIG_KEY, SLA_CACHE_KEY)):
+        config = outage_config()
+        with unit():
+            contact = contact_build(
+                agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
+                service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
+                request_type=_fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
+            )
+            result = _flow(contact, actor=actor, utility=utility, config=config, location=location,
+                           troubleshooting=troubleshooting, problem=problem or {},
+                           estimated_completion_at=estimated_completion_at)
+            contact = result.contact
+            if result.steps and "told" not in result.steps[-1]:
+                result.steps[-1]["told"] = result.tell  # what the caller was told is kept with the steps
+            if contact.pk is None:
+                contact.steps = result.steps
+                contact.outcome = result.outcome
+                _CONTACT_INSERT.save(contact)
+            elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
+                                                             contact.first_contact_resolution):
+                contact.steps = result.steps
+                contact.outcome = result.outcome
+                ContactRecord.objects.filter(pk=contact.pk).update(
+                    steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
+            return result
 
 
 def _fault_setting(config: OutageConfig, utility: str) -> Any:
