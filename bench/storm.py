@@ -661,15 +661,21 @@ def _play(calls: list, *, processes: int, first_point: int, description: str, wa
                      f"{meter.split(backends)}")
 
 
+def _run_set_up(args: argparse.Namespace) -> tuple[Loaded, Storm]:
+    """The network read back, the storm made and shown, the database reset to the history."""
+    loaded = Loaded()
+    storm = _storm(args, loaded.network)
+    _print_storm(loaded.network, storm)
+    _reset_and_configure(args.rules)
+    return loaded, storm
+
+
 def service(args: argparse.Namespace) -> None:
     _use_database(args)
     from common import machine, percentile
 
-    loaded = Loaded()
+    loaded, storm = _run_set_up(args)
     network = loaded.network
-    storm = _storm(args, network)
-    _print_storm(network, storm)
-    _reset_and_configure(args.rules)
     _say_load()
     warmup = _warmup(args, network)
     with AutoAnalyze(os.environ["DATABASE_URL"]) as analyze:
@@ -859,11 +865,8 @@ def http(args: argparse.Namespace) -> None:
     from servicedesk.core.services import token_create
     from servicedesk.org.models import User
 
-    loaded = Loaded()
+    loaded, storm = _run_set_up(args)
     network = loaded.network
-    storm = _storm(args, network)
-    _print_storm(network, storm)
-    _reset_and_configure(args.rules)
     contacts = ContactRecord.objects.filter(pk__gt=_history_marks().get("contacts_contactrecord", 0))
     agents = list(User.objects.filter(pk__in=_agents()).order_by("pk")[:args.threads])
     tokens = [token_create(user=agent, name="storm benchmark")[1] for agent in agents]
