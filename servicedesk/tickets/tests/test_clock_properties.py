@@ -21,7 +21,12 @@ from servicedesk.sla.models import Calendar, Policy, Target, Timer, TimerState
 from servicedesk.sla.selectors import at_risk_timers, subject_clocks
 from servicedesk.sla.subjects import SubjectEvent
 from servicedesk.tickets.models import RequestStatus, WorkOrderStatus
-from servicedesk.tickets.services import request_create, request_transition, work_order_create, work_order_transition
+from servicedesk.tickets.services import (
+    request_create,
+    request_transition,
+    work_order_create,
+    work_order_transition,
+)
 from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
