@@ -41,6 +41,9 @@ class ClockOut(Schema):
     tone: str = Field(description="on_track | at_risk | breached | paused | met (the colour of the web pages).")
     started_at: datetime.datetime
     due_at: datetime.datetime | None = Field(description="Empty while paused.")
+    at_risk_at: datetime.datetime | None = Field(
+        description="When the running clock turns at risk (its target's share of the limit used, or its margin "
+                    "left, never before half the limit); empty while paused or stopped.")
     stopped_at: datetime.datetime | None
     time_left_seconds: int | None = Field(description="Wall-clock seconds to the due time, negative when "
                                                       "overdue; empty when paused or stopped.")

@@ -4,9 +4,12 @@
 
 1. The clock starts at the first event named by the target's ``start_event`` (an action such as
    ``created``/``accept``, or a status entered such as ``accepted``). No such event: not started.
-2. It stops at the first later event named by ``stop_event``. If the subject later leaves the
-   stopped state (``reopen``), the clock runs again: the stopped span counts as a pause, and the
-   clock stops again at the next stop event.
+2. It stops for good at the first later event named by ``stop_event``, or when the subject ends
+   (resolved, closed or completed: an ended subject has no running clock; cancelled: the clock
+   counts neither as met nor as missed). Later events do not move a stopped clock, with one
+   exception: an event named by the target's ``restart_event`` (e.g. ``reopen``; none by
+   default) runs it again. The stopped span then counts as a pause, and the clock stops again at the next stop
+   event or end.
 3. It stands still while the subject is in one of ``pause_statuses`` (waiting for the customer or
    a third party), from the event that entered the status to the one that left it.
 4. Due time: the limit in working time (or working days) after the start, on the target's
@@ -14,6 +17,10 @@
    then frozen.
 5. Used time: working time between start and stop (or now) minus pauses; the achieved level is
    used ÷ limit.
+6. At risk (``at_risk_at``): the instant a running clock has used the target's at-risk share of
+   its limit, or has only its at-risk margin left, whichever comes first — but the margin never
+   covers more than half the limit, so a one-hour target is not at risk from its first minute
+   (``at_risk_used``).
 
 The ``segments`` of the result are the explanation a supervisor shows a provider in a dispute:
 every span of the clock, running or paused, and why.
@@ -44,6 +51,9 @@ class TargetSpec:
     duration: datetime.timedelta | None
     working_days: int | None
     thresholds: tuple[tuple[int, str], ...]
+    restart_event: str = ""
+    at_risk_percent: int = 75
+    at_risk_margin: datetime.timedelta = datetime.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -65,11 +75,15 @@ class Clock:
     used_seconds: int
     next_warning_percent: int | None
     next_warning_at: datetime.datetime | None
+    at_risk_at: datetime.datetime | None = None  # when a running clock turns at risk (rule 6)
     segments: list[Segment] = field(default_factory=list)
 
 
 # A subject that ends this way stops every clock, which then counts neither as met nor as missed.
 TERMINAL_STATUSES = frozenset({"cancelled"})
+# A subject that ends this way stops every clock, which counts as met or missed by its used time:
+# a resolved or closed request, a completed work order has no running clock.
+ENDED_STATUSES = frozenset({"resolved", "closed", "completed"})
 
 
 @lru_cache(maxsize=512)
@@ -83,30 +97,66 @@ def _named(event: SubjectEvent, names: frozenset[str]) -> bool:
     return event.action in names or event.to_status in names
 
 
+Span = tuple[datetime.datetime, datetime.datetime | None, str, str]
+
+
 def _spans(spec: TargetSpec, events: list[SubjectEvent], start_index: int
-           ) -> tuple[list[tuple[datetime.datetime, datetime.datetime | None, str, str]], datetime.datetime | None]:
-    """Pauses (paused or stopped spans) after the start, and the final stop instant if stopped."""
-    spans: list[tuple[datetime.datetime, datetime.datetime | None, str, str]] = []
-    open_since: datetime.datetime | None = None
-    open_kind = ""
-    open_reason = ""
+           ) -> tuple[list[Span], datetime.datetime | None]:
+    """Pauses (paused or stopped spans) after the start, and the final stop instant if stopped.
+
+    A state machine over the events after the start: running, paused, or stopped (``stopped`` or
+    ``cancelled``). Only a restart event leaves a stopped state (rule 2).
+    """
+    spans: list[Span] = []
     stop_names = event_names(spec.stop_event)
-    for event in events[start_index + 1:]:
-        stopping = _named(event, stop_names) or event.to_status in TERMINAL_STATUSES
-        pausing = event.to_status in spec.pause_statuses
-        if open_since is not None and not (stopping and open_kind in ("stopped", "cancelled")) and not (
-                pausing and open_kind == "paused"):
-            spans.append((open_since, event.at, open_kind, open_reason))
-            open_since = None
-        if open_since is None and (stopping or pausing):
-            open_since = event.at
-            open_kind = ("cancelled" if event.to_status in TERMINAL_STATUSES else "stopped") if stopping else "paused"
-            open_reason = event.reason or event.action
+    restart_names = event_names(spec.restart_event)
+    open_since: datetime.datetime | None = None
+    open_kind = "running"  # or "paused", "stopped", "cancelled"
+    open_reason = ""
+
+    def close(at: datetime.datetime) -> None:
+        nonlocal open_since
+        spans.append((open_since, at, open_kind, open_reason))  # type: ignore[arg-type]
+        open_since = None
+
+    # The start event counts too: a subject created already ended (a question answered on the
+    # call) has a stopped clock from its first instant.
+    for event in events[start_index:]:
+        if open_kind in ("stopped", "cancelled"):
+            if not _named(event, restart_names):
+                continue  # a stopped clock stays stopped (rule 2)
+            close(event.at)
+            open_kind = "running"
+        if event.to_status in TERMINAL_STATUSES:
+            kind = "cancelled"
+        elif _named(event, stop_names) or event.to_status in ENDED_STATUSES:
+            kind = "stopped"
+        elif event.to_status in spec.pause_statuses:
+            kind = "paused"
+        else:
+            kind = "running"
+        if kind == open_kind:
+            continue
+        if open_kind == "paused":
+            close(event.at)
+        if kind != "running":
+            open_since, open_kind, open_reason = event.at, kind, event.reason or event.action
+        else:
+            open_kind = "running"
     if open_since is not None:
         spans.append((open_since, None, open_kind, open_reason))
-    final_stop = spans and spans[-1][1] is None and spans[-1][2] in ("stopped", "cancelled")
+    final_stop = bool(spans) and spans[-1][1] is None and spans[-1][2] in ("stopped", "cancelled")
     stopped_at = spans[-1][0] if final_stop else None
     return spans, stopped_at
+
+
+def at_risk_used(spec: TargetSpec, target_seconds: int) -> int:
+    """Working seconds of use after which a running clock is at risk (rule 6): the at-risk share
+    of the limit, or the limit less the margin if that comes first — never before half the limit.
+    """
+    by_share = target_seconds * spec.at_risk_percent // 100
+    by_margin = max(target_seconds - int(spec.at_risk_margin.total_seconds()), target_seconds // 2)
+    return min(by_share, by_margin)
 
 
 def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[SubjectEvent],
@@ -154,10 +204,16 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
                                            datetime.timedelta(seconds=target_seconds * percent / 100), pauses)
                 break
 
+    at_risk_at = None
+    if stopped_at is None and paused_since is None:
+        at_risk_at = add_working_time(calendar, started_at,
+                                      datetime.timedelta(seconds=at_risk_used(spec, target_seconds)), pauses)
+
     segments = _segments(started_at, spans, stopped_at)
     return Clock(started_at=started_at, state=state, due_at=due_at, stopped_at=stopped_at,
                  paused_since=paused_since, target_seconds=target_seconds, used_seconds=used,
-                 next_warning_percent=next_percent, next_warning_at=next_at, segments=segments)
+                 next_warning_percent=next_percent, next_warning_at=next_at, at_risk_at=at_risk_at,
+                 segments=segments)
 
 
 def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:
@@ -184,4 +240,7 @@ def spec_from_target(target: object) -> TargetSpec:
         duration=datetime.timedelta(minutes=minutes) if minutes is not None else None,
         working_days=target.working_days,  # type: ignore[attr-defined]
         thresholds=tuple(sorted_thresholds(target.thresholds or [])),  # type: ignore[attr-defined]
+        restart_event=target.restart_event,  # type: ignore[attr-defined]
+        at_risk_percent=target.at_risk_percent,  # type: ignore[attr-defined]
+        at_risk_margin=datetime.timedelta(minutes=target.at_risk_margin_minutes),  # type: ignore[attr-defined]
     )

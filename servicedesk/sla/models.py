@@ -10,6 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,7 @@ class SubjectType(models.TextChoices):
     WORK_ORDER = "work_order", _("Work order")
 
 
-class Policy(models.Model):
+class Policy(BilingualNameMixin):
     """A service-level policy (SLA-2): which subjects it covers, and its targets.
 
     Which policy wins: among the active policies of the subject's type whose every set criterion
@@ -114,7 +115,6 @@ class Policy(models.Model):
     the lowest order; then the oldest.
     """
 
-    name = models.CharField(_("name"), max_length=200)
     applies_to = models.CharField(_("applies to"), max_length=20, choices=SubjectType.choices)
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     active = models.BooleanField(_("active"), default=True)
@@ -141,9 +141,6 @@ class Policy(models.Model):
     @property
     def specificity(self) -> int:
         return sum(1 for name in self.CRITERIA if getattr(self, name) not in (None, ""))
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TargetKind(models.TextChoices):
@@ -179,11 +176,23 @@ class Target(models.Model):
     stop_event = models.CharField(_("stops at"), max_length=100,
                                   help_text=_("An action or a status, or several separated by commas, e.g. "
                                               "\"accepted, dispatched\"; a cancelled subject stops every clock."))
+    restart_event = models.CharField(
+        _("restarts at"), max_length=100, blank=True, default="",
+        help_text=_("Once stopped, the clock runs again only at this action or status (or several, separated by "
+                    "commas), e.g. \"reopen\"; empty: it never runs again."))
     pause_statuses = models.JSONField(_("paused while"), default=list, blank=True,
                                       help_text=_("Statuses in which the clock stands still, e.g. [\"waiting\"]."))
     thresholds = models.JSONField(_("warnings"), default=_default_thresholds, blank=True,
                                   help_text=_("[{\"percent\": 75, \"notify\": \"owner\"}, …]; notify is owner, "
                                               "team_lead or desk_manager."))
+    # When a running clock shows "at risk" (sla.engine rule 6): the share used or the margin left,
+    # whichever comes first, but never before half the limit.
+    at_risk_percent = models.PositiveSmallIntegerField(
+        _("at risk from (% of the limit used)"), default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(100)])
+    at_risk_margin_minutes = models.PositiveIntegerField(
+        _("or when less than this is left (working minutes)"), default=60,
+        help_text=_("Never more than half the limit: a 1-hour target is at risk after 30 minutes, not at once."))
 
     class Meta:
         verbose_name = _("service-level target")
@@ -245,6 +254,8 @@ class Timer(models.Model):
     # The next warning threshold, and when the clock reaches it: what the warning sweep reads.
     next_warning_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     next_warning_at = models.DateTimeField(null=True, blank=True)
+    # When the running clock turns "at risk" (sla.engine rule 6); empty while paused or stopped.
+    at_risk_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
     # Why the due time is unknown when it cannot be computed (e.g. no official schedule for 2027).
     problem = models.CharField(max_length=300, blank=True)

@@ -3,8 +3,10 @@ the nearest due time of each request in a queue, the at-risk and breached filter
 notifications.
 
 The rule for "at risk" (stated on the queue pages too): a clock still running, not past its due
-time, that is due within the next hour or has used at least 75 % of its limit. "Breached": a
-clock past its due time, still running or stopped late (missed).
+time, that has reached the instant the engine computed for it (``Timer.at_risk_at``: the
+target's share of its limit used, 75 % by default, or its margin left, an hour by default, but
+never before half the limit). "Breached": a clock past its due time, still running or stopped
+late (missed).
 """
 
 import datetime
@@ -24,12 +26,9 @@ from servicedesk.sla.models import (
     Notification,
     Timer,
     TimerState,
-    TimerWarning,
 )
 from servicedesk.sla.subjects import SubjectEvent, subject_adapter
 
-AT_RISK_PERCENT = 75
-AT_RISK_WITHIN = datetime.timedelta(hours=1)
 OPEN_RUNNING = (TimerState.RUNNING, TimerState.BREACHED)
 
 
@@ -82,6 +81,7 @@ class ClockView:
     tone_label: str
     started_at: datetime.datetime
     due_at: datetime.datetime | None
+    at_risk_at: datetime.datetime | None
     stopped_at: datetime.datetime | None
     time_left_seconds: int | None  # negative when overdue; None when paused or stopped
     time_left_text: str
@@ -118,7 +118,8 @@ def time_left_text(seconds: int | None) -> str:
     return _("overdue by %(time)s") % {"time": duration_text(seconds)}
 
 
-def clock_tone(state: str, used_seconds: int, target_seconds: int, time_left: int | None) -> str:
+def clock_tone(state: str, at_risk_at: datetime.datetime | None, time_left: int | None,
+               now: datetime.datetime) -> str:
     if state in (TimerState.BREACHED, TimerState.MISSED):
         return Tone.BREACHED
     if state in (TimerState.PAUSED, TimerState.CANCELLED):
@@ -127,9 +128,7 @@ def clock_tone(state: str, used_seconds: int, target_seconds: int, time_left: in
         return Tone.MET
     if time_left is not None and time_left < 0:
         return Tone.BREACHED
-    at_risk = (target_seconds and used_seconds * 100 >= AT_RISK_PERCENT * target_seconds) or (
-        time_left is not None and time_left <= AT_RISK_WITHIN.total_seconds())
-    return Tone.AT_RISK if at_risk else Tone.ON_TRACK
+    return Tone.AT_RISK if at_risk_at is not None and at_risk_at <= now else Tone.ON_TRACK
 
 
 def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> ClockView:
@@ -139,7 +138,7 @@ def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> Cl
     due_at = source.due_at
     time_left = (int((due_at - now).total_seconds())
                  if due_at is not None and state in OPEN_RUNNING else None)
-    tone = clock_tone(state, source.used_seconds, source.target_seconds, time_left)
+    tone = clock_tone(state, source.at_risk_at, time_left, now)
     if tone == Tone.BREACHED and state == TimerState.RUNNING:
         state = TimerState.BREACHED  # the stored row lags behind the clock
     target = timer.target
@@ -147,7 +146,7 @@ def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> Cl
         timer_id=timer.pk, target_kind=target.kind, label=str(target.get_kind_display()),
         limit_label=str(target.limit_label), calendar=target.calendar.display_name,
         state=state, state_label=str(TimerState(state).label), tone=tone, tone_label=tone_label(tone, state),
-        started_at=source.started_at, due_at=due_at, stopped_at=source.stopped_at,
+        started_at=source.started_at, due_at=due_at, at_risk_at=source.at_risk_at, stopped_at=source.stopped_at,
         time_left_seconds=time_left, time_left_text=time_left_text(time_left),
         used_seconds=source.used_seconds, target_seconds=source.target_seconds,
         achieved_percent=(round(100 * source.used_seconds / source.target_seconds, 1)
@@ -214,19 +213,11 @@ def by_nearest_due(items: QuerySet, subject_type: str, *, then: tuple[str, ...] 
 
 
 def at_risk_timers(subject_type: str, now: datetime.datetime) -> QuerySet[Timer]:
-    """Running clocks not yet due that are due within the hour or have used ≥ 75 % of their limit.
-
-    "Used ≥ 75 %" is read from what the engine stored, without calendar arithmetic in SQL: the
-    used time of the last sync, a warning of 75 % or more already fired, or a next warning
-    threshold of 75 % or more whose instant has passed (the sweep will fire it).
-    """
-    fired = TimerWarning.objects.filter(timer_id=OuterRef("pk"), percent__gte=AT_RISK_PERCENT)
-    return Timer.objects.filter(subject_type=subject_type, state=TimerState.RUNNING, due_at__gt=now).filter(
-        Q(due_at__lte=now + AT_RISK_WITHIN)
-        | Q(used_seconds__gte=F("target_seconds") * AT_RISK_PERCENT / 100)
-        | Q(next_warning_percent__gte=AT_RISK_PERCENT, next_warning_at__lte=now)
-        | Exists(fired)
-    )
+    """Running clocks not yet due whose at-risk instant has passed: the engine stores it with each
+    running clock (``at_risk_at``), in the clock's working time and with its pauses, so the query
+    needs no calendar arithmetic."""
+    return Timer.objects.filter(subject_type=subject_type, state=TimerState.RUNNING, due_at__gt=now,
+                                at_risk_at__lte=now)
 
 
 def breached_timers(subject_type: str, now: datetime.datetime) -> QuerySet[Timer]:

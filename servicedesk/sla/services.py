@@ -36,7 +36,7 @@ from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 # A new request's timers are inserted on every create: the statement is built once (core.prepared).
 _TIMER_INSERT = PreparedInsert(Timer)
 _CLOCK_FIELDS = ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds", "used_seconds",
-                 "next_warning_percent", "next_warning_at", "computed_at", "problem", "policy_id")
+                 "next_warning_percent", "next_warning_at", "at_risk_at", "computed_at", "problem", "policy_id")
 
 
 def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | None = None,
@@ -83,11 +83,11 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
         timer.problem = problem
         if clock is not None:
             for name in ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds",
-                         "used_seconds", "next_warning_percent", "next_warning_at"):
+                         "used_seconds", "next_warning_percent", "next_warning_at", "at_risk_at"):
                 setattr(timer, name, getattr(clock, name))
         else:
             timer.started_at = timer.started_at or events[0].at
-            timer.due_at = timer.next_warning_at = timer.next_warning_percent = None
+            timer.due_at = timer.next_warning_at = timer.next_warning_percent = timer.at_risk_at = None
             timer.target_seconds = timer.target_seconds or 0
         if timer.pk:
             keep.append(timer)
@@ -453,6 +453,8 @@ def _affected_timers(scope: dict[str, object]):  # -> QuerySet[Timer]
         return open_timers.filter(policy_id=scope["policy"])
     if scope.get("official"):
         return open_timers.filter(target__calendar__follows_official_holidays=True)
+    if scope.get("all"):
+        return open_timers  # a change of the engine's own rules (a migration records it)
     return open_timers.none()
 
 
@@ -475,3 +477,16 @@ def sla_recompute(*, change_id: int, batch_size: int = RECOMPUTE_BATCH) -> int:
                     continue  # the subject was deleted meanwhile
     SlaChange.objects.filter(pk=change_id).update(timers_recomputed=recomputed, recomputed_at=timezone.now())
     return recomputed
+
+
+PENDING_RECOMPUTE_AFTER = datetime.timedelta(minutes=2)
+
+
+def sla_recompute_pending(*, now: datetime.datetime | None = None) -> int:
+    """Recompute the changes whose recomputation never ran: recorded by a migration (which cannot
+    enqueue a task), or enqueued by a worker that died. A change is left alone for its first two
+    minutes, while its own task runs. Recomputing twice is harmless: a timer is derived data."""
+    now = now or timezone.now()
+    pending = list(SlaChange.objects.filter(recomputed_at__isnull=True, at__lte=now - PENDING_RECOMPUTE_AFTER)
+                   .order_by("at").values_list("pk", flat=True))
+    return sum(sla_recompute(change_id=change_id) for change_id in pending)

@@ -9,7 +9,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from servicedesk.sla.services import notifications_email, sla_recompute, warnings_sweep
+from servicedesk.sla.services import notifications_email, sla_recompute, sla_recompute_pending, warnings_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ def sla_sweep_periodic() -> None:
     report = warnings_sweep()
     if report.timers:
         logger.info("SLA sweep: %s", report)
+    if recomputed := sla_recompute_pending():
+        logger.info("SLA: %d timers recomputed for changes whose recomputation had not run", recomputed)
 
 
 @db_task()

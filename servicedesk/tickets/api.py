@@ -312,7 +312,8 @@ class RequestFilters(PageParams):
     sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
                                                                  "without a running clock last.")
     sla: Literal["at_risk", "breached"] | None = Field(
-        None, description="`at_risk`: a running clock due within the hour or at ≥ 75 % of its limit; "
+        None, description="`at_risk`: a running clock past its target's at-risk instant (75 % of the limit "
+                          "used or an hour left by default, never before half the limit); "
                           "`breached`: a clock past its due time (running or stopped late).")
 
 
@@ -324,7 +325,8 @@ class WorkOrderFilters(PageParams):
                           "(then most urgent, oldest); `newest`. Default: `due` for provider staff, else "
                           "`newest`.")
     sla: Literal["at_risk", "breached"] | None = Field(
-        None, description="`at_risk`: a running clock due within the hour or at ≥ 75 % of its limit; "
+        None, description="`at_risk`: a running clock past its target's at-risk instant (75 % of the limit "
+                          "used or an hour left by default, never before half the limit); "
                           "`breached`: a clock past its due time (running or stopped late).")
 
 

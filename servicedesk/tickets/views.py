@@ -27,7 +27,6 @@ from servicedesk.core.views import page, show_domain_errors
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability, Role
 from servicedesk.sla.selectors import (
-    AT_RISK_PERCENT,
     SLA_FILTERS,
     sla_view,
     subject_clocks,
@@ -457,7 +456,7 @@ def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
         if value:
             query["sla"] = value
         links.append({"value": value, "label": label, "query": query.urlencode(), "current": value == sla})
-    return {"sla": sla, "sort": sort, "sla_links": links, "sorts": SORTS, "at_risk_percent": AT_RISK_PERCENT,
+    return {"sla": sla, "sort": sort, "sla_links": links, "sorts": SORTS,
             "show_due": True}
 
 

@@ -43,6 +43,30 @@ def test_reference_load_writes_the_seeds_calendars_and_policies_once():
     assert Policy.objects.get(name="工单回复（紧急）").priority == 1
 
 
+def test_an_urgent_power_fault_work_order_runs_on_the_hotline_clock_in_minutes(world):
+    """Issue 10 item 3, SLA-2 (002 §5.4, 003 §8): an emergency HV-cable job is timed around the
+    clock in minutes (accept 15, on site 45, done in 24 hours), not the 2 working days of a
+    field visit for an installation (002 §2.3); its dispatch clock runs again after a return."""
+    from servicedesk.sla.config import sla_config
+    from servicedesk.sla.subjects import SubjectFacts
+    from servicedesk.tickets.models import RequestType
+
+    reference_data_load()
+    power_fault = RequestType.objects.get(code="power-fault")
+    urgent_job = SubjectFacts(request_type_id=power_fault.pk, priority=1, provider_id=None)
+    policy = sla_config().policy_for("work_order", urgent_job)
+    targets = {t.kind: t for t in Target.objects.filter(policy_id=policy.id).select_related("calendar")}
+    assert {kind: (t.duration_minutes, t.working_days, t.calendar.code) for kind, t in targets.items()} == {
+        "reply": (15, None, HOTLINE_CALENDAR), "on_site_arrival": (45, None, HOTLINE_CALENDAR),
+        "resolution": (24 * 60, None, HOTLINE_CALENDAR)}
+    request_policy = sla_config().policy_for("request", SubjectFacts(request_type_id=power_fault.pk, priority=1))
+    triage = Target.objects.get(policy_id=request_policy.id, kind="triage_dispatch")
+    assert (triage.duration_minutes, triage.calendar.code, triage.restart_event) == (60, HOTLINE_CALENDAR, "return")
+    # An installation visit keeps the working-day target of 002 §2.3.
+    visit = sla_config().policy_for("work_order", SubjectFacts(request_type_id=None, priority=3))
+    assert Target.objects.get(policy_id=visit.id, kind="on_site_arrival").working_days == 2
+
+
 def test_seeded_open_requests_and_work_orders_have_running_timers():
     report = demo_data_seed(seed=3, customers=300, contacts=400)
     open_requests = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True))

@@ -133,7 +133,7 @@ def test_queue_sorts_by_nearest_due_time_with_clockless_requests_last(client, wo
     order = [three_leaks[name].reference for name in ("late", "risky", "fresh", "quiet")]
     assert references(html) == order
     assert "no running clock" in html
-    assert "due within the next hour or has used at least 75 %" in html  # the rule is stated
+    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html  # the rule is stated
 
 
 def test_queue_at_risk_and_breached_views(client, world, three_leaks):

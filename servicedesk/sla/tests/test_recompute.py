@@ -155,3 +155,21 @@ def test_official_coverage_warning_shows_in_the_admin_and_as_a_system_check(worl
     OfficialYear.objects.create(year=2027, holidays="2027-01-01", source="国办发明电〔2026〕N号")
     with time_machine.travel(at(2026, 11, 20, 9, 0), tick=False):
         assert coverage_warning() is None
+
+
+def test_a_change_whose_recomputation_never_ran_is_caught_up_by_the_sweep(world, resolution_policy):
+    """SLA-5 (issue 10 item 1): the engine's rules changed by a migration, which records a change of
+    every open clock but cannot enqueue a task; the worker's minute sweep recomputes it once the
+    change is two minutes old, and not before (its own task may still be running)."""
+    from servicedesk.sla.services import sla_recompute_pending
+
+    request = _leak(world)
+    Timer.objects.filter(subject_id=request.pk).update(at_risk_at=None, due_at=None)  # as before the migration
+    change = SlaChange.objects.create(what="engine updated", detail={"scope": {"all": True}}, at=at(2026, 3, 2, 10, 0))
+    assert sla_recompute_pending(now=at(2026, 3, 2, 10, 1)) == 0
+    assert sla_recompute_pending(now=at(2026, 3, 2, 10, 3)) == 1
+    timer = Timer.objects.get(subject_id=request.pk)
+    assert timer.due_at == at(2026, 3, 3, 9, 30) and timer.at_risk_at is not None
+    change.refresh_from_db()
+    assert change.timers_recomputed == 1 and change.recomputed_at is not None
+    assert sla_recompute_pending(now=at(2026, 3, 2, 10, 5)) == 0  # done once

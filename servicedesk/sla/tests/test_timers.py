@@ -37,7 +37,7 @@ def leak_policy(world, office_hours, around_the_clock):
     Target.objects.create(policy=policy, kind="triage_dispatch", calendar=around_the_clock, duration_minutes=60,
                           stop_event="dispatched")
     Target.objects.create(policy=policy, kind="resolution", calendar=office_hours, duration_minutes=24 * 60,
-                          stop_event="resolved", pause_statuses=["waiting"])
+                          stop_event="resolved", pause_statuses=["waiting"], restart_event="reopen")
     return policy
 
 

@@ -85,7 +85,7 @@ def test_provider_staff_page_opens_nearest_due_first_with_clockless_orders_last(
     html = page(english(client, world.users["provider_a_staff"]))
     assert references(html) == refs(orders, "a_late", "a_risky", "a_fresh", "a_missed", "a_quiet")
     assert "Next due (SLA)" in html and "no running clock" in html and "overdue by 1 hour" in html
-    assert "due within the next hour or has used at least 75 %" in html  # the rule is stated
+    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html  # the rule is stated
     assert '<option value="due" selected>' in html
 
 
