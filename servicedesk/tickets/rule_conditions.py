@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import Channel
@@ -36,17 +36,17 @@ NO_VALUE_OPERATORS = ("exists", "missing")
 NUMBER_OPERATORS = ("lt", "lte", "gt", "gte")
 
 OPERATOR_LABELS = {
-    "eq": gettext_lazy("is"),
-    "ne": gettext_lazy("is not"),
-    "lt": gettext_lazy("is less than"),
-    "lte": gettext_lazy("is at most"),
-    "gt": gettext_lazy("is greater than"),
-    "gte": gettext_lazy("is at least"),
-    "in": gettext_lazy("is one of"),
-    "not_in": gettext_lazy("is none of"),
-    "contains": gettext_lazy("includes"),
-    "exists": gettext_lazy("is filled in"),
-    "missing": gettext_lazy("is empty"),
+    "eq": pgettext_lazy("rule condition", "is"),
+    "ne": pgettext_lazy("rule condition", "is not"),
+    "lt": pgettext_lazy("rule condition", "is less than"),
+    "lte": pgettext_lazy("rule condition", "is at most"),
+    "gt": pgettext_lazy("rule condition", "is greater than"),
+    "gte": pgettext_lazy("rule condition", "is at least"),
+    "in": pgettext_lazy("rule condition", "is one of"),
+    "not_in": pgettext_lazy("rule condition", "is none of"),
+    "contains": pgettext_lazy("rule condition", "includes"),
+    "exists": pgettext_lazy("rule condition", "is filled in"),
+    "missing": pgettext_lazy("rule condition", "is empty"),
 }
 assert set(OPERATOR_LABELS) == set(OPERATORS)
 
