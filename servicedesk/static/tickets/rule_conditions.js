@@ -39,6 +39,10 @@
     var raw = widget.querySelector("textarea.conditions-json");
     var initial = widget.querySelector("input.conditions-initial");
     var next = body.querySelectorAll("tr.condition-row").length;
+    // The empty last row is for pages without this script, which has the add button instead.
+    body.querySelectorAll("tr.condition-row").forEach(function (row) {
+      if (!row.querySelector(".condition-field").value) { row.remove(); }
+    });
 
     function buildValue(row, values) {
       var prefix = row.querySelector(".condition-field").name.replace(/-field$/, "");
