@@ -7,8 +7,11 @@ and changes are read-only: they are derived or historical.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from servicedesk.sla.changes import acting_user
 from servicedesk.sla.checks import coverage_warning
@@ -23,6 +26,7 @@ from servicedesk.sla.models import (
     Timer,
     TimerWarning,
 )
+from servicedesk.sla.vocabulary import event_choices, status_choices
 
 
 class ActorMixin:
@@ -63,8 +67,63 @@ class OfficialYearAdmin(ActorMixin, admin.ModelAdmin):
     list_display = ("year", "source")
 
 
+def _with_unknown(choices: list[Any], values: list[str]) -> list[Any]:
+    """Keep a stored code that is not (or no longer) offered, so that saving does not drop it."""
+    offered = {code for _group, options in choices for code, _label in options}
+    unknown = [code for code in values if code not in offered]
+    return choices + [(_("Other (as stored)"), [(code, code) for code in unknown])] if unknown else choices
+
+
+class TargetForm(forms.ModelForm):
+    """A target's events and pause statuses chosen by their labels, stored as before: the events as
+    one comma-separated text ("accepted, dispatched"), the pause statuses as a list (SLA-2, SLA-3)."""
+
+    EVENT_FIELDS = ("start_event", "stop_event")
+
+    start_event = forms.MultipleChoiceField(label=_("starts at"), help_text=_("The first of these events starts the clock."))
+    stop_event = forms.MultipleChoiceField(label=_("stops at"), help_text=_(
+        "The first of these events stops the clock; a cancelled subject stops every clock."))
+    pause_statuses = forms.MultipleChoiceField(label=_("paused while"), required=False, help_text=_(
+        "The clock stands still while the subject is in one of these statuses."))
+
+    class Meta:
+        model = Target
+        fields = "__all__"  # noqa: DJ007 -- every field of the target, as the inline showed before
+
+    def __init__(self, *args: Any, subject_type: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.EVENT_FIELDS:
+            # As the engine reads it (engine.event_names), in the order the administrator wrote.
+            text = self.initial.get(name) or ""
+            stored = [code.strip() for code in text.replace("|", ",").split(",") if code.strip()]
+            self.initial[name] = stored
+            self.fields[name].choices = _with_unknown(event_choices(subject_type), stored)
+            self.fields[name].widget.attrs["size"] = 8
+        paused = [str(code) for code in (self.initial.get("pause_statuses") or [])]
+        self.initial["pause_statuses"] = paused
+        self.fields["pause_statuses"].choices = _with_unknown(status_choices(subject_type), paused)
+        self.fields["pause_statuses"].widget.attrs["size"] = 6
+
+    def clean_start_event(self) -> str:
+        return ", ".join(dict.fromkeys(self.cleaned_data["start_event"]))
+
+    def clean_stop_event(self) -> str:
+        return ", ".join(dict.fromkeys(self.cleaned_data["stop_event"]))
+
+    def clean_pause_statuses(self) -> list[str]:
+        return list(dict.fromkeys(self.cleaned_data["pause_statuses"]))
+
+
+class TargetFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        # The policy's subject decides which events are offered; none yet on a new policy: all.
+        return {**super().get_form_kwargs(index), "subject_type": self.instance.applies_to or None}
+
+
 class TargetInline(admin.StackedInline):
     model = Target
+    form = TargetForm
+    formset = TargetFormSet
     extra = 0
 
 

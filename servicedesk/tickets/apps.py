@@ -15,4 +15,25 @@ class TicketsConfig(AppConfig):
 
         register_subject(REQUEST, RequestSubject())
         register_subject(WORK_ORDER, WorkOrderSubject())
+        register_subject_vocabularies()
         invalidate_on_change(CONFIG_CACHE_KEY, CONFIG_MODELS)
+
+
+def register_subject_vocabularies() -> None:
+    """Tell the SLA admin the actions and statuses of requests and work orders, with their labels
+    (SLA-2): the engine sits below this app and may not import its workflow."""
+    from servicedesk.sla.models import SubjectType
+    from servicedesk.sla.vocabulary import SubjectVocabulary, register_subject_vocabulary
+    from servicedesk.tickets.models import RequestStatus, WorkOrderStatus
+    from servicedesk.tickets.timing import REQUEST, WORK_ORDER
+    from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS
+
+    created = ("created", _("Created"))
+    register_subject_vocabulary(REQUEST, SubjectVocabulary(
+        name=SubjectType.REQUEST.label,
+        actions=[created, *((action, t.label) for action, t in REQUEST_TRANSITIONS.items())],
+        statuses=RequestStatus.choices))
+    register_subject_vocabulary(WORK_ORDER, SubjectVocabulary(
+        name=SubjectType.WORK_ORDER.label,
+        actions=[created, *((action, t.label) for action, t in WORK_ORDER_TRANSITIONS.items())],
+        statuses=WorkOrderStatus.choices))

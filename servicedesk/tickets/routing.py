@@ -16,19 +16,21 @@ from django.db import connection
 from servicedesk.customers.models import Customer, CustomerFlag, ServicePoint
 from servicedesk.org.models import OrgUnit
 from servicedesk.tickets.config import IntakeConfig, intake_config
-from servicedesk.tickets.models import RequestType, RoutingRule
+from servicedesk.tickets.models import PriorityRule, RequestType, RoutingRule
 from servicedesk.tickets.rules import conditions_match
 
 
 def request_facts(*, channel: str, district: str, attributes: dict[str, Any], customer: Customer | None,
-                  service_point: ServicePoint | None) -> dict[str, Any]:
+                  service_point: ServicePoint | None, flags: list[str] | None = None) -> dict[str, Any]:
+    """The facts rules read. ``flags``: the customer's flag codes when the caller has read them
+    already (the rule preview reads those of many customers at once)."""
     facts: dict[str, Any] = {f"attributes.{key}": value for key, value in attributes.items()}
     facts["channel"] = channel
     facts["district"] = district or None
     facts["utility"] = service_point.utility if service_point else None
     if customer is not None:
         facts["customer.class"] = customer.customer_class
-        facts["customer.flags"] = customer_flag_codes(customer.pk)
+        facts["customer.flags"] = customer_flag_codes(customer.pk) if flags is None else flags
         facts["customer.key_account"] = customer.key_account_manager_id is not None
     return facts
 
@@ -64,15 +66,29 @@ def route_request(*, request_type: RequestType, channel: str, facts: dict[str, A
                   config: IntakeConfig | None = None) -> RoutingDecision:
     config = config or intake_config()
     for rule in config.routing_rules:
-        if rule.request_type_id not in (None, request_type.pk):
-            continue
-        if rule.channel and rule.channel != channel:
-            continue
-        if not conditions_match(rule.conditions, facts):
-            continue
-        unit = local_business_office(facts.get("district"), config) if rule.route_to_local_office else None
-        return RoutingDecision(unit=unit or rule.target_unit, rule=rule, crew_type=rule.crew_type)
+        if routing_rule_applies(rule, request_type_id=request_type.pk, channel=channel, facts=facts):
+            return RoutingDecision(unit=routing_rule_unit(rule, facts, config), rule=rule, crew_type=rule.crew_type)
     return RoutingDecision(unit=request_type.default_unit, rule=None, crew_type="")
+
+
+def routing_rule_applies(rule: RoutingRule, *, request_type_id: int, channel: str, facts: dict[str, Any]) -> bool:
+    """Whether one routing rule matches a request (its type, channel and every condition); also
+    what the administrators' preview of a rule runs, so that it shows what production decides."""
+    if rule.request_type_id not in (None, request_type_id):
+        return False
+    if rule.channel and rule.channel != channel:
+        return False
+    return conditions_match(rule.conditions, facts)
+
+
+def routing_rule_unit(rule: RoutingRule, facts: dict[str, Any], config: IntakeConfig | None = None) -> OrgUnit | None:
+    """The unit a matching routing rule sends the request to."""
+    unit = local_business_office(facts.get("district"), config) if rule.route_to_local_office else None
+    return unit or rule.target_unit
+
+
+def priority_rule_applies(rule: PriorityRule, *, request_type_id: int, facts: dict[str, Any]) -> bool:
+    return rule.request_type_id in (None, request_type_id) and conditions_match(rule.conditions, facts)
 
 
 def decide_priority(*, request_type: RequestType, facts: dict[str, Any],
@@ -80,9 +96,7 @@ def decide_priority(*, request_type: RequestType, facts: dict[str, Any],
     priority = request_type.default_priority
     reasons: list[str] = []
     for rule in (config or intake_config()).priority_rules:
-        if rule.request_type_id not in (None, request_type.pk):
-            continue
-        if conditions_match(rule.conditions, facts):
+        if priority_rule_applies(rule, request_type_id=request_type.pk, facts=facts):
             reasons.append(rule.name)
             priority = min(priority, rule.priority)
     return priority, reasons
