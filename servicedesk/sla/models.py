@@ -188,7 +188,7 @@ class Target(models.Model):
     # When a running clock shows "at risk" (sla.engine rule 6): the share used or the margin left,
     # whichever comes first, but never before half the limit.
     at_risk_percent = models.PositiveSmallIntegerField(
-        _("at risk from (% of the limit used)"), default=75,
+        _("at risk once this share of the limit is used (percent)"), default=75,
         validators=[MinValueValidator(1), MaxValueValidator(100)])
     at_risk_margin_minutes = models.PositiveIntegerField(
         _("or when less than this is left (working minutes)"), default=60,

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="target",
             name="at_risk_percent",
-            field=models.PositiveSmallIntegerField(default=75, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="at risk from (% of the limit used)"),
+            field=models.PositiveSmallIntegerField(default=75, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="at risk once this share of the limit is used (percent)"),
         ),
         migrations.AddField(
             model_name="target",
