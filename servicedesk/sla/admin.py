@@ -78,11 +78,14 @@ class TargetForm(forms.ModelForm):
     """A target's events and pause statuses chosen by their labels, stored as before: the events as
     one comma-separated text ("accepted, dispatched"), the pause statuses as a list (SLA-2, SLA-3)."""
 
-    EVENT_FIELDS = ("start_event", "stop_event")
+    EVENT_FIELDS = ("start_event", "stop_event", "restart_event")
 
     start_event = forms.MultipleChoiceField(label=_("starts at"), help_text=_("The first of these events starts the clock."))
     stop_event = forms.MultipleChoiceField(label=_("stops at"), help_text=_(
         "The first of these events stops the clock; a cancelled subject stops every clock."))
+    restart_event = forms.MultipleChoiceField(label=_("restarts at"), required=False, help_text=_(
+        "Once stopped, the clock runs again only at one of these events, e.g. a reopening; none: it never "
+        "runs again."))
     pause_statuses = forms.MultipleChoiceField(label=_("paused while"), required=False, help_text=_(
         "The clock stands still while the subject is in one of these statuses."))
 
@@ -109,6 +112,9 @@ class TargetForm(forms.ModelForm):
 
     def clean_stop_event(self) -> str:
         return ", ".join(dict.fromkeys(self.cleaned_data["stop_event"]))
+
+    def clean_restart_event(self) -> str:
+        return ", ".join(dict.fromkeys(self.cleaned_data["restart_event"]))
 
     def clean_pause_statuses(self) -> list[str]:
         return list(dict.fromkeys(self.cleaned_data["pause_statuses"]))

@@ -74,7 +74,8 @@ def test_chosen_events_are_stored_as_the_same_text(world, policy, admin_client):
         "targets-0-kind": "first_response", "targets-0-calendar": str(target.calendar_id),
         "targets-0-duration_minutes": "45", "targets-0-working_days": "",
         "targets-0-start_event": ["created"], "targets-0-stop_event": ["dispatched", "resolved"],
-        "targets-0-pause_statuses": ["waiting"],
+        "targets-0-pause_statuses": ["waiting"], "targets-0-restart_event": ["reopen"],
+        "targets-0-at_risk_percent": "80", "targets-0-at_risk_margin_minutes": "30",
         "targets-0-thresholds": json.dumps(target.thresholds),
     }
     response = admin_client.post(f"/admin/sla/policy/{policy.pk}/change/", data)
@@ -82,6 +83,8 @@ def test_chosen_events_are_stored_as_the_same_text(world, policy, admin_client):
     target.refresh_from_db()
     assert (target.start_event, target.stop_event, target.pause_statuses, target.duration_minutes) == (
         "created", "dispatched, resolved", ["waiting"], 45)
+    # Issue 10 items 1 and 2: the restart event and the at-risk rule are the administrator's data.
+    assert (target.restart_event, target.at_risk_percent, target.at_risk_margin_minutes) == ("reopen", 80, 30)
 
 
 def test_a_new_policy_offers_the_events_of_every_subject(world):
