@@ -81,6 +81,10 @@ def test_inbox_groups_by_subject_newest_group_first_each_linked_to_its_subject(c
     assert "2026-03-10 14:55" in leak_group and "Overdue (100 %): triage of SR leak" in leak_group
     assert "2026-03-10 13:00" in html[html.index(f'id="notification-{old_leak.pk}"'):]
     assert "2 unread" in html
+    client.cookies["django_language"] = "zh-hans"
+    with time_machine.travel(NOW, tick=False):
+        chinese = client.get(reverse("web:notifications")).content.decode()
+    assert "其他通知" in chinese and "2 条未读" in chinese
 
 
 def test_unread_view_keeps_only_subjects_with_unread_notifications(client, world):
