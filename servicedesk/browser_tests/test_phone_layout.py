@@ -112,6 +112,7 @@ def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_
         "cell => getComputedStyle(cell, '::before').content").strip('"') != ""
 
     # The header folds into a menu that opens and closes.
+    assert page.locator(".menu-toggle .nav-count").inner_text() == "3"  # unread notifications, menu closed
     navigation = page.locator("#mainnav")
     assert not navigation.is_visible()
     page.click(".menu-toggle")
