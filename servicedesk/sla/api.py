@@ -16,7 +16,7 @@ from servicedesk.core.api import (
     paginate,
     write,
 )
-from servicedesk.sla.inbox import notification_mark_read
+from servicedesk.sla.inbox import notification_mark_read, notifications_mark_all_read
 from servicedesk.sla.selectors import notifications_for_user
 
 router = Router(tags=["service levels"])
@@ -65,6 +65,8 @@ class NotificationOut(Schema):
     body: str
     link: str
     read_at: datetime.datetime | None
+    subject_type: str = Field(description="What it is about: request | work_order; empty: no subject.")
+    subject_id: int | None = Field(description="The id of that request or work order.")
 
 
 class NotificationFilters(PageParams):
@@ -93,3 +95,18 @@ def notification_read(request: HttpRequest, notification_id: int,
                                         ).model_dump()
 
     return write(request, payload=None, idempotency_key=idempotency_key, action=mark, status=200)
+
+
+class ReadAllOut(Schema):
+    marked: int = Field(description="How many of the user's notifications were unread and are now read.")
+
+
+@router.post("/notifications/read-all", response=ReadAllOut, summary="Mark all my notifications read",
+             description="Marks every unread notification of the signed-in user read (nobody else's).\n\n"
+                         "**Roles:** every authenticated user.")
+def notification_read_all(request: HttpRequest,
+                          idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER,
+                                                               max_length=IDEMPOTENCY_KEY_MAX_LENGTH)) -> HttpResponse:
+    user = current_user(request)
+    return write(request, payload=None, idempotency_key=idempotency_key, status=200,
+                 action=lambda: {"marked": notifications_mark_all_read(user=user)})

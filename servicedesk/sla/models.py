@@ -317,11 +317,16 @@ class Notification(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     warning = models.ForeignKey(TimerWarning, null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="notifications")
+    # What the notification is about (a request, a work order: the warning's timer's subject), so
+    # the inbox groups a subject's notifications together; empty for a notification about nothing.
+    subject_type = models.CharField(max_length=20, blank=True, default="")
+    subject_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_inbox"),
+            models.Index(fields=["user", "subject_type", "subject_id"], name="notification_subject"),
             models.Index(fields=["email_claimed_at"], name="notification_email_queue",
                          condition=models.Q(email_claimed_at__isnull=True)),
         ]

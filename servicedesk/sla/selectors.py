@@ -10,9 +10,11 @@ late (missed).
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.aggregates import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,10 +26,11 @@ from servicedesk.sla.engine import Clock, clock_compute, spec_from_target
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
 from servicedesk.sla.models import (
     Notification,
+    SubjectType,
     Timer,
     TimerState,
 )
-from servicedesk.sla.subjects import SubjectEvent, subject_adapter
+from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 
 OPEN_RUNNING = (TimerState.RUNNING, TimerState.BREACHED)
 
@@ -275,3 +278,76 @@ def notification_get_for_user(user: User, notification_id: int) -> Notification:
 
 def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@dataclass
+class NotificationGroup:
+    """One subject's notifications in the inbox (issue 10 item 11): the request or work order they
+    are about, with its link, and its notifications newest first."""
+
+    subject_type: str  # "" for the notifications about no subject
+    subject_id: int | None
+    label: str
+    link: str
+    newest_at: datetime.datetime
+    unread: int
+    notifications: list[Notification] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.subject_type}-{self.subject_id}" if self.subject_type else "other"
+
+
+def notification_subjects_for_user(user: User, *, unread_only: bool = False) -> QuerySet:
+    """The subjects of the user's own notifications, one row each (``subject_type``, ``subject_id``,
+    ``newest``, ``unread``), the subject with the newest notification first: what the inbox pages
+    through. With ``unread_only`` only the subjects with unread ones."""
+    return (notifications_for_user(user, unread_only=unread_only).order_by()
+            .values("subject_type", "subject_id")
+            .annotate(newest=Max("created_at"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+            .order_by("-newest", "subject_type", "subject_id"))
+
+
+def notification_groups(user: User, subjects: Iterable[dict], *, unread_only: bool = False) -> list[NotificationGroup]:
+    """The groups of the given subject rows (a page of ``notification_subjects_for_user``) with
+    their notifications and their subjects' labels and links: one query for the notifications and
+    one per subject type for the labels, whatever the number of groups."""
+    groups = {(row["subject_type"], row["subject_id"] if row["subject_type"] else None): NotificationGroup(
+        subject_type=row["subject_type"], subject_id=row["subject_id"] if row["subject_type"] else None,
+        label="", link="", newest_at=row["newest"], unread=row["unread"]) for row in subjects}
+    if not groups:
+        return []
+    ids_of: dict[str, set[int]] = {}
+    for subject_type, subject_id in groups:
+        if subject_type and subject_id is not None:
+            ids_of.setdefault(subject_type, set()).add(subject_id)
+    wanted = Q(subject_type="") if ("", None) in groups else Q(pk__in=[])
+    for subject_type, ids in ids_of.items():
+        wanted |= Q(subject_type=subject_type, subject_id__in=ids)
+    for notification in notifications_for_user(user, unread_only=unread_only).filter(wanted):
+        key = (notification.subject_type, notification.subject_id if notification.subject_type else None)
+        groups[key].notifications.append(notification)
+    facts = _subject_facts(ids_of)
+    type_labels = dict(SubjectType.choices)
+    for (subject_type, subject_id), group in groups.items():
+        found = facts.get((subject_type, subject_id))
+        newest_link = next((n.link for n in group.notifications if n.link), "")
+        if not subject_type:
+            group.label = _("Other notifications")
+        elif found is not None:
+            group.label = found.label
+        else:  # the subject is gone, or no longer known to the engine
+            group.label = f"{type_labels.get(subject_type, subject_type)} {subject_id}"
+        group.link = found.link if found is not None and found.link else newest_link
+    return list(groups.values())
+
+
+def _subject_facts(ids_of: dict[str, set[int]]) -> dict[tuple[str, int], SubjectFacts]:
+    facts: dict[tuple[str, int], SubjectFacts] = {}
+    for subject_type, ids in ids_of.items():
+        try:
+            adapter = subject_adapter(subject_type)
+        except LookupError:
+            continue
+        facts.update(((subject_type, pk), found) for pk, found in adapter.facts_many(ids).items())
+    return facts

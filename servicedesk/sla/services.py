@@ -253,7 +253,7 @@ def _fire(to_fire: list[tuple[ClaimedTimer, int, str]], targets: _SweepTargets,
     warning_ids = _insert_warnings(warnings, now)
 
     templates = {False: _title_template(overdue=False), True: _title_template(overdue=True)}
-    notifications: list[tuple[int, str, str, int]] = []
+    notifications: list[tuple[int, str, str, int, str, int]] = []
     for timer, percent, _notify in to_fire:
         warning_id = warning_ids.get((timer[0], percent))
         if warning_id is None:
@@ -263,7 +263,8 @@ def _fire(to_fire: list[tuple[ClaimedTimer, int, str]], targets: _SweepTargets,
             "percent": percent, "target": targets[timer[3]][2],
             "subject": subject.label if subject else f"{timer[1]} {timer[2]}"}
         link = subject.link if subject else ""
-        notifications += [(user, title[:200], link, warning_id) for user in users_of[(timer[0], percent)]]
+        notifications += [(user, title[:200], link, warning_id, timer[1], timer[2])
+                          for user in users_of[(timer[0], percent)]]
     _insert_notifications(notifications, now)
     if notifications:
         transaction.on_commit(_enqueue_email)
@@ -333,17 +334,19 @@ def _insert_warnings(rows: list[tuple[int, int, str, list[int]]],
     return written
 
 
-def _insert_notifications(rows: list[tuple[int, str, str, int]], created_at: datetime.datetime) -> None:
-    """One INSERT … SELECT for the batch's notifications: (user id, title, link, warning id)."""
+def _insert_notifications(rows: list[tuple[int, str, str, int, str, int]], created_at: datetime.datetime) -> None:
+    """One INSERT … SELECT for the batch's notifications: (user id, title, link, warning id,
+    subject type, subject id)."""
     if not rows:
         return
     table = connection.ops.quote_name(Notification._meta.db_table)
-    columns = (("user_id", "bigint"), ("title", "text"), ("link", "text"), ("warning_id", "bigint"))
+    columns = (("user_id", "bigint"), ("title", "text"), ("link", "text"), ("warning_id", "bigint"),
+               ("subject_type", "text"), ("subject_id", "bigint"))
     with connection.cursor() as cursor:
         for source, params in _row_sources(columns, rows):
             cursor.execute(
-                f"INSERT INTO {table} (user_id, created_at, title, body, link, warning_id) "
-                f"SELECT v.user_id, %s, v.title, '', v.link, v.warning_id FROM {source}",
+                f"INSERT INTO {table} (user_id, created_at, title, body, link, warning_id, subject_type, subject_id) "
+                f"SELECT v.user_id, %s, v.title, '', v.link, v.warning_id, v.subject_type, v.subject_id FROM {source}",
                 [connection.ops.adapt_datetimefield_value(created_at), *params])
 
 

@@ -355,7 +355,7 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/requests/{request_id}/work-orders"), ("get", "/work-orders"),
         ("get", "/work-orders/{work_order_id}"), ("post", "/work-orders/{work_order_id}/transitions"),
         ("get", "/units"), ("get", "/providers"),
-        ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"),
+        ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"), ("post", "/notifications/read-all"),
         ("post", "/fault-calls"), ("get", "/service-points/{service_point_id}/fault-check"),
         ("get", "/outages"), ("post", "/outages"), ("get", "/outages/{outage_id}"), ("patch", "/outages/{outage_id}"),
         ("get", "/outages/{outage_id}/calls"), ("post", "/outages/{outage_id}/confirm"),

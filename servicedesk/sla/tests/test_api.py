@@ -108,7 +108,8 @@ def test_notifications_lists_only_the_users_own(world):
     assert {n["title"] for n in body["results"]} == {"SR1 已用 75%", "read"} and body["count"] == 2
     unread = as_(world, "agent").get("/notifications", {"unread": "true"}).json()
     assert [n["id"] for n in unread["results"]] == [mine.pk]
-    assert set(unread["results"][0]) == {"id", "created_at", "title", "body", "link", "read_at"}
+    assert set(unread["results"][0]) == {"id", "created_at", "title", "body", "link", "read_at", "subject_type",
+                                         "subject_id"}
 
 
 def test_mark_read_sets_read_at_once(world):
