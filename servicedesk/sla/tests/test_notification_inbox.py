@@ -194,7 +194,7 @@ def test_the_sweep_records_the_subject_and_the_migration_backfills_it(world, tri
     linked = Notification.objects.create(user=world.users["agent"], title="old",
                                          link=reverse("web:work_order_detail", args=[7]))
     Notification.objects.update(subject_type="", subject_id=None)
-    migration = __import__("servicedesk.sla.migrations.0004_notification_subject", fromlist=["backfill_subjects"])
+    migration = __import__("servicedesk.sla.migrations.0005_notification_subject", fromlist=["backfill_subjects"])
     migration.backfill_subjects(apps, None)
     warned.refresh_from_db()
     linked.refresh_from_db()
