@@ -53,8 +53,20 @@ from servicedesk.outages.selectors import open_outage_covering, planned_outages_
 from servicedesk.sla.config import SLA_CACHE_KEY
 from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
 from servicedesk.tickets.exceptions import ActionNotAllowed
-from servicedesk.tickets.models import EventKind, RequestEvent, RequestStatus, ServiceRequest
-from servicedesk.tickets.services import request_create, request_transition, work_order_create
+from servicedesk.tickets.models import (
+    OPEN_WORK_ORDER_STATUSES,
+    EventKind,
+    RequestEvent,
+    RequestStatus,
+    ServiceRequest,
+    WorkOrder,
+)
+from servicedesk.tickets.services import (
+    request_create,
+    request_transition,
+    work_order_create,
+    work_order_transition,
+)
 
 Outcome = ContactRecord.Outcome
 ReporterKind = ContactRecord.ReporterKind
@@ -820,18 +832,57 @@ class RestorationReport:
     messages: int
 
 
+# A restoration time may be up to this much ahead of the server's clock (the dispatcher's watch).
+RESTORATION_CLOCK_SKEW = datetime.timedelta(minutes=1)
+_OPEN_REQUEST_STATUSES = (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED,
+                          RequestStatus.IN_PROGRESS, RequestStatus.WAITING)
+
+
+def outage_started_at(outage: Outage) -> datetime.datetime:
+    """When the outage began, as far as the desk knows: its first linked call, or when it was
+    predicted or declared if that came first."""
+    first_call = outage.first_call_at
+    return min(outage.created_at, first_call) if first_call is not None else outage.created_at
+
+
+def _check_restored_at(outage: Outage, restored_at: datetime.datetime, *, now: datetime.datetime) -> None:
+    if restored_at > now + RESTORATION_CLOCK_SKEW:
+        raise ValidationFailed(_("The restoration time is in the future."), field="restored_at")
+    started = outage_started_at(outage)
+    if restored_at < started:
+        raise ValidationFailed(_("The restoration time is before the outage began (%(start)s).") % {
+            "start": local_time(started)}, field="restored_at")
+
+
 @transaction.atomic
-def outage_restore(*, actor: User, outage: Outage, note: str = "") -> RestorationReport:
-    """Supply is back (OUT-6, INT-8): every linked request is resolved, and every linked caller
-    gets a message and a callback routed to an available agent (key accounts: their manager)."""
+def outage_restore(*, actor: User, outage: Outage, note: str = "",
+                   restored_at: datetime.datetime | None = None) -> RestorationReport:
+    """Supply is back (OUT-6, INT-8), at ``restored_at`` (default now; not in the future, not
+    before the outage began).
+
+    1. The outage's work: every work order on its request (the crew's order made on
+       confirmation) and on the linked callers' requests. An open one (issued, accepted or in
+       progress) is completed by the system with the restoration as its result, at the
+       restoration time: the supply being back is the outcome the order was issued for, so the
+       crew's order is done whether or not the crew reported each step, and its clocks stop there
+       (met or missed, never left running against the crew). A dispatcher who wants another
+       outcome for an order cancels it before restoring. Completed and cancelled orders are left
+       as they are: already finished, their clocks already stopped.
+    2. Every linked request still open is resolved (a request whose orders were all completed
+       above is resolved by its last order, with the same reason and time).
+    3. Every linked caller gets a message and a callback routed to an available agent (key
+       accounts: their manager).
+    """
     _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
     locked = _locked_outage(outage)
     if locked.status != OutageStatus.CONFIRMED:
         raise Conflict(_("Only a confirmed outage can be restored; %(ref)s is %(status)s.") % {
             "ref": locked.reference, "status": locked.get_status_display()}, field="status")
     now = timezone.now()
+    restored_at = restored_at or now
+    _check_restored_at(locked, restored_at, now=now)
     locked.status = OutageStatus.RESTORED
-    locked.closed_at = now
+    locked.closed_at = restored_at
     locked.closed_by = actor
     locked.note = note.strip()
     locked.save()
@@ -841,14 +892,17 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "") -> Restoratio
     request_ids = set(_linked_requests(locked))
     if locked.request_id:
         request_ids.add(locked.request_id)
-    resolved = 0
-    for request in ServiceRequest.objects.filter(pk__in=request_ids).order_by("pk"):
+    open_ids = set(ServiceRequest.objects.filter(pk__in=request_ids, status__in=_OPEN_REQUEST_STATUSES)
+                   .values_list("pk", flat=True))
+    for order in (WorkOrder.objects.filter(request_id__in=request_ids, status__in=OPEN_WORK_ORDER_STATUSES)
+                  .order_by("pk")):
+        work_order_transition(work_order=order, action="restored", actor=None, reason=reason, at=restored_at)
+    for request in ServiceRequest.objects.filter(pk__in=open_ids).order_by("pk"):
         if request.status == RequestStatus.NEW:
-            request_transition(request=request, action="accept", actor=None, reason=reason)
-        if request.status in (RequestStatus.ACCEPTED, RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS,
-                              RequestStatus.WAITING):
-            request_transition(request=request, action="resolve", actor=None, reason=reason)
-            resolved += 1
+            request_transition(request=request, action="accept", actor=None, reason=reason, at=restored_at)
+        if request.status in _OPEN_REQUEST_STATUSES:
+            request_transition(request=request, action="resolve", actor=None, reason=reason, at=restored_at)
+    resolved = ServiceRequest.objects.filter(pk__in=open_ids, status=RequestStatus.RESOLVED).count()
     callers = _callers(locked)
     callbacks = callbacks_create([
         CallbackDraft(reason=reason, source=locked.reference, contact=call.contact, customer=call.contact.customer,
