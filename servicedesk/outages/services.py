@@ -45,11 +45,17 @@ from servicedesk.outages.models import (
     FaultCall,
     InferenceRule,
     Outage,
+    OutageEtrChange,
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
 )
-from servicedesk.outages.selectors import open_outage_covering, planned_outages_in_force, service_points_under
+from servicedesk.outages.selectors import (
+    open_outage_covering,
+    outage_crew_types,
+    planned_outages_in_force,
+    service_points_under,
+)
 from servicedesk.sla.config import SLA_CACHE_KEY
 from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
 from servicedesk.tickets.exceptions import ActionNotAllowed
@@ -582,6 +588,9 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
     outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.CONFIRMED,
                                    origin=origin, cause=cause.strip(), etr=etr, request=request,
                                    confirmed_at=now, confirmed_by=actor, created_at=now)
+    # Declared with its first ETR: the start of the outage's ETR changes.
+    _record_etr_change(outage, old=None, new=etr, actor=actor, reason=_("Outage %(ref)s declared: %(cause)s") % {
+        "ref": outage.reference, "cause": outage.cause})
     # Predicted outages below it and their calls are explained by it now.
     below = Outage.objects.filter(status=OutageStatus.PREDICTED,
                                   device__in=[d.pk for d in _devices_below(device)]).exclude(pk=outage.pk)
@@ -638,6 +647,25 @@ def _outage_request_attributes(request_type: Any, given: dict[str, Any], *,
     return attributes
 
 
+def _check_crew(outage: Outage, provider: Provider | None, crew_type: str) -> None:
+    """The crew's provider and crew type must repair this outage's utility (``outage_crew_types``):
+    no water crew on a power outage."""
+    crew_types = outage_crew_types(outage)
+    if provider is None or not crew_types:
+        return
+    theirs = set(provider.crew_types or ())
+    utility = outage.get_utility_display()
+    if not crew_types & theirs:
+        raise ValidationFailed(_("%(provider)s has no crew for this outage (%(utility)s): choose one from the list.") % {
+            "provider": provider.display_name, "utility": utility}, field="provider")
+    if crew_type.strip() and crew_type.strip() not in crew_types:
+        raise ValidationFailed(_("This crew type does not repair this outage (%(utility)s).") % {"utility": utility},
+                               field="crew_type")
+    if crew_type.strip() and crew_type.strip() not in theirs:
+        raise ValidationFailed(_("%(provider)s has no crew of this type.") % {"provider": provider.display_name},
+                               field="crew_type")
+
+
 @transaction.atomic
 def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.datetime | None,
                    provider: Provider | None = None, crew_type: str = "", instructions: str = "",
@@ -653,6 +681,7 @@ def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.dat
     if not cause.strip():
         raise ValidationFailed(_("Give the cause."), field="cause")
     _check_etr(etr, required=True)
+    _check_crew(locked, provider, crew_type)
     now = timezone.now()
     request = locked.request or _outage_carrier_request(locked, actor=actor, etr=etr, attributes=attributes or {})
     locked.status = OutageStatus.CONFIRMED
@@ -697,9 +726,17 @@ def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.dateti
     return request
 
 
+def _record_etr_change(outage: Outage, *, old: datetime.datetime | None, new: datetime.datetime | None,
+                       actor: User | None, reason: str) -> None:
+    if old != new:
+        OutageEtrChange.objects.create(outage=outage, actor=actor, old_etr=old, new_etr=new, reason=reason)
+
+
 def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str) -> None:
-    """OUT-6: a new ETR reaches every linked caller: their requests' estimated completion (with a
-    history row) and a message to their phone."""
+    """OUT-6: the one writer of an open outage's ETR. A change is kept with its time, author and
+    reason (``OutageEtrChange``, shown on the outage page); a new ETR reaches every linked caller:
+    their requests' estimated completion (with a history row) and a message to their phone."""
+    _record_etr_change(outage, old=outage.etr, new=etr, actor=actor, reason=reason)
     Outage.objects.filter(pk=outage.pk).update(etr=etr)
     outage.etr = etr
     if etr is None:
