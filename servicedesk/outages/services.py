@@ -882,13 +882,17 @@ def outage_started_at(outage: Outage) -> datetime.datetime:
     return min(outage.created_at, first_call) if first_call is not None else outage.created_at
 
 
-def _check_restored_at(outage: Outage, restored_at: datetime.datetime, *, now: datetime.datetime) -> None:
+def _restoration_time(outage: Outage, restored_at: datetime.datetime, *, now: datetime.datetime) -> datetime.datetime:
+    """The restoration time given, checked: not in the future (beyond the clock skew), not before
+    the outage began. Times are given to the minute (the page's input): one in the minute the
+    outage began means its start at the earliest."""
     if restored_at > now + RESTORATION_CLOCK_SKEW:
         raise ValidationFailed(_("The restoration time is in the future."), field="restored_at")
     started = outage_started_at(outage)
-    if restored_at < started:
+    if restored_at < started.replace(second=0, microsecond=0):
         raise ValidationFailed(_("The restoration time is before the outage began (%(start)s).") % {
             "start": local_time(started)}, field="restored_at")
+    return max(restored_at, started)
 
 
 @transaction.atomic
@@ -916,8 +920,7 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
         raise Conflict(_("Only a confirmed outage can be restored; %(ref)s is %(status)s.") % {
             "ref": locked.reference, "status": locked.get_status_display()}, field="status")
     now = timezone.now()
-    restored_at = restored_at or now
-    _check_restored_at(locked, restored_at, now=now)
+    restored_at = _restoration_time(locked, restored_at or now, now=now)
     locked.status = OutageStatus.RESTORED
     locked.closed_at = restored_at
     locked.closed_by = actor

@@ -252,3 +252,16 @@ def test_the_api_and_the_service_refuse_a_crew_of_another_utility(world, power_p
                                      provider=world.providers["b"], crew_type="pipe_repair")
     assert WorkOrder.objects.get(request=confirmed_water.request).provider == world.providers["b"]
 
+
+
+def test_the_default_restoration_time_in_the_minute_the_outage_began_is_accepted(client, world):
+    """Issue 10 item 8: the page gives times to the minute; restored in the minute the outage began
+    (the default, now), it is recorded as restored no earlier than the outage's start."""
+    outage = outage_declare(actor=world.users["dispatcher"], device=world.devices["T4"], cause="树枝碰线",
+                            etr=later(1))
+    client.force_login(world.users["dispatcher"])
+    response = client.post(reverse("web:outage_restore", args=[outage.pk]),
+                           {"restore-restored_at": local(outage.created_at), "restore-note": ""})
+    assert response.status_code == 302
+    outage.refresh_from_db()
+    assert outage.status == OutageStatus.RESTORED and outage.closed_at == outage.created_at
