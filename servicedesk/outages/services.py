@@ -649,7 +649,8 @@ def _outage_request_attributes(request_type: Any, given: dict[str, Any], *,
 
 def _check_crew(outage: Outage, provider: Provider | None, crew_type: str) -> None:
     """The crew's provider and crew type must repair this outage's utility (``outage_crew_types``):
-    no water crew on a power outage."""
+    no water crew on a power outage. A utility without crew types in its routing rules leaves the
+    choice to the dispatcher (there is nothing to check against)."""
     crew_types = outage_crew_types(outage)
     if provider is None or not crew_types:
         return
