@@ -52,6 +52,7 @@ from servicedesk.outages.selectors import (
     fault_check,
     outage_board,
     outage_calls,
+    outage_etr_changes,
     outages_visible,
     planned_outages_public,
     service_point_for_call,
@@ -178,6 +179,14 @@ class LinkedCallOut(Schema):
     @staticmethod
     def resolve_customer(call: FaultCall) -> Customer | None:
         return call.service_point.customer
+
+
+class EtrChangeOut(Schema):
+    at: datetime.datetime
+    actor: UserBrief | None = Field(description="Who changed it; empty: the system.")
+    old_etr: datetime.datetime | None
+    new_etr: datetime.datetime | None
+    reason: str
 
 
 class RestorationOut(Schema):
@@ -364,6 +373,10 @@ class OutagePatchIn(Schema):
 
 class RestoreIn(Schema):
     note: str = Field("", max_length=4000)
+    restored_at: datetime.datetime | None = Field(
+        None, description="When supply came back (default now): not in the future (a minute of clock skew is "
+                          "allowed), not before the outage began. The crews' open work orders are completed at "
+                          "this time.")
 
 
 class PlannedOutageFilters(PageParams):
@@ -540,6 +553,16 @@ def outage_call_list(request: HttpRequest, outage_id: int, params: Query[PagePar
     return paginate(outage_calls(outage).order_by("reported_at", "id"), params)
 
 
+@router.get("/outages/{int:outage_id}/etr-changes", response=list[EtrChangeOut],
+            summary="The ETR changes of an outage",
+            description="Every estimated time of restoration the outage had, oldest first: when, who, the "
+                        "previous and the new ETR, and why (OUT-6)." + _roles(*_SEE_OUTAGES))
+def outage_etr_change_list(request: HttpRequest, outage_id: int) -> list[Any]:
+    user = current_user(request)
+    require(user, *_SEE_OUTAGES)
+    return list(outage_etr_changes(_outage_get(user, outage_id)))
+
+
 @router.post("/outages", response={201: OutageDetailOut}, summary="Declare an outage",
              description="A known outage on a device (a SCADA alarm; the area a leak repair cuts, `origin=leak` "
                          "with `request_id`): confirmed at once with its cause and ETR; predicted outages below it "
@@ -563,8 +586,9 @@ def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
 
 @router.post("/outages/{int:outage_id}/confirm", response=OutageDetailOut, summary="Confirm a predicted outage",
              description="The dispatcher confirms a predicted outage (OUT-3) with its cause and ETR; the crew's work "
-                         "order goes to `provider`. Every linked caller's request gets the ETR as its estimated "
-                         "completion and each caller a message (OUT-6). Only a predicted outage: else 409."
+                         "order goes to `provider`, which must have a crew for the outage's utility (422 "
+                         "otherwise). Every linked caller's request gets the ETR as its estimated completion and "
+                         "each caller a message (OUT-6). Only a predicted outage: else 409."
                          + _roles(Capability.MANAGE_OUTAGES))
 def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: ConfirmIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -634,16 +658,20 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -
 
 
 @router.post("/outages/{int:outage_id}/restore", response=RestorationOut, summary="Supply restored",
-             description="Every linked request is resolved; every linked caller gets a message and a callback "
+             description="Supply is back at `restored_at` (default now): the open work orders of the outage's "
+                         "request and of the linked requests are completed with the restoration as their result; "
+                         "every linked request is resolved; every linked caller gets a message and a callback "
                          "routed to an available agent, key accounts to their manager (OUT-6, INT-8). Only a "
-                         "confirmed outage: else 409." + _roles(Capability.MANAGE_OUTAGES))
+                         "confirmed outage: else 409; a restoration time in the future or before the outage "
+                         "began: 422." + _roles(Capability.MANAGE_OUTAGES))
 def outage_restore_endpoint(request: HttpRequest, outage_id: int, payload: RestoreIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)
     require(user, Capability.MANAGE_OUTAGES)
 
     def restore() -> dict[str, Any]:
-        report = outage_restore(actor=user, outage=_outage_get(user, outage_id), note=payload.note)
+        report = outage_restore(actor=user, outage=_outage_get(user, outage_id), note=payload.note,
+                                restored_at=aware(payload.restored_at))
         return {"outage": _outage_detail(user, outage_id), "requests_resolved": report.requests_resolved,
                 "callbacks": report.callbacks, "messages": report.messages}
 

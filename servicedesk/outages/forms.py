@@ -4,6 +4,7 @@ only: the rules live in outages.services, whose field errors the views put besid
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -177,9 +178,13 @@ class OutageConfirmForm(forms.Form):
     instructions = forms.CharField(label=_("Instructions"), widget=forms.Textarea(attrs={"rows": 2}),
                                    required=False)
 
-    def __init__(self, *args: Any, request_type: RequestType | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request_type: RequestType | None = None, providers: Any = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "confirm")
         super().__init__(*args, **kwargs)
+        if providers is not None:
+            # Only the crews of the outage's utility (selectors.outage_crews); the service checks again.
+            self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
         # The fields of the outage's repair request, used when no caller's request can carry it.
         self.attribute_definitions = intake_config().fields_of(request_type) if request_type else []
         for definition in self.attribute_definitions:
@@ -230,6 +235,11 @@ class OutageUpdateForm(forms.Form):
 
 
 class OutageRestoreForm(forms.Form):
+    restored_at = forms.DateTimeField(
+        label=_("Supply restored at"), required=False, initial=timezone.now, input_formats=DATETIME_INPUT_FORMATS,
+        widget=_local_datetime_widget(),
+        help_text=_("Now, or earlier if supply came back before you record it. The crews' work orders are "
+                    "completed at this time."))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

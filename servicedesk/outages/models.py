@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import BilingualNameMixin
+from servicedesk.tickets.models import AppendOnlyModel
 
 
 class PlannedOutage(models.Model):
@@ -197,6 +198,30 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class OutageEtrChange(AppendOnlyModel):
+    """One change of an outage's estimated time of restoration (OUT-6): when, who, from what to
+    what, and why. Written by ``services._set_etr`` (and for the ETR an outage is declared with);
+    never changed or deleted."""
+
+    outage = models.ForeignKey(Outage, verbose_name=_("outage"), on_delete=models.PROTECT,
+                               related_name="etr_changes")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    old_etr = models.DateTimeField(_("previous estimated restoration"), null=True, blank=True)
+    new_etr = models.DateTimeField(_("new estimated restoration"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("ETR change")
+        verbose_name_plural = _("ETR changes")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["outage", "at"], name="outage_etr_change_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.outage_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class FaultCall(models.Model):

@@ -13,13 +13,14 @@ from django.utils import timezone
 from servicedesk.core.prepared import RelatedFetch, RowShape
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
-from servicedesk.org.models import User
+from servicedesk.org.models import Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import PlannedSchedule, outage_config, planned_schedule, planned_with_devices
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
     Outage,
+    OutageEtrChange,
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
@@ -169,6 +170,39 @@ def outage_calls(outage: Outage) -> QuerySet[FaultCall]:
     return (FaultCall.objects.filter(outage=outage)
             .select_related("contact", "service_point", "service_point__customer", "device", "request")
             .order_by("reported_at"))
+
+
+def outage_etr_changes(outage: Outage) -> QuerySet[OutageEtrChange]:
+    """Every ETR the outage had, oldest first, with who set it and why (OUT-6)."""
+    return OutageEtrChange.objects.filter(outage=outage).select_related("actor").order_by("at", "id")
+
+
+def outage_crew_types(outage: Outage) -> frozenset[str]:
+    """The kinds of crew that repair this outage (004 step 19.2): the crew types the active routing
+    rules give for its utility's fault request type and for the type of its own request (a leak
+    report). Empty when none is configured."""
+    from servicedesk.tickets.config import intake_config
+
+    type_ids = set()
+    setting = outage_config().settings_by_utility.get(outage.utility)
+    if setting is not None:
+        type_ids.add(setting.request_type_id)
+    if outage.request_id is not None:
+        type_ids.add(outage.request.request_type_id)  # type: ignore[union-attr]
+    return frozenset(rule.crew_type for rule in intake_config().routing_rules
+                     if rule.request_type_id in type_ids and rule.crew_type)
+
+
+def outage_crews(outage: Outage) -> QuerySet[Provider]:
+    """The active providers that may get this outage's crew work order: those with a crew type of
+    ``outage_crew_types`` (no water crew on a power outage); every active provider when the
+    utility has no crew type configured."""
+    providers = Provider.objects.filter(active=True).order_by("code")
+    crew_types = outage_crew_types(outage)
+    if not crew_types:
+        return providers
+    return providers.filter(pk__in=[pk for pk, kinds in providers.values_list("pk", "crew_types")
+                                    if crew_types & set(kinds or ())])
 
 
 def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[PlannedOutage]:

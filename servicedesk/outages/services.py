@@ -45,16 +45,34 @@ from servicedesk.outages.models import (
     FaultCall,
     InferenceRule,
     Outage,
+    OutageEtrChange,
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
 )
-from servicedesk.outages.selectors import open_outage_covering, planned_outages_in_force, service_points_under
+from servicedesk.outages.selectors import (
+    open_outage_covering,
+    outage_crew_types,
+    planned_outages_in_force,
+    service_points_under,
+)
 from servicedesk.sla.config import SLA_CACHE_KEY
 from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
 from servicedesk.tickets.exceptions import ActionNotAllowed
-from servicedesk.tickets.models import EventKind, RequestEvent, RequestStatus, ServiceRequest
-from servicedesk.tickets.services import request_create, request_transition, work_order_create
+from servicedesk.tickets.models import (
+    OPEN_WORK_ORDER_STATUSES,
+    EventKind,
+    RequestEvent,
+    RequestStatus,
+    ServiceRequest,
+    WorkOrder,
+)
+from servicedesk.tickets.services import (
+    request_create,
+    request_transition,
+    work_order_create,
+    work_order_transition,
+)
 
 Outcome = ContactRecord.Outcome
 ReporterKind = ContactRecord.ReporterKind
@@ -570,6 +588,9 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
     outage = Outage.objects.create(utility=device.utility, device=device, status=OutageStatus.CONFIRMED,
                                    origin=origin, cause=cause.strip(), etr=etr, request=request,
                                    confirmed_at=now, confirmed_by=actor, created_at=now)
+    # Declared with its first ETR: the start of the outage's ETR changes.
+    _record_etr_change(outage, old=None, new=etr, actor=actor, reason=_("Outage %(ref)s declared: %(cause)s") % {
+        "ref": outage.reference, "cause": outage.cause})
     # Predicted outages below it and their calls are explained by it now.
     below = Outage.objects.filter(status=OutageStatus.PREDICTED,
                                   device__in=[d.pk for d in _devices_below(device)]).exclude(pk=outage.pk)
@@ -626,6 +647,26 @@ def _outage_request_attributes(request_type: Any, given: dict[str, Any], *,
     return attributes
 
 
+def _check_crew(outage: Outage, provider: Provider | None, crew_type: str) -> None:
+    """The crew's provider and crew type must repair this outage's utility (``outage_crew_types``):
+    no water crew on a power outage. A utility without crew types in its routing rules leaves the
+    choice to the dispatcher (there is nothing to check against)."""
+    crew_types = outage_crew_types(outage)
+    if provider is None or not crew_types:
+        return
+    theirs = set(provider.crew_types or ())
+    utility = outage.get_utility_display()
+    if not crew_types & theirs:
+        raise ValidationFailed(_("%(provider)s has no crew for this outage (%(utility)s): choose one from the list.") % {
+            "provider": provider.display_name, "utility": utility}, field="provider")
+    if crew_type.strip() and crew_type.strip() not in crew_types:
+        raise ValidationFailed(_("This crew type does not repair this outage (%(utility)s).") % {"utility": utility},
+                               field="crew_type")
+    if crew_type.strip() and crew_type.strip() not in theirs:
+        raise ValidationFailed(_("%(provider)s has no crew of this type.") % {"provider": provider.display_name},
+                               field="crew_type")
+
+
 @transaction.atomic
 def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.datetime | None,
                    provider: Provider | None = None, crew_type: str = "", instructions: str = "",
@@ -641,6 +682,7 @@ def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.dat
     if not cause.strip():
         raise ValidationFailed(_("Give the cause."), field="cause")
     _check_etr(etr, required=True)
+    _check_crew(locked, provider, crew_type)
     now = timezone.now()
     request = locked.request or _outage_carrier_request(locked, actor=actor, etr=etr, attributes=attributes or {})
     locked.status = OutageStatus.CONFIRMED
@@ -685,9 +727,17 @@ def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.dateti
     return request
 
 
+def _record_etr_change(outage: Outage, *, old: datetime.datetime | None, new: datetime.datetime | None,
+                       actor: User | None, reason: str) -> None:
+    if old != new:
+        OutageEtrChange.objects.create(outage=outage, actor=actor, old_etr=old, new_etr=new, reason=reason)
+
+
 def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str) -> None:
-    """OUT-6: a new ETR reaches every linked caller: their requests' estimated completion (with a
-    history row) and a message to their phone."""
+    """OUT-6: the one writer of an open outage's ETR. A change is kept with its time, author and
+    reason (``OutageEtrChange``, shown on the outage page); a new ETR reaches every linked caller:
+    their requests' estimated completion (with a history row) and a message to their phone."""
+    _record_etr_change(outage, old=outage.etr, new=etr, actor=actor, reason=reason)
     Outage.objects.filter(pk=outage.pk).update(etr=etr)
     outage.etr = etr
     if etr is None:
@@ -820,18 +870,60 @@ class RestorationReport:
     messages: int
 
 
+# A restoration time may be up to this much ahead of the server's clock (the dispatcher's watch).
+RESTORATION_CLOCK_SKEW = datetime.timedelta(minutes=1)
+_OPEN_REQUEST_STATUSES = (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED,
+                          RequestStatus.IN_PROGRESS, RequestStatus.WAITING)
+
+
+def outage_started_at(outage: Outage) -> datetime.datetime:
+    """When the outage began, as far as the desk knows: its first linked call, or when it was
+    predicted or declared if that came first."""
+    first_call = outage.first_call_at
+    return min(outage.created_at, first_call) if first_call is not None else outage.created_at
+
+
+def _restoration_time(outage: Outage, restored_at: datetime.datetime, *, now: datetime.datetime) -> datetime.datetime:
+    """The restoration time given, checked: not in the future (beyond the clock skew), not before
+    the outage began. Times are given to the minute (the page's input): one in the minute the
+    outage began means its start at the earliest."""
+    if restored_at > now + RESTORATION_CLOCK_SKEW:
+        raise ValidationFailed(_("The restoration time is in the future."), field="restored_at")
+    started = outage_started_at(outage)
+    if restored_at < started.replace(second=0, microsecond=0):
+        raise ValidationFailed(_("The restoration time is before the outage began (%(start)s).") % {
+            "start": local_time(started)}, field="restored_at")
+    return max(restored_at, started)
+
+
 @transaction.atomic
-def outage_restore(*, actor: User, outage: Outage, note: str = "") -> RestorationReport:
-    """Supply is back (OUT-6, INT-8): every linked request is resolved, and every linked caller
-    gets a message and a callback routed to an available agent (key accounts: their manager)."""
+def outage_restore(*, actor: User, outage: Outage, note: str = "",
+                   restored_at: datetime.datetime | None = None) -> RestorationReport:
+    """Supply is back (OUT-6, INT-8), at ``restored_at`` (default now; not in the future, not
+    before the outage began).
+
+    1. The outage's work: every work order on its request (the crew's order made on
+       confirmation) and on the linked callers' requests. An open one (issued, accepted or in
+       progress) is completed by the system with the restoration as its result, at the
+       restoration time: the supply being back is the outcome the order was issued for, so the
+       crew's order is done whether or not the crew reported each step, and its clocks stop there
+       (met or missed, never left running against the crew). A dispatcher who wants another
+       outcome for an order cancels it before restoring. Completed and cancelled orders are left
+       as they are: already finished, their clocks already stopped.
+    2. Every linked request still open is resolved (a request whose orders were all completed
+       above is resolved by its last order, with the same reason and time).
+    3. Every linked caller gets a message and a callback routed to an available agent (key
+       accounts: their manager).
+    """
     _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
     locked = _locked_outage(outage)
     if locked.status != OutageStatus.CONFIRMED:
         raise Conflict(_("Only a confirmed outage can be restored; %(ref)s is %(status)s.") % {
             "ref": locked.reference, "status": locked.get_status_display()}, field="status")
     now = timezone.now()
+    restored_at = _restoration_time(locked, restored_at or now, now=now)
     locked.status = OutageStatus.RESTORED
-    locked.closed_at = now
+    locked.closed_at = restored_at
     locked.closed_by = actor
     locked.note = note.strip()
     locked.save()
@@ -841,14 +933,17 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "") -> Restoratio
     request_ids = set(_linked_requests(locked))
     if locked.request_id:
         request_ids.add(locked.request_id)
-    resolved = 0
-    for request in ServiceRequest.objects.filter(pk__in=request_ids).order_by("pk"):
+    open_ids = set(ServiceRequest.objects.filter(pk__in=request_ids, status__in=_OPEN_REQUEST_STATUSES)
+                   .values_list("pk", flat=True))
+    for order in (WorkOrder.objects.filter(request_id__in=request_ids, status__in=OPEN_WORK_ORDER_STATUSES)
+                  .order_by("pk")):
+        work_order_transition(work_order=order, action="restored", actor=None, reason=reason, at=restored_at)
+    for request in ServiceRequest.objects.filter(pk__in=open_ids).order_by("pk"):
         if request.status == RequestStatus.NEW:
-            request_transition(request=request, action="accept", actor=None, reason=reason)
-        if request.status in (RequestStatus.ACCEPTED, RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS,
-                              RequestStatus.WAITING):
-            request_transition(request=request, action="resolve", actor=None, reason=reason)
-            resolved += 1
+            request_transition(request=request, action="accept", actor=None, reason=reason, at=restored_at)
+        if request.status in _OPEN_REQUEST_STATUSES:
+            request_transition(request=request, action="resolve", actor=None, reason=reason, at=restored_at)
+    resolved = ServiceRequest.objects.filter(pk__in=open_ids, status=RequestStatus.RESOLVED).count()
     callers = _callers(locked)
     callbacks = callbacks_create([
         CallbackDraft(reason=reason, source=locked.reference, contact=call.contact, customer=call.contact.customer,

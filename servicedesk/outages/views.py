@@ -58,6 +58,8 @@ from servicedesk.outages.selectors import (
     fault_check,
     outage_board,
     outage_calls,
+    outage_crews,
+    outage_etr_changes,
     outages_visible,
     planned_outages_public,
 )
@@ -377,7 +379,7 @@ def _render_outage(request: HttpRequest, outage: Outage, *, status: int = 200, *
         setting = outage_config().settings_by_utility.get(outage.utility)
         if outage.status == OutageStatus.PREDICTED:
             forms["confirm"] = bound.get("confirm") or OutageConfirmForm(
-                request_type=setting.request_type if setting else None,
+                request_type=setting.request_type if setting else None, providers=outage_crews(outage),
                 initial={"cause": outage.cause, "etr": outage.etr})
             forms["reject"] = bound.get("reject") or OutageRejectForm()
         if outage.is_open:
@@ -386,6 +388,7 @@ def _render_outage(request: HttpRequest, outage: Outage, *, status: int = 200, *
         if outage.status == OutageStatus.CONFIRMED:
             forms["restore"] = bound.get("restore") or OutageRestoreForm()
     context = {"outage": outage, "calls": list(outage_calls(outage)), "forms": forms,
+               "etr_changes": list(outage_etr_changes(outage)),
                "merged": list(outage.merged.select_related("device").order_by("pk")),
                "may_manage": _may_manage(request)}
     return render(request, "outages/outage_detail.html", context, status=status)
@@ -425,7 +428,8 @@ def outage_confirm_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     Roles: dispatcher, administrator."""
     outage = _outage_or_404(request, outage_id)
     setting = outage_config().settings_by_utility.get(outage.utility)
-    form = OutageConfirmForm(request.POST, request_type=setting.request_type if setting else None)
+    form = OutageConfirmForm(request.POST, request_type=setting.request_type if setting else None,
+                             providers=outage_crews(outage))
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
         confirmed = outage_confirm(actor=_user(request), outage=outage, cause=data["cause"], etr=data["etr"],
@@ -488,7 +492,8 @@ def outage_restore_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        report = outage_restore(actor=_user(request), outage=outage, note=data["note"])
+        report = outage_restore(actor=_user(request), outage=outage, note=data["note"],
+                                restored_at=data["restored_at"])
         return report.outage, _(
             "Outage %(ref)s restored: %(requests)s requests resolved, %(callbacks)s callbacks routed to agents, "
             "%(messages)s messages queued to callers.") % {

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,14 +216,26 @@ def _locked_request(request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.select_for_update().get(pk=request.pk)
 
 
+def _event_time(at: datetime.datetime | None, history: Any) -> datetime.datetime:
+    """When a transition is recorded: now, or ``at`` (a time the actor gives, e.g. when supply was
+    restored) but never before the subject's latest history row, so that the history stays in
+    order and the SLA clocks, read from it in order, see the transition last."""
+    if at is None:
+        return timezone.now()
+    latest = history.aggregate(latest=Max("at"))["latest"]
+    return max(at, latest) if latest is not None else at
+
+
 @transaction.atomic
-def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "") -> ServiceRequest:
-    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event)."""
+def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "",
+                       at: datetime.datetime | None = None) -> ServiceRequest:
+    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event).
+    ``at``: when it happened, if earlier than now (see ``_event_time``)."""
     locked = _locked_request(request)
     transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action, status=locked.status,
                                    actor=actor, reason=reason)
     previous = locked.status
-    now = timezone.now()
+    now = _event_time(at, RequestEvent.objects.filter(request=locked))
     locked.status = transition.target
     update_fields = ["status", "updated_at"]
     if transition.target == RequestStatus.RESOLVED:
@@ -241,7 +254,7 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
         update_fields.append("assignee")
     locked.save(update_fields=update_fields)
     _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                   to_status=transition.target, reason=reason.strip())
+                   to_status=transition.target, reason=reason.strip(), at=now if at is not None else None)
     sync_request_timers(locked)
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
@@ -293,12 +306,12 @@ def request_add_note(*, request: ServiceRequest, actor: User, text: str) -> Requ
 
 def _work_order_event(work_order: WorkOrder, *, actor: User | None, kind: str, action: str = "",
                       from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
-                      reason: str = "") -> WorkOrderEvent:
+                      reason: str = "", at: datetime.datetime | None = None) -> WorkOrderEvent:
     return WorkOrderEvent.objects.create(
         work_order=work_order, actor=actor, kind=kind, action=action, from_status=from_status,
         to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
-        reason=reason,
+        reason=reason, **({"at": at} if at is not None else {}),
     )
 
 
@@ -336,13 +349,18 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
 
 
 @transaction.atomic
-def work_order_transition(*, work_order: WorkOrder, action: str, actor: User, reason: str = "") -> WorkOrder:
-    """Move a work order along its workflow and carry the consequence to its request."""
+def work_order_transition(*, work_order: WorkOrder, action: str, actor: User | None, reason: str = "",
+                          at: datetime.datetime | None = None) -> WorkOrder:
+    """Move a work order along its workflow and carry the consequence to its request.
+
+    ``actor=None`` means the system, which alone takes the steps no role may take by hand (e.g.
+    ``restored``, when the dispatcher restores the outage the order was issued for). ``at``: when
+    it happened, if earlier than now (see ``_event_time``); its request's consequence gets the same time."""
     locked = WorkOrder.objects.select_for_update().select_related("request").get(pk=work_order.pk)
     transition = _check_transition(WORK_ORDER_TRANSITIONS, entity=_("work order"), action=action,
                                    status=locked.status, actor=actor, reason=reason)
     previous = locked.status
-    now = timezone.now()
+    now = _event_time(at, WorkOrderEvent.objects.filter(work_order=locked))
     locked.status = transition.target
     if transition.target == WorkOrderStatus.IN_PROGRESS and locked.actual_start_at is None:
         locked.actual_start_at = now
@@ -352,19 +370,19 @@ def work_order_transition(*, work_order: WorkOrder, action: str, actor: User, re
         locked.result = reason.strip()
     locked.save()
     _work_order_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                      to_status=transition.target, reason=reason.strip())
+                      to_status=transition.target, reason=reason.strip(), at=now if at is not None else None)
     sync_work_order_timers(locked)
-    _carry_to_request(locked, actor=actor)
+    _carry_to_request(locked, actor=actor, at=now if at is not None else None)
     return locked
 
 
-def _carry_to_request(work_order: WorkOrder, *, actor: User) -> None:
+def _carry_to_request(work_order: WorkOrder, *, actor: User | None, at: datetime.datetime | None = None) -> None:
     """The request follows its work orders: started when one starts; resolved when all are done;
     back in the dispatcher's queue when none is left."""
     request = _locked_request(work_order.request)
     reference = work_order.reference
     if work_order.status == WorkOrderStatus.IN_PROGRESS and request.status == RequestStatus.DISPATCHED:
-        request_transition(request=request, action="start", actor=None,
+        request_transition(request=request, action="start", actor=None, at=at,
                            reason=_("Work order %(ref)s started on site") % {"ref": reference})
         return
     if work_order.status not in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED):
@@ -375,8 +393,8 @@ def _carry_to_request(work_order: WorkOrder, *, actor: User) -> None:
     any_completed = work_order.status == WorkOrderStatus.COMPLETED or siblings.filter(
         status=WorkOrderStatus.COMPLETED).exists()
     if any_completed and request.status in (RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS):
-        request_transition(request=request, action="resolve", actor=None,
+        request_transition(request=request, action="resolve", actor=None, at=at,
                            reason=work_order.result or _("Work order %(ref)s completed") % {"ref": reference})
     elif not any_completed and request.status == RequestStatus.DISPATCHED:
-        request_transition(request=request, action="return", actor=None,
+        request_transition(request=request, action="return", actor=None, at=at,
                            reason=_("No work order left: %(ref)s was cancelled") % {"ref": reference})

@@ -359,6 +359,7 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/fault-calls"), ("get", "/service-points/{service_point_id}/fault-check"),
         ("get", "/outages"), ("post", "/outages"), ("get", "/outages/{outage_id}"), ("patch", "/outages/{outage_id}"),
         ("get", "/outages/{outage_id}/calls"), ("post", "/outages/{outage_id}/confirm"),
+        ("get", "/outages/{outage_id}/etr-changes"),
         ("post", "/outages/{outage_id}/reject"), ("post", "/outages/{outage_id}/merge"),
         ("post", "/outages/{outage_id}/restore"), ("get", "/planned-outages"), ("post", "/planned-outages"),
         ("get", "/planned-outages/{planned_id}"), ("post", "/planned-outages/{planned_id}/cancel"),
