@@ -14,6 +14,8 @@
    then frozen.
 5. Used time: working time between start and stop (or now) minus pauses; the achieved level is
    used ÷ limit.
+6. Provisional: the computation went through a year whose holidays are not announced yet (the
+   statutory days off stand in for them, issue 10 item 14); it is redone when they are entered.
 
 The ``segments`` of the result are the explanation a supervisor shows a provider in a dispute:
 every span of the clock, running or paused, and why.
@@ -27,6 +29,7 @@ from servicedesk.sla.calendar import (
     WorkingCalendar,
     add_working_days,
     add_working_time,
+    through_provisional,
     working_time_between,
 )
 from servicedesk.sla.subjects import SubjectEvent
@@ -66,6 +69,7 @@ class Clock:
     next_warning_percent: int | None
     next_warning_at: datetime.datetime | None
     segments: list[Segment] = field(default_factory=list)
+    provisional: bool = False  # computed through a provisional official year (see the module docstring)
 
 
 # A subject that ends this way stops every clock, which then counts neither as met nor as missed.
@@ -124,6 +128,7 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
     end = stopped_at or now
     paused_since = next((start for start, stop, kind, _ in spans if stop is None and kind == "paused"), None)
 
+    no_pause_due: datetime.datetime | None = None
     if spec.working_days is not None:
         no_pause_due = add_working_days(calendar, started_at, spec.working_days)
         target_seconds = int(working_time_between(calendar, started_at, no_pause_due).total_seconds())
@@ -155,9 +160,14 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
                 break
 
     segments = _segments(started_at, spans, stopped_at)
+    # The due time, the limit of a working-day target, a stopped clock's verdict and the next warning
+    # depend on the calendar up to these instants (a running clock's used time as of now does not
+    # make its due time provisional).
+    provisional = through_provisional(calendar, due_at, no_pause_due, stopped_at, next_at)
     return Clock(started_at=started_at, state=state, due_at=due_at, stopped_at=stopped_at,
                  paused_since=paused_since, target_seconds=target_seconds, used_seconds=used,
-                 next_warning_percent=next_percent, next_warning_at=next_at, segments=segments)
+                 next_warning_percent=next_percent, next_warning_at=next_at, segments=segments,
+                 provisional=provisional)
 
 
 def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.prepared import PreparedInsert
@@ -24,6 +26,7 @@ from servicedesk.sla.models import (
     Notification,
     OfficialYear,
     Policy,
+    ProvisionalCalendarWarning,
     SlaChange,
     Target,
     TargetKind,
@@ -36,7 +39,7 @@ from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 # A new request's timers are inserted on every create: the statement is built once (core.prepared).
 _TIMER_INSERT = PreparedInsert(Timer)
 _CLOCK_FIELDS = ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds", "used_seconds",
-                 "next_warning_percent", "next_warning_at", "computed_at", "problem", "policy_id")
+                 "next_warning_percent", "next_warning_at", "computed_at", "problem", "policy_id", "provisional")
 
 
 def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | None = None,
@@ -81,6 +84,7 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
         timer.policy_id = policy.id  # type: ignore[union-attr]
         timer.computed_at = now
         timer.problem = problem
+        timer.provisional = clock is not None and clock.provisional  # issue 10 item 14
         if clock is not None:
             for name in ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds",
                          "used_seconds", "next_warning_percent", "next_warning_at"):
@@ -452,7 +456,10 @@ def _affected_timers(scope: dict[str, object]):  # -> QuerySet[Timer]
     if "policy" in scope:
         return open_timers.filter(policy_id=scope["policy"])
     if scope.get("official"):
-        return open_timers.filter(target__calendar__follows_official_holidays=True)
+        # Also the stopped clocks computed through a provisional year: their verdict (met or
+        # missed) was provisional too (issue 10 item 14).
+        return Timer.objects.filter(Q(state__in=OPEN_TIMER_STATES, target__calendar__follows_official_holidays=True)
+                                    | Q(provisional=True))
     return open_timers.none()
 
 
@@ -475,3 +482,48 @@ def sla_recompute(*, change_id: int, batch_size: int = RECOMPUTE_BATCH) -> int:
                     continue  # the subject was deleted meanwhile
     SlaChange.objects.filter(pk=change_id).update(timers_recomputed=recomputed, recomputed_at=timezone.now())
     return recomputed
+
+
+# --- Provisional official years (issue 10 item 14) ------------------------------------------------
+
+OFFICIAL_YEARS_LINK = "/admin/sla/officialyear/"
+
+
+def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> ProvisionalCalendarWarning | None:
+    """Tell the active administrators, at most once per local day, that due times are provisional
+    (China's holidays for the year are not announced yet) and what to do. None when there is
+    nothing to say, or when today's warning was already given.
+
+    The day's ProvisionalCalendarWarning row and the notifications are written in one transaction:
+    its unique date decides between two workers (the second waits for the first's commit, then
+    fails on the constraint and writes nothing), and a rerun finds the row.
+    """
+    from servicedesk.org.models import User
+    from servicedesk.org.roles import Role
+    from servicedesk.sla.checks import provisional_message, provisional_state
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if ProvisionalCalendarWarning.objects.filter(day=today).exists():
+        return None
+    state = provisional_state(today)
+    if state is None:
+        return None
+    count, year = state
+    admins = list(User.objects.filter(is_active=True).filter(Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True))
+                  .order_by("pk"))
+    notifications = []
+    for admin in admins:
+        with translation.override(admin.preferred_language or settings.LANGUAGE_CODE):
+            notifications.append(Notification(user=admin, created_at=now, title=_("Due times are provisional"),
+                                              body=provisional_message(count, year), link=OFFICIAL_YEARS_LINK))
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's error is caught below
+            warning = ProvisionalCalendarWarning.objects.create(day=today, sent_at=now, provisional_timers=count,
+                                                                recipients=[admin.pk for admin in admins])
+            Notification.objects.bulk_create(notifications)
+    except IntegrityError:
+        return None  # another worker warned today
+    if notifications:
+        transaction.on_commit(_enqueue_email)
+    return warning

@@ -1,4 +1,4 @@
-"""Background jobs of the SLA engine (SLA-4, SLA-5), run by ``servicedesk worker``.
+"""Background jobs of the SLA engine (SLA-4, SLA-5, issue 10 item 14), run by ``servicedesk worker``.
 
 Thin on purpose: each job calls a service of ``sla.services``, where the transactions and the
 exactly-once rules live (so tests and benchmarks call the same code without a queue).
@@ -9,7 +9,12 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from servicedesk.sla.services import notifications_email, sla_recompute, warnings_sweep
+from servicedesk.sla.services import (
+    notifications_email,
+    provisional_calendar_warn,
+    sla_recompute,
+    warnings_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +25,14 @@ def sla_sweep_periodic() -> None:
     report = warnings_sweep()
     if report.timers:
         logger.info("SLA sweep: %s", report)
+
+
+@db_periodic_task(crontab(minute="7"))
+def provisional_calendar_periodic() -> None:
+    """Every hour, so that a worker started late in the day still warns that day: the service
+    warns the administrators at most once a day while due times are provisional."""
+    if provisional_calendar_warn() is not None:
+        logger.warning("SLA: due times are provisional (official holidays not announced); administrators told")
 
 
 @db_task()
