@@ -39,7 +39,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicedesk.sla.exceptions import InvalidCalendar, OutsideCalendarCoverage
-from servicedesk.sla.official import OfficialSchedule, china_official_schedule, official_calendar_coverage
+from servicedesk.sla.official import (
+    OfficialSchedule,
+    china_schedule_with_provisional_years,
+    official_calendar_coverage,
+)
 from servicedesk.sla.timeline import (
     SECONDS_PER_DAY,
     US_PER_SECOND,
@@ -252,7 +256,7 @@ class WorkingCalendar:
             weekly[day] = parse_windows(value) if isinstance(value, str) else value
         schedule: OfficialSchedule | None
         if official is True:
-            schedule = china_official_schedule().with_provisional_years()
+            schedule = china_schedule_with_provisional_years()
         elif isinstance(official, OfficialSchedule):
             schedule = official
         else:

@@ -122,6 +122,12 @@ def china_official_schedule() -> OfficialSchedule:
     )
 
 
+@lru_cache(maxsize=1)
+def china_schedule_with_provisional_years() -> OfficialSchedule:
+    """The package's schedule followed by its provisional years: what a calendar follows by default."""
+    return china_official_schedule().with_provisional_years()
+
+
 def official_calendar_coverage() -> tuple[int, int]:
     """First and last year for which China's official holidays and make-up days are known."""
     return china_official_schedule().coverage
