@@ -48,3 +48,18 @@ def test_help_prints_no_warning(tmp_path, arguments):
     assert "usage" in (result.stdout + result.stderr).lower() or "用法" in result.stdout
     assert "W001" not in result.stdout + result.stderr
     assert "chinesecalendar" not in result.stdout + result.stderr
+
+
+def test_the_admin_shows_the_coverage_warning_once_a_day(client, world):
+    """Issue 10 item 13: on the SLA pages of the admin, once a day per administrator's session (the
+    admin's index keeps it as a banner)."""
+    with time_machine.travel(NOVEMBER, tick=False):
+        client.force_login(world.users["administrator"])
+        first = client.get("/admin/sla/calendar/").content.decode()
+        again = client.get("/admin/sla/policy/").content.decode()
+        index = client.get("/admin/").content.decode()
+    with time_machine.travel(NOVEMBER + datetime.timedelta(days=1), tick=False):
+        next_day = client.get("/admin/sla/calendar/").content.decode()
+    assert "2026-12-31" in first and "2026-12-31" not in again
+    assert "2026-12-31" in index and "official-holiday-banner" in index
+    assert "2026-12-31" in next_day

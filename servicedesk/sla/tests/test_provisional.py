@@ -7,10 +7,12 @@ once a day, and entering the notice recomputes them and clears the mark.
 """
 
 import datetime
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection, connections
 from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 
@@ -174,3 +176,30 @@ def test_admin_index_shows_the_banner_while_due_times_are_provisional(client, wo
         client.force_login(world.users["administrator"])
         Timer.objects.update(provisional=False)
         assert "official-holiday-banner" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_at_once_warn_the_administrators_once(world):
+    """Issue 10 item 14: the day's row decides; the workers that lose write nothing."""
+    start = threading.Barrier(4)
+    results: list = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=60)
+            result = provisional_calendar_warn(now=at(2027, 1, 2, 9, 7))
+            with lock:
+                results.append(result)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 4 and sum(result is not None for result in results) == 1
+    assert ProvisionalCalendarWarning.objects.count() == 1
+    assert Notification.objects.filter(user=world.users["administrator"]).count() == 1
