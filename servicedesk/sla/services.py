@@ -4,6 +4,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -14,7 +15,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.prepared import PreparedInsert
+from servicedesk.org.models import User
+from servicedesk.org.roles import Role
 from servicedesk.sla.calendar import WorkingCalendar, add_working_time, working_time_between
+from servicedesk.sla.calendars import official_rows, official_schedule
+from servicedesk.sla.checks import provisional_message, provisional_state
 from servicedesk.sla.config import sla_config
 from servicedesk.sla.engine import TargetSpec, clock_compute, spec_from_target
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
@@ -497,10 +502,6 @@ def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> Provis
     its unique date decides between two workers (the second waits for the first's commit, then
     fails on the constraint and writes nothing), and a rerun finds the row.
     """
-    from servicedesk.org.models import User
-    from servicedesk.org.roles import Role
-    from servicedesk.sla.checks import provisional_message, provisional_state
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     if ProvisionalCalendarWarning.objects.filter(day=today).exists():
@@ -526,3 +527,27 @@ def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> Provis
     if notifications:
         transaction.on_commit(_enqueue_email)
     return warning
+
+
+def provisional_timers_refresh(*, batch_size: int = RECOMPUTE_BATCH) -> int:
+    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years.
+
+    Entering the notice as an OfficialYear recomputes them at once (SLA-5); an update of the
+    ``chinesecalendar`` package announces the year without any change in the database, so the worker
+    looks for them (hourly, with the daily warning). The boundary is local midnight in Asia/Shanghai
+    of the first year not announced.
+    """
+    schedule = official_schedule(official_rows(OfficialYear.objects.all()))
+    boundary = datetime.datetime(schedule.announced_last_year + 1, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    stale = Timer.objects.filter(provisional=True).filter(
+        Q(due_at__lte=boundary) | Q(due_at__isnull=True, stopped_at__lte=boundary))
+    subjects = sorted(set(stale.values_list("subject_type", "subject_id")))
+    recomputed = 0
+    for start in range(0, len(subjects), batch_size):
+        with transaction.atomic():
+            for subject_type, subject_id in subjects[start:start + batch_size]:
+                try:
+                    recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))
+                except ObjectDoesNotExist:
+                    continue  # the subject was deleted meanwhile
+    return recomputed

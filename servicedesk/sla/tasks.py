@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from servicedesk.sla.services import (
     notifications_email,
     provisional_calendar_warn,
+    provisional_timers_refresh,
     sla_recompute,
     warnings_sweep,
 )
@@ -29,8 +30,10 @@ def sla_sweep_periodic() -> None:
 
 @db_periodic_task(crontab(minute="7"))
 def provisional_calendar_periodic() -> None:
-    """Every hour, so that a worker started late in the day still warns that day: the service
-    warns the administrators at most once a day while due times are provisional."""
+    """Every hour: clear the provisional mark of clocks whose year a package update announced, and
+    warn the administrators (at most once a day, so that a worker started late still warns that
+    day) while due times are provisional."""
+    provisional_timers_refresh()
     if provisional_calendar_warn() is not None:
         logger.warning("SLA: due times are provisional (official holidays not announced); administrators told")
 

@@ -28,7 +28,7 @@ from servicedesk.sla.models import (
     Timer,
 )
 from servicedesk.sla.official import china_official_schedule
-from servicedesk.sla.services import provisional_calendar_warn
+from servicedesk.sla.services import provisional_calendar_warn, provisional_timers_refresh
 from servicedesk.tickets.services import request_create
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +203,40 @@ def test_four_workers_at_once_warn_the_administrators_once(world):
     assert len(results) == 4 and sum(result is not None for result in results) == 1
     assert ProvisionalCalendarWarning.objects.count() == 1
     assert Notification.objects.filter(user=world.users["administrator"]).count() == 1
+
+
+@pytest.fixture
+def package_knows_2027(monkeypatch):
+    """As after an update of chinesecalendar that carries the 2027 notice."""
+    from servicedesk.sla import calendars
+    from servicedesk.sla.calendars import parse_dates
+
+    updated = china_official_schedule().extended(
+        year=2027, holidays=parse_dates(NOTICE_2027["holidays"]),
+        makeup_working_dates=parse_dates(NOTICE_2027["makeup_working_dates"]), source="chinesecalendar 1.12")
+
+    def clear() -> None:
+        calendars.official_schedule.cache_clear()
+        calendars.working_calendar.cache_clear()
+
+    def update() -> None:
+        monkeypatch.setattr(calendars, "china_official_schedule", lambda: updated)
+        clear()
+
+    yield update
+    monkeypatch.undo()
+    clear()
+
+
+def test_a_package_update_that_announces_the_year_clears_the_provisional_mark(world, arrival_policy,
+                                                                                package_knows_2027):
+    """Issue 10 item 14: no OfficialYear is entered, so no SLA-5 change; the worker's hourly job
+    finds the clocks whose year is now announced and recomputes them."""
+    request = leak_at(world, at(2027, 1, 22, 10, 0))
+    assert Timer.objects.get(subject_id=request.pk).provisional is True
+    assert provisional_timers_refresh() == 0  # still provisional: nothing to redo
+    package_knows_2027()
+    with time_machine.travel(at(2027, 1, 25, 9, 7), tick=False):
+        assert provisional_timers_refresh() == 1
+    timer = Timer.objects.get(subject_id=request.pk)
+    assert (timer.due_at, timer.provisional) == (at(2027, 2, 4, 17, 30), False)
