@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from servicedesk.sla.changes import acting_user
 from servicedesk.sla.checks import coverage_warning
@@ -21,12 +22,25 @@ from servicedesk.sla.models import (
     Notification,
     OfficialYear,
     Policy,
+    ProvisionalCalendarWarning,
     SlaChange,
     Target,
     Timer,
     TimerWarning,
 )
 from servicedesk.sla.vocabulary import event_choices, status_choices
+
+
+def _coverage_warning_once_a_day(request: HttpRequest) -> None:
+    """The official-holiday coverage warning as a message, once a day in each administrator's
+    session (it stays on the admin's index page as a banner; issue 10 item 13)."""
+    today = timezone.localdate().isoformat()
+    if request.session.get("sla_coverage_warned_on") == today:
+        return
+    warning = coverage_warning()
+    if warning:
+        messages.warning(request, warning)
+        request.session["sla_coverage_warned_on"] = today
 
 
 class ActorMixin:
@@ -43,9 +57,7 @@ class ActorMixin:
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if request.method == "GET":
-            warning = coverage_warning()
-            if warning:
-                messages.warning(request, warning)
+            _coverage_warning_once_a_day(request)
         with acting_user(request.user.pk):  # bulk actions (delete selected) post here
             return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
@@ -155,9 +167,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Timer)
 class TimerAdmin(ReadOnlyAdmin):
-    list_display = ("subject_type", "subject_id", "target", "state", "due_at", "next_warning_percent",
+    list_display = ("subject_type", "subject_id", "target", "state", "due_at", "provisional", "next_warning_percent",
                     "next_warning_at", "problem")
-    list_filter = ("state", "subject_type")
+    list_filter = ("state", "subject_type", "provisional")
     list_select_related = ("target", "target__policy")
     search_fields = ("=subject_id",)
 
@@ -173,6 +185,11 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("title", "user", "created_at", "read_at", "email_claimed_at", "email_sent_at")
     list_select_related = ("user",)
     search_fields = ("title", "user__username")
+
+
+@admin.register(ProvisionalCalendarWarning)
+class ProvisionalCalendarWarningAdmin(ReadOnlyAdmin):
+    list_display = ("day", "sent_at", "provisional_timers", "recipients")
 
 
 @admin.register(SlaChange)

@@ -51,11 +51,18 @@ class ClockOut(Schema):
     target_seconds: int = Field(description="The limit in working seconds.")
     achieved_percent: float = Field(description="used ÷ target × 100; for a stopped clock, the achieved level.")
     problem: str = Field(description="Why the due time is unknown, if it is (e.g. no holiday schedule).")
+    due_provisional: bool = Field(description="The due time was computed with the statutory holidays of a year "
+                                              "whose official holidays are not announced yet (no make-up working "
+                                              "days): it is recomputed, and may move, when they are entered.")
     segments: list[SegmentOut] = Field(description="The explanation: every running or paused span and why.")
 
     @staticmethod
     def resolve_limit(clock: Any) -> str:
         return clock.limit_label  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_due_provisional(clock: Any) -> bool:
+        return bool(clock.provisional)
 
 
 class NotificationOut(Schema):

@@ -10,7 +10,10 @@ Which windows a local date has, first rule that applies (SLA-1):
 1. an administrator override of that date (closed, or open with its own windows) wins over all;
 2. a 7×24 calendar is open 00:00–24:00 every other day (holidays do not stop a 7×24 hotline);
 3. a working-hours calendar that follows an official schedule refuses dates in years the schedule
-   does not cover (``OutsideCalendarCoverage``), never guessing;
+   does not cover (``OutsideCalendarCoverage``); the schedule's last few years may be provisional
+   (statutory days off, no make-up days, until the State Council's notice is entered:
+   ``official.statutory_days_off``), and what is computed through them is marked provisional
+   (``through_provisional``);
 4. a make-up working date (e.g. Saturday 2026-02-14) has the make-up day windows, by default those
    of Monday, an ordinary working day;
 5. a closed date (e.g. 2026-10-01..07) has none;
@@ -36,7 +39,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicedesk.sla.exceptions import InvalidCalendar, OutsideCalendarCoverage
-from servicedesk.sla.official import OfficialSchedule, china_official_schedule, official_calendar_coverage
+from servicedesk.sla.official import (
+    OfficialSchedule,
+    china_schedule_with_provisional_years,
+    official_calendar_coverage,
+)
 from servicedesk.sla.timeline import (
     SECONDS_PER_DAY,
     US_PER_SECOND,
@@ -60,6 +67,7 @@ __all__ = [
     "next_working_instant",
     "official_calendar_coverage",
     "parse_windows",
+    "through_provisional",
     "windows_on",
     "working_day_close",
     "working_time_between",
@@ -162,6 +170,8 @@ class WorkingCalendar:
     ``weekly_windows`` has seven entries, Monday first. ``covered_years`` is the range of years for
     which ``closed_dates`` and ``makeup_working_dates`` are authoritative (those of the official
     schedule); None means no limit (a calendar that ignores official holidays, or a 7×24 one).
+    ``provisional_from`` is the first of the covered years whose days off come from the statutory
+    rules rather than a notice (None: none is).
     """
 
     kind: CalendarKind = CalendarKind.WORKING_HOURS
@@ -172,6 +182,7 @@ class WorkingCalendar:
     makeup_working_dates: frozenset[date] = frozenset()
     overrides: tuple[tuple[date, Windows], ...] = ()
     covered_years: tuple[int, int] | None = None
+    provisional_from: int | None = None
     _timeline: Timeline = field(init=False, repr=False, compare=False, hash=False)
     _override_map: dict[date, Windows] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -234,8 +245,9 @@ class WorkingCalendar:
     ) -> "WorkingCalendar":
         """Working hours: ``windows`` on each of ``weekdays`` (0 = Monday), or per day in
         ``weekly_windows``; China's official holidays and make-up working days unless ``official``
-        is False (True takes the installed package's schedule; pass an extended schedule to use an
-        administrator-entered year); ``closed_dates``/``makeup_working_dates`` add the company's own.
+        is False (True takes the installed package's schedule followed by its provisional years; pass
+        a schedule to use administrator-entered years, e.g. ``calendars.official_schedule``);
+        ``closed_dates``/``makeup_working_dates`` add the company's own.
         """
         day_windows = parse_windows(windows) if isinstance(windows, str) else windows
         open_weekdays = set(weekdays)
@@ -244,7 +256,7 @@ class WorkingCalendar:
             weekly[day] = parse_windows(value) if isinstance(value, str) else value
         schedule: OfficialSchedule | None
         if official is True:
-            schedule = china_official_schedule()
+            schedule = china_schedule_with_provisional_years()
         elif isinstance(official, OfficialSchedule):
             schedule = official
         else:
@@ -265,6 +277,7 @@ class WorkingCalendar:
                 for day, value in (overrides or {}).items()
             ),
             covered_years=schedule.coverage if schedule else None,
+            provisional_from=schedule.provisional_from if schedule else None,
         )
 
     # -- the rules of one date --------------------------------------------------------------------
@@ -311,6 +324,24 @@ def _shared_timeline(calendar: WorkingCalendar) -> Timeline:
     """Equal calendars share their precomputed years: the lead's code may rebuild the value object
     from database rows on each request without recomputing anything."""
     return Timeline(calendar.time_zone, calendar._seconds_for_date)
+
+
+def through_provisional(calendar: WorkingCalendar, *instants: datetime | None) -> bool:
+    """Whether a computation whose instants reach as far as the latest of ``instants`` went through
+    a provisional year of the calendar (issue 10 item 14).
+
+    Provisional years are the last ones of the covered range, and every computation of this module
+    reads only the dates from its start up to its result (or its end), so the latest instant tells:
+    a due time in, or a count that ran into, a provisional year. An instant exactly at the first
+    provisional midnight needed nothing of that year (intervals are [start, end)).
+    """
+    if calendar.provisional_from is None or calendar.kind == CalendarKind.AROUND_THE_CLOCK:
+        return False
+    latest = max((instant for instant in instants if instant is not None), default=None)
+    if latest is None:
+        return False
+    first = datetime(calendar.provisional_from, 1, 1, tzinfo=calendar.zone)
+    return latest > first
 
 
 # -- working-time arithmetic -----------------------------------------------------------------------

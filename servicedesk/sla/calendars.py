@@ -31,7 +31,8 @@ OfficialRows = tuple[tuple[int, tuple[date, ...], tuple[date, ...], str], ...]
 @lru_cache(maxsize=8)
 def official_schedule(rows: OfficialRows) -> OfficialSchedule:
     """The package's schedule extended by the administrator's years, in order, while they follow
-    on from the last covered year (a gap ends the extension: never a silent guess)."""
+    on from the last covered year (a gap ends the extension), then the provisional years computed
+    from the statutory rules (issue 10 item 14): an entered year supersedes its provisional one."""
     schedule = china_official_schedule()
     for year, holidays, makeup, source in sorted(rows):
         if year <= schedule.last_year:
@@ -39,7 +40,7 @@ def official_schedule(rows: OfficialRows) -> OfficialSchedule:
         if year != schedule.last_year + 1:
             break
         schedule = schedule.extended(year=year, holidays=holidays, makeup_working_dates=makeup, source=source)
-    return schedule
+    return schedule.with_provisional_years()
 
 
 CalendarRow = tuple[str, str, str, tuple[int, ...], bool, str]  # kind, zone, windows, weekdays, official, makeup

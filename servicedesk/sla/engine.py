@@ -21,6 +21,8 @@
    its limit, or has only its at-risk margin left, whichever comes first — but the margin never
    covers more than half the limit, so a one-hour target is not at risk from its first minute
    (``at_risk_used``).
+7. Provisional: the computation went through a year whose holidays are not announced yet (the
+   statutory days off stand in for them, issue 10 item 14); it is redone when they are entered.
 
 The ``segments`` of the result are the explanation a supervisor shows a provider in a dispute:
 every span of the clock, running or paused, and why.
@@ -34,6 +36,7 @@ from servicedesk.sla.calendar import (
     WorkingCalendar,
     add_working_days,
     add_working_time,
+    through_provisional,
     working_time_between,
 )
 from servicedesk.sla.subjects import SubjectEvent
@@ -77,6 +80,7 @@ class Clock:
     next_warning_at: datetime.datetime | None
     at_risk_at: datetime.datetime | None = None  # when a running clock turns at risk (rule 6)
     segments: list[Segment] = field(default_factory=list)
+    provisional: bool = False  # computed through a provisional official year (see the module docstring)
 
 
 # A subject that ends this way stops every clock, which then counts neither as met nor as missed.
@@ -174,6 +178,7 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
     end = stopped_at or now
     paused_since = next((start for start, stop, kind, _ in spans if stop is None and kind == "paused"), None)
 
+    no_pause_due: datetime.datetime | None = None
     if spec.working_days is not None:
         no_pause_due = add_working_days(calendar, started_at, spec.working_days)
         target_seconds = int(working_time_between(calendar, started_at, no_pause_due).total_seconds())
@@ -210,10 +215,14 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
                                       datetime.timedelta(seconds=at_risk_used(spec, target_seconds)), pauses)
 
     segments = _segments(started_at, spans, stopped_at)
+    # The due time, the limit of a working-day target, a stopped clock's verdict and the next warning
+    # depend on the calendar up to these instants (a running clock's used time as of now does not
+    # make its due time provisional).
+    provisional = through_provisional(calendar, due_at, no_pause_due, stopped_at, next_at)
     return Clock(started_at=started_at, state=state, due_at=due_at, stopped_at=stopped_at,
                  paused_since=paused_since, target_seconds=target_seconds, used_seconds=used,
                  next_warning_percent=next_percent, next_warning_at=next_at, at_risk_at=at_risk_at,
-                 segments=segments)
+                 segments=segments, provisional=provisional)
 
 
 def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:

@@ -257,8 +257,11 @@ class Timer(models.Model):
     # When the running clock turns "at risk" (sla.engine rule 6); empty while paused or stopped.
     at_risk_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
-    # Why the due time is unknown when it cannot be computed (e.g. no official schedule for 2027).
+    # Why the due time is unknown when it cannot be computed (e.g. no official schedule for 2030).
     problem = models.CharField(max_length=300, blank=True)
+    # Computed through a year whose official holidays are not announced yet (the statutory days off
+    # stood in for them): shown as provisional, recomputed when the notice is entered (issue 10 item 14).
+    provisional = models.BooleanField(_("provisional"), default=False)
 
     class Meta:
         constraints = [
@@ -333,6 +336,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProvisionalCalendarWarning(models.Model):
+    """The daily warning to the administrators while due times are provisional (issue 10 item 14):
+    one row per local day, written with its notifications in one transaction, so the unique date
+    makes two workers or a rerun warn once."""
+
+    day = models.DateField(_("day"), unique=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    provisional_timers = models.PositiveIntegerField(_("provisional due times"), default=0,
+                                                     help_text="Open provisional timers that day.")
+    recipients = models.JSONField(_("recipients"), default=list, help_text="User ids notified.")
+
+    class Meta:
+        verbose_name = _("provisional due-time warning")
+        verbose_name_plural = _("provisional due-time warnings")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return str(self.day)
 
 
 class SlaChange(models.Model):

@@ -93,6 +93,7 @@ class ClockView:
     achieved_percent: float
     problem: str = ""
     segments: list[SegmentView] = field(default_factory=list)
+    provisional: bool = False  # computed with the statutory holidays of a year not announced yet
 
 
 def duration_text(seconds: int) -> str:
@@ -156,6 +157,7 @@ def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> Cl
                           if source.target_seconds else 0.0),
         problem=timer.problem,
         segments=[SegmentView(s.start, s.end, s.kind, s.reason) for s in (clock.segments if clock else [])],
+        provisional=source.provisional,
     )
 
 
@@ -197,10 +199,12 @@ def _subject_timers(subject_type: str) -> QuerySet[Timer]:
 
 def nearest_due_annotate(items: QuerySet, subject_type: str) -> QuerySet:
     """Annotate ``sla_due_at``: the earliest due time of the subject's running clocks (paused and
-    stopped clocks have none); None when no clock runs."""
+    stopped clocks have none), None when no clock runs; and ``sla_due_provisional``: whether that
+    due time is provisional (issue 10 item 14)."""
     nearest = (_subject_timers(subject_type).filter(state__in=OPEN_RUNNING, due_at__isnull=False)
-               .order_by("due_at").values("due_at")[:1])
-    return items.annotate(sla_due_at=Subquery(nearest))
+               .order_by("due_at", "id"))
+    return items.annotate(sla_due_at=Subquery(nearest.values("due_at")[:1]),
+                          sla_due_provisional=Subquery(nearest.values("provisional")[:1]))
 
 
 # Ties (the same due time, or no running clock) go most urgent, then oldest: requests and work

@@ -4,16 +4,22 @@ import datetime
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.prepared import PreparedInsert
+from servicedesk.org.models import User
+from servicedesk.org.roles import Role
 from servicedesk.sla.calendar import WorkingCalendar, add_working_time, working_time_between
+from servicedesk.sla.calendars import official_rows, official_schedule
+from servicedesk.sla.checks import provisional_message, provisional_state
 from servicedesk.sla.config import sla_config
 from servicedesk.sla.engine import TargetSpec, clock_compute, spec_from_target
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
@@ -24,6 +30,7 @@ from servicedesk.sla.models import (
     Notification,
     OfficialYear,
     Policy,
+    ProvisionalCalendarWarning,
     SlaChange,
     Target,
     TargetKind,
@@ -36,7 +43,8 @@ from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 # A new request's timers are inserted on every create: the statement is built once (core.prepared).
 _TIMER_INSERT = PreparedInsert(Timer)
 _CLOCK_FIELDS = ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds", "used_seconds",
-                 "next_warning_percent", "next_warning_at", "at_risk_at", "computed_at", "problem", "policy_id")
+                 "next_warning_percent", "next_warning_at", "at_risk_at", "computed_at", "problem", "policy_id",
+                 "provisional")
 
 
 def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | None = None,
@@ -81,6 +89,7 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
         timer.policy_id = policy.id  # type: ignore[union-attr]
         timer.computed_at = now
         timer.problem = problem
+        timer.provisional = clock is not None and clock.provisional  # issue 10 item 14
         if clock is not None:
             for name in ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds",
                          "used_seconds", "next_warning_percent", "next_warning_at", "at_risk_at"):
@@ -455,7 +464,10 @@ def _affected_timers(scope: dict[str, object]):  # -> QuerySet[Timer]
     if "policy" in scope:
         return open_timers.filter(policy_id=scope["policy"])
     if scope.get("official"):
-        return open_timers.filter(target__calendar__follows_official_holidays=True)
+        # Also the stopped clocks computed through a provisional year: their verdict (met or
+        # missed) was provisional too (issue 10 item 14).
+        return Timer.objects.filter(Q(state__in=OPEN_TIMER_STATES, target__calendar__follows_official_holidays=True)
+                                    | Q(provisional=True))
     if scope.get("all"):
         return open_timers  # a change of the engine's own rules (a migration records it)
     return open_timers.none()
@@ -493,3 +505,68 @@ def sla_recompute_pending(*, now: datetime.datetime | None = None) -> int:
     pending = list(SlaChange.objects.filter(recomputed_at__isnull=True, at__lte=now - PENDING_RECOMPUTE_AFTER)
                    .order_by("at").values_list("pk", flat=True))
     return sum(sla_recompute(change_id=change_id) for change_id in pending)
+
+
+# --- Provisional official years (issue 10 item 14) ------------------------------------------------
+
+OFFICIAL_YEARS_LINK = "/admin/sla/officialyear/"
+
+
+def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> ProvisionalCalendarWarning | None:
+    """Tell the active administrators, at most once per local day, that due times are provisional
+    (China's holidays for the year are not announced yet) and what to do. None when there is
+    nothing to say, or when today's warning was already given.
+
+    The day's ProvisionalCalendarWarning row and the notifications are written in one transaction:
+    its unique date decides between two workers (the second waits for the first's commit, then
+    fails on the constraint and writes nothing), and a rerun finds the row.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if ProvisionalCalendarWarning.objects.filter(day=today).exists():
+        return None
+    state = provisional_state(today)
+    if state is None:
+        return None
+    count, year = state
+    admins = list(User.objects.filter(is_active=True).filter(Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True))
+                  .order_by("pk"))
+    notifications = []
+    for admin in admins:
+        with translation.override(admin.preferred_language or settings.LANGUAGE_CODE):
+            notifications.append(Notification(user=admin, created_at=now, title=_("Due times are provisional"),
+                                              body=provisional_message(count, year), link=OFFICIAL_YEARS_LINK))
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's error is caught below
+            warning = ProvisionalCalendarWarning.objects.create(day=today, sent_at=now, provisional_timers=count,
+                                                                recipients=[admin.pk for admin in admins])
+            Notification.objects.bulk_create(notifications)
+    except IntegrityError:
+        return None  # another worker warned today
+    if notifications:
+        transaction.on_commit(_enqueue_email)
+    return warning
+
+
+def provisional_timers_refresh(*, batch_size: int = RECOMPUTE_BATCH) -> int:
+    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years.
+
+    Entering the notice as an OfficialYear recomputes them at once (SLA-5); an update of the
+    ``chinesecalendar`` package announces the year without any change in the database, so the worker
+    looks for them (hourly, with the daily warning). The boundary is local midnight in Asia/Shanghai
+    of the first year not announced.
+    """
+    schedule = official_schedule(official_rows(OfficialYear.objects.all()))
+    boundary = datetime.datetime(schedule.announced_last_year + 1, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    stale = Timer.objects.filter(provisional=True).filter(
+        Q(due_at__lte=boundary) | Q(due_at__isnull=True, stopped_at__lte=boundary))
+    subjects = sorted(set(stale.values_list("subject_type", "subject_id")))
+    recomputed = 0
+    for start in range(0, len(subjects), batch_size):
+        with transaction.atomic():
+            for subject_type, subject_id in subjects[start:start + batch_size]:
+                try:
+                    recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))
+                except ObjectDoesNotExist:
+                    continue  # the subject was deleted meanwhile
+    return recomputed

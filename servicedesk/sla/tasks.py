@@ -1,4 +1,4 @@
-"""Background jobs of the SLA engine (SLA-4, SLA-5), run by ``servicedesk worker``.
+"""Background jobs of the SLA engine (SLA-4, SLA-5, issue 10 item 14), run by ``servicedesk worker``.
 
 Thin on purpose: each job calls a service of ``sla.services``, where the transactions and the
 exactly-once rules live (so tests and benchmarks call the same code without a queue).
@@ -9,7 +9,14 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from servicedesk.sla.services import notifications_email, sla_recompute, sla_recompute_pending, warnings_sweep
+from servicedesk.sla.services import (
+    notifications_email,
+    provisional_calendar_warn,
+    provisional_timers_refresh,
+    sla_recompute,
+    sla_recompute_pending,
+    warnings_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +29,16 @@ def sla_sweep_periodic() -> None:
         logger.info("SLA sweep: %s", report)
     if recomputed := sla_recompute_pending():
         logger.info("SLA: %d timers recomputed for changes whose recomputation had not run", recomputed)
+
+
+@db_periodic_task(crontab(minute="7"))
+def provisional_calendar_periodic() -> None:
+    """Every hour: clear the provisional mark of clocks whose year a package update announced, and
+    warn the administrators (at most once a day, so that a worker started late still warns that
+    day) while due times are provisional."""
+    provisional_timers_refresh()
+    if provisional_calendar_warn() is not None:
+        logger.warning("SLA: due times are provisional (official holidays not announced); administrators told")
 
 
 @db_task()

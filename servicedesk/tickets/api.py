@@ -181,6 +181,14 @@ class RequestOut(Schema):
     def resolve_sla_due_at(service_request: ServiceRequest) -> datetime.datetime | None:
         return getattr(service_request, "sla_due_at", None)
 
+    sla_due_provisional: bool = Field(
+        False, description="The nearest due time was computed with the statutory holidays of a year whose "
+                           "official holidays are not announced yet: it may move when they are (lists only).")
+
+    @staticmethod
+    def resolve_sla_due_provisional(service_request: ServiceRequest) -> bool:
+        return bool(getattr(service_request, "sla_due_provisional", False))
+
 
 class EventOut(Schema):
     id: int
@@ -238,6 +246,14 @@ class WorkOrderOut(Schema):
     @staticmethod
     def resolve_sla_due_at(work_order: WorkOrder) -> datetime.datetime | None:
         return getattr(work_order, "sla_due_at", None)
+
+    sla_due_provisional: bool = Field(
+        False, description="The nearest due time was computed with the statutory holidays of a year whose "
+                           "official holidays are not announced yet: it may move when they are (lists only).")
+
+    @staticmethod
+    def resolve_sla_due_provisional(work_order: WorkOrder) -> bool:
+        return bool(getattr(work_order, "sla_due_provisional", False))
 
 
 class WorkOrderDetailOut(WorkOrderOut):

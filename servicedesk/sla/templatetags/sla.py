@@ -1,11 +1,14 @@
-"""Template helpers of the SLA display: the header's unread notification count."""
+"""Template helpers of the SLA display: the header's unread notification count, time left, the
+provisional mark of due times and the admin's official-holiday banner (issue 10 item 14)."""
 
 import datetime
 
 from django import template
 from django.utils import timezone
 
+from servicedesk.sla.checks import coverage_warning, provisional_message, provisional_state
 from servicedesk.sla.selectors import time_left_text, unread_notification_count
+from servicedesk.sla.services import OFFICIAL_YEARS_LINK
 
 register = template.Library()
 
@@ -36,3 +39,13 @@ def time_left(due_at: datetime.datetime | None) -> str:
 @register.filter
 def overdue(due_at: datetime.datetime | None) -> bool:
     return due_at is not None and due_at <= timezone.now()
+
+
+@register.inclusion_tag("sla/_holiday_banner.html")
+def official_holiday_banner() -> dict[str, object]:
+    """The admin index's banner: the official holidays run out soon, or due times are provisional."""
+    warnings = [message for message in (coverage_warning(),) if message]
+    state = provisional_state()
+    if state is not None:
+        warnings.append(provisional_message(*state))
+    return {"warnings": warnings, "link": OFFICIAL_YEARS_LINK}

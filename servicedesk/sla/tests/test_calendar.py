@@ -245,17 +245,23 @@ def test_working_days_target_is_pushed_back_by_paused_working_time() -> None:
 # -- coverage of the official schedule --------------------------------------------------------------
 
 
-def test_computation_reaching_an_uncovered_year_raises_the_named_error() -> None:
+def test_computation_reaching_past_the_provisional_years_raises_the_named_error() -> None:
+    """Issue 10 item 14: the three years after the last announced one are provisional (statutory
+    holidays) and compute; past them, and before the first known year, the calendar still refuses."""
+    last = china_official_schedule().last_year
+    assert DESK.covers(last + 3) and not DESK.covers(last + 4)
+    assert DESK.provisional_from == last + 1
+    assert add_working_time(DESK, local(last + 1, 1, 4, 9, 0), hours(1)) is not None
     with pytest.raises(OutsideCalendarCoverage) as raised:
-        add_working_time(DESK, local(2027, 1, 4, 9, 0), hours(1))
-    assert raised.value.year == 2027
+        add_working_time(DESK, local(last + 4, 1, 4, 9, 0), hours(1))
+    assert raised.value.year == last + 4
     with pytest.raises(OutsideCalendarCoverage):
-        add_working_time(DESK, local(2026, 12, 31, 16, 0), hours(8))
-    with pytest.raises(OutsideCalendarCoverage):
-        add_working_days(DESK, local(2026, 12, 31, 10, 0), 1)
+        add_working_days(DESK, local(last + 3, 12, 31, 10, 0), 1)
     with pytest.raises(OutsideCalendarCoverage):
         add_working_time(DESK, local(2003, 12, 31, 10, 0), hours(1))
-    assert not DESK.covers(2027) and DESK.covers(2026)
+    strict = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30", official=china_official_schedule())
+    with pytest.raises(OutsideCalendarCoverage):  # a schedule without provisional years: announced years only
+        add_working_days(strict, local(last, 12, 31, 10, 0), 1)
 
 
 def test_computation_ending_inside_the_covered_years_does_not_raise() -> None:
