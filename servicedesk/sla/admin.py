@@ -11,8 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from servicedesk.sla.changes import acting_user
 from servicedesk.sla.checks import coverage_warning
