@@ -22,6 +22,7 @@ from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import router as customers_router
 from servicedesk.org.api import router as org_router
 from servicedesk.outages.api import router as outages_router
+from servicedesk.search.api import router as search_router
 from servicedesk.sla.api import router as sla_router
 from servicedesk.tickets.api import router as tickets_router
 
@@ -66,6 +67,7 @@ api.add_router("", tickets_router)
 api.add_router("", sla_router)
 api.add_router("", outages_router)
 api.add_router("", callbacks_router)
+api.add_router("", search_router)
 
 # Added last: Django tries URL patterns in order, so this only catches what no router matched.
 fallback_router = Router()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "servicedesk.contacts",
     "servicedesk.tickets",
     "servicedesk.outages",
+    "servicedesk.search",
     "servicedesk.demo",
 ]
 

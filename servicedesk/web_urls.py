@@ -7,6 +7,7 @@ from servicedesk.contacts import views as contact_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
 from servicedesk.outages import views as outage_views
+from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
 from servicedesk.tickets import views as ticket_views
 
@@ -17,6 +18,8 @@ urlpatterns: list = [
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
     path("language/", core_views.language_set, name="language"),
     path("nothing/", core_views.nothing_for_role, name="nothing"),
+    # One search box for any number, phone, name or address (issue 10 item 5)
+    path("search/", search_views.search, name="search"),
     # Agent desk (INT-1..INT-5)
     path("desk/", customer_views.desk, name="desk"),
     path("desk/search/", customer_views.desk_search, name="desk_search"),

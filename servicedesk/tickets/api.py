@@ -324,7 +324,8 @@ class RequestFilters(PageParams):
     customer_id: int | None = None
     created_after: datetime.datetime | None = None
     created_before: datetime.datetime | None = None
-    q: str = Field("", max_length=200, description="Words in the subject.")
+    q: str = Field("", max_length=200, description="Words in the subject, the request's number "
+                                                   "(`SR00000012`, `sr12`) or the reporter's phone.")
     sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
                                                                  "without a running clock last.")
     sla: Literal["at_risk", "breached"] | None = Field(
@@ -423,7 +424,7 @@ def request_create_endpoint(request: HttpRequest, payload: RequestIn,
 @router.get("/requests", response=Page[RequestOut], summary="List service requests",
             description="Newest first, or `sort=due` (nearest SLA due time first). Filters: `status` "
                         "(repeatable), `priority`, `request_type`, `responsible_unit`, `customer_id`, "
-                        "`created_after`, `created_before`, `q` (subject), `sla` (at_risk | breached). "
+                        "`created_after`, `created_before`, `q` (subject, number or reporter phone), `sla` (at_risk | breached). "
                         "Scope: desk roles see all; a dispatcher their units; provider staff the requests of "
                         "their work orders; a customer their own." + _roles(*_SEE_REQUESTS))
 def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:

@@ -197,6 +197,9 @@ class NoteForm(forms.Form):
 class RequestFilterForm(forms.Form):
     """Filters of the request list; every one optional."""
 
+    q = forms.CharField(label=_("Search"), required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search",
+                                                      "placeholder": _("Number, subject or reporter phone")}))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), ("open", _("Open")), *RequestStatus.choices])
     priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,

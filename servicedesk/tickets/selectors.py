@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import NotFound, PermissionRefused
+from servicedesk.core.references import parse_reference
 from servicedesk.customers.models import Customer
+from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import OrgUnit, User
 from servicedesk.org.roles import Capability
 from servicedesk.org.selectors import unit_subtree_ids
@@ -143,8 +145,21 @@ def request_search(
     if created_before is not None:
         requests = requests.filter(created_at__lt=created_before)
     if text.strip():
-        requests = requests.filter(subject__icontains=text.strip())
+        requests = requests.filter(request_text_condition(text.strip()))
     return requests.order_by("-created_at", "-id")
+
+
+def request_text_condition(text: str) -> Q:
+    """The request list's text search: words in the subject, the request's number ("SR12",
+    "sr00000012") or the reporter's phone ("138-0013-8000")."""
+    condition = Q(subject__icontains=text)
+    reference = parse_reference(text)
+    if reference is not None and reference[0] == "SR":
+        condition |= Q(pk=reference[1])
+    digits = normalise_phone(text)
+    if digits and not any(ch.isalpha() for ch in text):
+        condition |= Q(reporter_phone=digits)
+    return condition
 
 
 def work_order_search(user: User, *, statuses: Sequence[str] = (), provider: str = "") -> QuerySet[WorkOrder]:

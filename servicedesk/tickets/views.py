@@ -381,7 +381,8 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @page(*REQUEST_READERS)
 def request_list(request: HttpRequest) -> HttpResponse:
-    """Requests in this user's scope, filtered by status, priority, type and unit, newest first.
+    """Requests in this user's scope, filtered by status, priority, type and unit and searched by
+    number, subject or reporter phone (``q``), newest first.
 
     Roles: as request_detail (each sees only their scope). Refused: finance.
     """
@@ -394,6 +395,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         criteria["priority"] = data["priority"]
         criteria["request_type"] = data["request_type"].code if data["request_type"] else ""
         criteria["responsible_unit"] = str(data["unit"].pk) if data["unit"] else ""
+        criteria["text"] = data["q"]
     requests = request_search(request.user, **criteria)  # type: ignore[arg-type]
     sla, sort = _sla_view_options(request, default_sort="newest")
     requests = _sla_view_apply(requests, "request", sla=sla, sort=sort)
