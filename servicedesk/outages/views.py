@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.selectors import contact_get_for_user, contact_history
 from servicedesk.core.exceptions import Conflict, NotFound, ValidationFailed
+from servicedesk.core.messages import render as render_message
 from servicedesk.core.views import is_htmx, page, show_domain_errors
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.selectors import customer_get_for_user, service_point_get_for_user
@@ -286,7 +287,8 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
     context = {
         "contact": contact,
         # What was told is kept with the last step; the session holds it for older contacts.
-        "tell": next((s["told"] for s in reversed(contact.steps) if s.get("told")), "")
+        "tell": next((render_message(s.get("told_message"), s["told"]) for s in reversed(contact.steps)
+                      if s.get("told")), "")
         or (told.get("tell", "") if told.get("contact") == contact.pk else ""),
         "outage": fault.outage if fault else None,
         "planned_id": int(planned[1:]) if planned and planned[1:].isdigit() else None,

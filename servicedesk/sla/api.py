@@ -17,6 +17,7 @@ from servicedesk.core.api import (
     write,
 )
 from servicedesk.sla.inbox import notification_mark_read
+from servicedesk.sla.models import Notification
 from servicedesk.sla.selectors import notifications_for_user
 
 router = Router(tags=["service levels"])
@@ -58,10 +59,14 @@ class ClockOut(Schema):
 class NotificationOut(Schema):
     id: int
     created_at: datetime.datetime
-    title: str
+    title: str = Field(description="In the request's language.")
     body: str
     link: str
     read_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_title(notification: Notification) -> str:
+        return notification.display_title
 
 
 class NotificationFilters(PageParams):

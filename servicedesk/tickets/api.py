@@ -27,6 +27,7 @@ from servicedesk.core.api import (
     roles_with,
     write,
 )
+from servicedesk.core.messages import render as render_message
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
@@ -191,7 +192,13 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     changes: dict[str, Any]
-    reason: str
+    reason: str = Field(description="Why: what a person typed, or what the system noted, in the request's language.")
+    message: dict[str, Any] = Field(description="The system's note as a message key and its parameters "
+                                                "(empty when a person wrote the reason).")
+
+    @staticmethod
+    def resolve_reason(event: Any) -> str:
+        return render_message(event.message, event.reason)
 
 
 class ContactBrief(Schema):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.messages import Message, bilingual, message
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
@@ -62,11 +63,13 @@ def _json_value(value: Any) -> Any:
 
 def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, action: str = "",
                    from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
-                   reason: str = "", at: datetime.datetime | None = None) -> RequestEvent:
+                   reason: str = "", message: Message | None = None,
+                   at: datetime.datetime | None = None) -> RequestEvent:
+    """``reason``: what a person typed; ``message``: what the system says, rendered when read."""
     return _EVENT_INSERT.save(RequestEvent(
         request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
-        reason=reason, **({"at": at} if at is not None else {}),
+        reason=reason, message=message or {}, **({"at": at} if at is not None else {}),
     ))
 
 
@@ -150,8 +153,8 @@ def request_create(
     routing = route_request(request_type=request_type, channel=channel, facts=facts, config=config)
     priority, reasons = decide_priority(request_type=request_type, facts=facts, config=config)
     if not subject.strip():
-        place = location.strip() or (service_point.address if service_point else "")
-        subject = f"{request_type.name} {place}".strip()
+        # The place only: the type is shown beside it, in the reader's language (issue 10).
+        subject = location.strip() or (service_point.address if service_point else "")
 
     request = _REQUEST_INSERT.save(ServiceRequest(
         request_type=request_type,
@@ -190,7 +193,7 @@ def request_create(
             "responsible_unit": (None, routing.unit),
             "routing_rule": (None, routing.rule.name if routing.rule else None),
         },
-        reason=_("Created from contact %(ref)s") % {"ref": contact.reference},
+        message=message("request_created_from_contact", ref=contact.reference),
         at=request.created_at,  # the history starts when the request does (SLA clocks start there)
     )
     sync_request_timers(request, created_event=created_event)
@@ -198,16 +201,19 @@ def request_create(
 
 
 def _check_transition(transitions: dict[str, Transition], *, entity: str, action: str, status: str,
-                      actor: User | None, reason: str) -> Transition:
+                      actor: User | None, reason_given: bool, status_labels: dict[str, str]) -> Transition:
     transition = transitions.get(action)
     if transition is None:
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")
     if status not in transition.sources:
-        raise InvalidTransition(entity=entity, action=action, status=status)
+        raise InvalidTransition(entity=entity, action=action, status=status, action_label=str(transition.label),
+                                status_label=status_labels.get(status, status))
     if actor is not None and (transition.capability is None or not actor.can(transition.capability)):
-        raise ActionNotAllowed(_("Your role may not %(action)s a %(entity)s.") % {"action": action, "entity": entity})
-    if transition.reason_required and not reason.strip():
-        raise ValidationFailed(_("Say why (a reason is required to %(action)s).") % {"action": action}, field="reason")
+        raise ActionNotAllowed(_("Your role may not do “%(action)s” on a %(entity)s.") % {
+            "action": transition.label, "entity": entity})
+    if transition.reason_required and not reason_given:
+        raise ValidationFailed(_("Say why: “%(action)s” needs a reason.") % {"action": transition.label},
+                               field="reason")
     return transition
 
 
@@ -216,18 +222,21 @@ def _locked_request(request: ServiceRequest) -> ServiceRequest:
 
 
 @transaction.atomic
-def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "") -> ServiceRequest:
-    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event)."""
+def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "",
+                       note: Message | None = None) -> ServiceRequest:
+    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event),
+    which says why with ``note`` (a core.messages message) instead of a typed ``reason``."""
     locked = _locked_request(request)
     transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action, status=locked.status,
-                                   actor=actor, reason=reason)
+                                   actor=actor, reason_given=bool(reason.strip() or note),
+                                   status_labels=dict(RequestStatus.choices))
     previous = locked.status
     now = timezone.now()
     locked.status = transition.target
     update_fields = ["status", "updated_at"]
     if transition.target == RequestStatus.RESOLVED:
         locked.resolved_at = now
-        locked.resolution = reason.strip()
+        locked.resolution = reason.strip()  # a system's note is in the history, rendered when read
         update_fields += ["resolved_at", "resolution"]
     elif transition.target == RequestStatus.CLOSED:
         locked.closed_at = now
@@ -241,7 +250,7 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
         update_fields.append("assignee")
     locked.save(update_fields=update_fields)
     _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                   to_status=transition.target, reason=reason.strip())
+                   to_status=transition.target, reason=reason.strip(), message=note)
     sync_request_timers(locked)
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
@@ -250,7 +259,7 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
 @transaction.atomic
 def request_update(*, request: ServiceRequest, actor: User, priority: int | None = None,
                    responsible_unit: OrgUnit | None = None, estimated_completion_at: datetime.datetime | None = None,
-                   reason: str = "") -> ServiceRequest:
+                   reason: str = "", note: Message | None = None) -> ServiceRequest:
     """Change the priority, responsible unit or estimated completion by hand, with a reason."""
     _require(actor, Capability.HANDLE_REQUEST, _("Your role may not change requests."))
     locked = _locked_request(request)
@@ -270,10 +279,10 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
         locked.estimated_completion_at = estimated_completion_at
     if not changes:
         return locked
-    if not reason.strip():
+    if not reason.strip() and not note:
         raise ValidationFailed(_("Say why you change the request."), field="reason")
     locked.save()
-    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip())
+    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip(), message=note)
     sync_request_timers(locked)  # a new priority may bring another policy (SLA-2)
     return locked
 
@@ -311,7 +320,8 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
     locked = _locked_request(request)
     if locked.status not in (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED,
                              RequestStatus.IN_PROGRESS):
-        raise InvalidTransition(entity=_("request"), action="dispatch", status=locked.status)
+        raise InvalidTransition(entity=_("request"), action="dispatch", status=locked.status,
+                                action_label=_("Dispatch"), status_label=locked.get_status_display())
     if not provider.active:
         raise ValidationFailed(_("This provider is not active."), field="provider_id")
     if promised_start_at and promised_end_at and promised_end_at < promised_start_at:
@@ -330,8 +340,8 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
                    changes={"work_order": (None, work_order.reference), "provider": (None, provider.code)})
     if locked.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
         request_transition(request=locked, action="dispatch", actor=actor,
-                           reason=_("Work order %(ref)s to %(provider)s") % {"ref": work_order.reference,
-                                                                             "provider": provider.name})
+                           note=message("work_order_dispatched", ref=work_order.reference,
+                                        provider=bilingual(provider)))
     return work_order
 
 
@@ -340,7 +350,8 @@ def work_order_transition(*, work_order: WorkOrder, action: str, actor: User, re
     """Move a work order along its workflow and carry the consequence to its request."""
     locked = WorkOrder.objects.select_for_update().select_related("request").get(pk=work_order.pk)
     transition = _check_transition(WORK_ORDER_TRANSITIONS, entity=_("work order"), action=action,
-                                   status=locked.status, actor=actor, reason=reason)
+                                   status=locked.status, actor=actor, reason_given=bool(reason.strip()),
+                                   status_labels=dict(WorkOrderStatus.choices))
     previous = locked.status
     now = timezone.now()
     locked.status = transition.target
@@ -365,7 +376,7 @@ def _carry_to_request(work_order: WorkOrder, *, actor: User) -> None:
     reference = work_order.reference
     if work_order.status == WorkOrderStatus.IN_PROGRESS and request.status == RequestStatus.DISPATCHED:
         request_transition(request=request, action="start", actor=None,
-                           reason=_("Work order %(ref)s started on site") % {"ref": reference})
+                           note=message("work_order_started", ref=reference))
         return
     if work_order.status not in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED):
         return
@@ -375,8 +386,8 @@ def _carry_to_request(work_order: WorkOrder, *, actor: User) -> None:
     any_completed = work_order.status == WorkOrderStatus.COMPLETED or siblings.filter(
         status=WorkOrderStatus.COMPLETED).exists()
     if any_completed and request.status in (RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS):
-        request_transition(request=request, action="resolve", actor=None,
-                           reason=work_order.result or _("Work order %(ref)s completed") % {"ref": reference})
+        request_transition(request=request, action="resolve", actor=None, reason=work_order.result,
+                           note=None if work_order.result else message("work_order_completed", ref=reference))
     elif not any_completed and request.status == RequestStatus.DISPATCHED:
         request_transition(request=request, action="return", actor=None,
-                           reason=_("No work order left: %(ref)s was cancelled") % {"ref": reference})
+                           note=message("work_order_none_left", ref=reference))
