@@ -35,6 +35,22 @@ class RequestCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Crew types are codes in routing rules and providers' data (004 step 19.2); these are the names
+# people read. A code not listed here is shown as it is.
+CREW_TYPE_LABELS = {
+    "hv_cable": _("High-voltage cable crew"),
+    "service_point": _("Service point crew"),
+    "pipe_repair": _("Pipe repair crew"),
+    "pipe_repair_large": _("Large pipe repair crew"),
+    "meter": _("Meter crew"),
+    "installation": _("Installation crew"),
+}
+
+
+def crew_type_label(code: str) -> str:
+    return str(CREW_TYPE_LABELS.get(code, code))
+
+
 class RequestType(BilingualNameMixin):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     category = models.CharField(_("category"), max_length=30, choices=RequestCategory.choices)
@@ -125,7 +141,7 @@ class RoutingRule(models.Model):
     target_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("target unit"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     crew_type = models.CharField(_("crew type"), max_length=50, blank=True,
-                                 help_text=_("Suggested crew for the work order (004 step 19.2)."))
+                                 help_text=_("Suggested crew for the work order."))  # 004 step 19.2
 
     class Meta:
         verbose_name = _("routing rule")
@@ -243,6 +259,10 @@ class ServiceRequest(models.Model):
         return self.status in OPEN_REQUEST_STATUSES
 
     @property
+    def crew_type_display(self) -> str:
+        return crew_type_label(self.crew_type)
+
+    @property
     def typed_subject(self) -> str:
         """The subject without the request type's name that older automatic subjects began with
         ("停电故障报修 <address>"): what was typed or the place, in the language it was written."""
@@ -306,6 +326,10 @@ class WorkOrder(models.Model):
     @property
     def reference(self) -> str:
         return f"WO{self.pk:08d}"
+
+    @property
+    def crew_type_display(self) -> str:
+        return crew_type_label(self.crew_type)
 
     def __str__(self) -> str:
         return self.reference
