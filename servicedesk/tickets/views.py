@@ -26,6 +26,7 @@ from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.views import customer_or_404, pending_contacts, render_intake
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.messages import render_html
+from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.core.views import page, show_domain_errors
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability, Role
@@ -154,6 +155,8 @@ def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[s
         return units.get(value, str(value))
     if key == "provider" and isinstance(value, str):
         return providers.get(value, value)
+    if key == "routing_rule":
+        return typed_html(value)  # the rule's name, as its administrator wrote it
     if key.endswith("_at") and isinstance(value, str):
         moment = parse_datetime(value)
         if moment is not None:
