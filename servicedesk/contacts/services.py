@@ -75,7 +75,7 @@ def contact_build(
             raise ValidationFailed(_("Say what the caller asked about."), field="request_type")
         if not request_type.answerable_on_contact:
             raise ValidationFailed(
-                _("A %(type)s cannot be closed on the call; create a service request.") % {"type": request_type.name},
+                _("A %(type)s cannot be closed on the call; create a service request.") % {"type": request_type.display_name},
                 field="request_type",
             )
     contact = ContactRecord(
