@@ -511,9 +511,8 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
                                                             device__in=_devices_below(device))
                  .exclude(pk=outage.pk).order_by("pk").values_list("pk", flat=True))
     if below:
-        Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now,
-                                                   note=_("Merged into %(ref)s by inference") % {
-                                                       "ref": outage.reference})
+        # The page says "merged into" from ``merged_into``, in the reader's language (no note written).
+        Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now)
     since = now - datetime.timedelta(minutes=window)
     FaultCall.objects.filter(
         Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
