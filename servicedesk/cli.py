@@ -10,6 +10,7 @@ To add a command (e.g. the background ``worker``): write the management command 
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 SETTINGS_MODULE = "servicedesk.settings"
@@ -37,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("seed-demo", "seed_demo", gettext_noop(
         "generate demo data  --scale small|medium|large [--seed N] [--append | --reset]")),
     Command("import-network", "import_network", gettext_noop(
-        "import network devices and service-point attachments from CSV (OUT-1)  FILE [--dry-run]")),
+        "import network devices and service-point attachments from CSV  FILE [--dry-run]")),
     Command("create-token", "create_token", gettext_noop(
         "issue an API bearer token for a user (shown once)  USERNAME")),
     Command("migrate", "migrate", gettext_noop("apply database migrations (once per release)")),
@@ -61,9 +62,27 @@ def management_command_name(name: str) -> str:
     return name.replace("-", "_")
 
 
-def usage() -> str:
-    from django.utils.translation import gettext as _
+def cli_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command's own help: English when the first of LANGUAGE, LC_ALL,
+    LC_MESSAGES and LANG that is set (gettext's order) begins with "en", else Simplified Chinese
+    (the project's default)."""
+    environ = os.environ if environ is None else environ
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "zh-hans"
+    return "zh-hans"
 
+
+def usage(language: str | None = None) -> str:
+    from django.utils.translation import gettext as _
+    from django.utils.translation import override
+
+    with override(language or cli_language()):
+        return _usage_text(_)
+
+
+def _usage_text(_: Callable[[str], str]) -> str:
     width = max(len(command.name) for command in COMMANDS)
     lines = [
         _("Usage: servicedesk COMMAND [options]"),

@@ -76,7 +76,7 @@ class ContactIn(Schema):
     reporter_phone: str = Field("", max_length=40)
     request_type: str | None = Field(None, max_length=50, description="What the caller asked about: a type code.")
     notes: str = Field("", max_length=4000)
-    answered_on_the_spot: bool = Field(False, description="INT-5: a consultation or inquiry answered on the call "
+    answered_on_the_spot: bool = Field(False, description="A consultation or inquiry answered on the call "
                                                           "is closed as first-contact resolution.")
     started_at: datetime.datetime | None = None
 
@@ -113,9 +113,9 @@ _SEARCH = roles_with(Capability.SEARCH_CUSTOMERS)
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Record a contact",
-             description="Record one contact (INT-1): a customer, a non-customer such as the police (INT-3; name "
-                         "or phone required), or an unidentified caller (004 step 6.2). `answered_on_the_spot` "
-                         "closes a consultation or inquiry as first-contact resolution (INT-5)."
+             description="Record one contact: a customer, a non-customer such as the police (name "
+                         "or phone required), or an unidentified caller. `answered_on_the_spot` "
+                         "closes a consultation or inquiry as first-contact resolution."
                          f"\n\n**Roles:** {roles_with(Capability.LOG_CONTACT)}.")
 def contact_create_endpoint(request: HttpRequest, payload: ContactIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -157,7 +157,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> ContactRecord:
     return contact_get_for_user(current_user(request), contact_id)
 
 
-@router.get("/customers/{int:customer_id}", response=CustomerDetailOut, summary="The caller card (INT-2)",
+@router.get("/customers/{int:customer_id}", response=CustomerDetailOut, summary="The caller card",
             description="A customer with accounts, service points, flags, key account manager and the number of "
                         "open requests. A self-service customer sees only their own card."
                         f"\n\n**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
@@ -168,7 +168,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> Customer:
 
 
 @router.get("/customers/{int:customer_id}/contacts", response=Page[ContactOut],
-            summary="A customer's contact history (004 step 9)",
+            summary="A customer's contact history",
             description=f"Every contact with this customer, newest first, shared by all agents.\n\n**Roles:** {_SEARCH}.")
 def customer_contact_history(request: HttpRequest, customer_id: int, params: Query[PageParams]) -> dict:
     user = current_user(request)

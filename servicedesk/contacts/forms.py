@@ -32,8 +32,9 @@ class ContactForm(forms.Form):
     reporter_kind = forms.ChoiceField(label=_("Reporter"), choices=ReporterKind.choices)
     reporter_name = forms.CharField(label=_("Reporter name"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=40, required=False)
+    # The customer's addresses: shown as typed (data-customer-text, see core/templatetags/typed_text.py).
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
-                                           required=False)
+                                           required=False, widget=forms.Select(attrs={"data-customer-text": ""}))
     request_type = TopicChoiceField(label=_("Topic"), queryset=request_types_active(), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     answered_on_the_spot = forms.BooleanField(

@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from servicedesk.core.messages import render, render_html
 
 
 class Channel(models.TextChoices):
@@ -95,6 +98,8 @@ class Callback(models.Model):
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     reason = models.CharField(_("reason"), max_length=200)
+    # The reason as what happened (core.messages), rendered in the reader's language.
+    message = models.JSONField(_("reason as a message"), default=dict, blank=True, editable=False)
     source = models.CharField(_("about"), max_length=40, blank=True,
                               help_text=_("Reference of what the callback is about, e.g. an outage."))
     contact = models.ForeignKey(ContactRecord, verbose_name=_("original contact"), null=True, blank=True,
@@ -121,6 +126,15 @@ class Callback(models.Model):
     @property
     def reference(self) -> str:
         return f"CB{self.pk:07d}"
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the reader's language (or as it was written, for a reason typed or older)."""
+        return render(self.message, self.reason)
+
+    @property
+    def display_reason_html(self) -> SafeString:
+        return render_html(self.message, self.reason)
 
     def __str__(self) -> str:
         return self.reference

@@ -3,7 +3,7 @@
 import datetime
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -75,7 +75,7 @@ def contact_build(
             raise ValidationFailed(_("Say what the caller asked about."), field="request_type")
         if not request_type.answerable_on_contact:
             raise ValidationFailed(
-                _("A %(type)s cannot be closed on the call; create a service request.") % {"type": request_type.name},
+                _("A %(type)s cannot be closed on the call; create a service request.") % {"type": request_type.display_name},
                 field="request_type",
             )
     contact = ContactRecord(
@@ -113,6 +113,7 @@ def contact_create(**arguments: Any) -> ContactRecord:
 class CallbackDraft:
     reason: str
     source: str = ""
+    message: dict[str, Any] = field(default_factory=dict)  # the reason as what happened (core.messages)
     contact: ContactRecord | None = None
     customer: Customer | None = None
     request_id: int | None = None
@@ -151,7 +152,8 @@ def callbacks_create(drafts: Iterable[CallbackDraft], *, at: datetime.datetime |
             assignee = agent_id
             heapq.heappush(heap, (load + 1, agent_id))
         callbacks.append(Callback(
-            reason=draft.reason[:200], source=draft.source, contact=draft.contact, customer=customer,
+            reason=draft.reason[:200], message=draft.message, source=draft.source, contact=draft.contact,
+            customer=customer,
             request_id=draft.request_id, name=draft.name[:100], phone=normalise_phone(draft.phone),
             assigned_to_id=assignee, created_at=at,
         ))
@@ -180,7 +182,7 @@ def callback_complete(*, callback: Callback, actor: User, reached: bool, result:
         reporter_kind=ReporterKind.CUSTOMER if locked.customer_id else ReporterKind.NON_CUSTOMER,
         reporter_name=locked.name, reporter_phone=locked.phone, customer_id=locked.customer_id,
         request_id=locked.request_id,
-        notes=(_("Callback %(ref)s: %(reason)s") % {"ref": locked.reference, "reason": locked.reason}
+        notes=(_("Callback %(ref)s: %(reason)s") % {"ref": locked.reference, "reason": locked.display_reason}
                + (f"\n{locked.result}" if locked.result else "")),
         outcome=Outcome.INFORMATION_RECORDED,
     )

@@ -90,7 +90,7 @@ class CallerSearchParams(PageParams):
     kind: Literal["auto", "phone", "account", "name", "address"] = "auto"
 
 
-@router.get("/customers/search", response=Page[CallerHitOut], summary="Find a caller (INT-2)",
+@router.get("/customers/search", response=Page[CallerHitOut], summary="Find a caller",
             description="Search customers and service points by phone, account or customer number, name, or "
                         "a fragment of the address; `kind=auto` guesses from the text. At most "
                         f"{SEARCH_LIMIT} candidates, paginated.\n\n"

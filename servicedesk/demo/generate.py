@@ -28,9 +28,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext as _
-
 from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.core.messages import bilingual, message
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.demo import vocabulary as words
 from servicedesk.demo.geography import CITY, DISTRICTS, District
@@ -83,9 +82,9 @@ WORK_ORDER_FIELDS = ("id", "request", "provider", "status", "priority", "crew_ty
                      "promised_start_at", "promised_end_at", "actual_start_at", "actual_end_at", "result",
                      "created_by", "created_at", "updated_at")
 REQUEST_EVENT_FIELDS = ("id", "request", "at", "actor", "kind", "action", "from_status", "to_status", "changes",
-                        "reason")
+                        "reason", "message")
 WORK_ORDER_EVENT_FIELDS = ("id", "work_order", "at", "actor", "kind", "action", "from_status", "to_status",
-                           "changes", "reason")
+                           "changes", "reason", "message")
 CONTACT_FIELDS = ("id", "channel", "direction", "started_at", "agent", "reporter_kind", "reporter_name",
                   "reporter_phone", "customer", "service_point", "request_type", "notes", "outcome",
                   "first_contact_resolution", "request", "steps")
@@ -800,14 +799,16 @@ class SeasonGenerator:
 
     def _request_event(self, request: RequestDraft, *, at: datetime.datetime, actor: int | None, kind: str,
                        action: str = "", from_status: str = "", to_status: str = "",
-                       changes: dict[str, Any] | None = None, reason: str = "") -> None:
+                       changes: dict[str, Any] | None = None, reason: str = "",
+                       note: dict[str, Any] | None = None) -> None:
         self.rows.request_events.append((self._id("request_event"), request.id, at, actor, kind, action,
-                                         from_status, to_status, changes or {}, reason))
+                                         from_status, to_status, changes or {}, reason, note or {}))
         request.updated_at = at
 
     def _transition(self, request: RequestDraft, action: str, target: str, *, at: datetime.datetime,
-                    actor: int | None, reason: str = "") -> None:
-        """The effect of tickets.services.request_transition, written as data."""
+                    actor: int | None, reason: str = "", note: dict[str, Any] | None = None) -> None:
+        """The effect of tickets.services.request_transition, written as data (``note``: the
+        system's message, rendered in the reader's language)."""
         previous = request.status
         request.status = target
         if target == RequestStatus.RESOLVED:
@@ -819,13 +820,13 @@ class SeasonGenerator:
             request.resolved_at = None
             request.closed_at = None
         self._request_event(request, at=at, actor=actor, kind=EventKind.TRANSITION, action=action,
-                            from_status=previous, to_status=target, reason=reason)
+                            from_status=previous, to_status=target, reason=reason, note=note)
 
     def _work_order_event(self, work_order: WorkOrderDraft, *, at: datetime.datetime, actor: int | None,
                           kind: str, action: str = "", from_status: str = "", to_status: str = "",
                           changes: dict[str, Any] | None = None, reason: str = "") -> None:
         self.rows.work_order_events.append((self._id("work_order_event"), work_order.id, at, actor, kind, action,
-                                            from_status, to_status, changes or {}, reason))
+                                            from_status, to_status, changes or {}, reason, {}))
         work_order.updated_at = at
 
     def _work_order_transition(self, work_order: WorkOrderDraft, action: str, target: str, *,
@@ -861,8 +862,8 @@ class SeasonGenerator:
                             changes={"work_order": [None, work_order.reference], "provider": [None, provider.code]})
         if request.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
             self._transition(request, "dispatch", RequestStatus.DISPATCHED, at=at, actor=actor,
-                             reason=_("Work order %(ref)s to %(provider)s") % {"ref": work_order.reference,
-                                                                               "provider": provider.name})
+                             note=message("work_order_dispatched", ref=work_order.reference,
+                                          provider=bilingual(provider)))
         return work_order
 
     def _crew_for(self, request: RequestDraft) -> str:
@@ -989,7 +990,7 @@ class SeasonGenerator:
             self._work_order_transition(work_order, "decline", WorkOrderStatus.CANCELLED, at=t, actor=staff,
                                         reason=reason)
             self._transition(request, "return", RequestStatus.ACCEPTED, at=t, actor=None,
-                             reason=_("No work order left: %(ref)s was cancelled") % {"ref": work_order.reference})
+                             note=message("work_order_none_left", ref=work_order.reference))
             t = yield t + self._minutes(5, 90)
             provider = self._provider_for(request, exclude=provider.pk)
             work_order = self._work_order_create(request, at=t, actor=dispatcher, provider=provider)
@@ -1003,7 +1004,7 @@ class SeasonGenerator:
         self._work_order_transition(work_order, "start", WorkOrderStatus.IN_PROGRESS, at=t, actor=staff)
         if request.status == RequestStatus.DISPATCHED:
             self._transition(request, "start", RequestStatus.IN_PROGRESS, at=t, actor=None,
-                             reason=_("Work order %(ref)s started on site") % {"ref": work_order.reference})
+                             note=message("work_order_started", ref=work_order.reference))
         t = yield t + self._minutes(30, 60 * (6 if urgent else 24))
         result = self._field_result(request)
         self._work_order_transition(work_order, "complete", WorkOrderStatus.COMPLETED, at=t, actor=staff,
@@ -1157,7 +1158,7 @@ class SeasonGenerator:
             point_id=point.point_id if point is not None else None,
             reporter_name=reporter_name or (caller.customer_name if caller is not None else ""),
             reporter_phone=reporter_phone or (caller.phone if caller is not None else ""),
-            location=location, district=district, subject=f"{request_type.name} {place}".strip()[:200],
+            location=location, district=district, subject=place.strip()[:200],
             description=description, attributes=attributes, unit_id=unit_id, rule_id=rule_id, crew_type=crew_type,
             priority_reasons=reasons,
             estimated_completion_at=(at + datetime.timedelta(hours=TARGET_HOURS[priority][1])
@@ -1176,7 +1177,7 @@ class SeasonGenerator:
         self._request_event(request, at=at, actor=agent, kind=EventKind.CREATED, to_status=RequestStatus.NEW,
                             changes={"priority": [None, priority], "responsible_unit": [None, unit_id],
                                      "routing_rule": [None, rule_name]},
-                            reason=_("Created from contact %(ref)s") % {"ref": f"C{contact_id:08d}"})
+                            note=message("request_created_from_contact", ref=f"C{contact_id:08d}"))
         if type_code in URGENT_FIELD_TYPES:
             self.open_incidents.setdefault((type_code, district), []).append(request)
         return self._field_story(request) if request.field_work else self._desk_story(request)

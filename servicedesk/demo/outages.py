@@ -78,47 +78,47 @@ TROUBLESHOOTING_SCRIPTS: tuple[ScriptSpec, ...] = (
     ScriptSpec(
         "main-breaker", Utility.POWER, "总开关/漏电保护器跳闸", "Main breaker or RCD tripped",
         "客户家中停电、而邻居或楼道有电时使用。", (
-            ("请问您的邻居家或楼道灯有电吗?如邻居也停电,请结束自查,按停电故障受理。",
+            ("请问您的邻居家或楼道灯有电吗？如邻居也停电，请结束自查，按停电故障受理。",
              "Ask whether the neighbours or the stairwell lights have power. If the neighbours are off too, "
              "stop here and take a power fault report."),
-            ("请打开电表箱(或户内配电箱),看总开关和漏电保护器的手柄是否在下方“分”的位置。",
+            ("请打开电表箱（或户内配电箱），看总开关和漏电保护器的手柄是否在下方“分”的位置。",
              "Ask the customer to open the meter box (or the consumer unit) and look whether the main breaker "
              "or the RCD handle is down, in the off position."),
-            ("如已跳闸,请用干燥的手把手柄向上推回“合”的位置。",
+            ("如已跳闸，请用干燥的手把手柄向上推回“合”的位置。",
              "If it has tripped, ask them to push the handle back up to on, with dry hands."),
-            ("如合上后又跳闸,请拔下所有电器插头再合闸,然后逐个插回,找出引起跳闸的电器并停止使用。",
+            ("如合上后又跳闸，请拔下所有电器插头再合闸，然后逐个插回，找出引起跳闸的电器并停止使用。",
              "If it trips again, unplug every appliance, switch it back on, then plug them back one at a time "
              "to find the one that trips it and stop using it."),
-            ("如拔下全部电器仍跳闸,或开关发热、有焦味,请不要再操作,按接户点故障受理。",
+            ("如拔下全部电器仍跳闸，或开关发热、有焦味，请不要再操作，按接户点故障受理。",
              "If it still trips with everything unplugged, or the switch is hot or smells burnt, ask them to "
              "stop and take a service-point fault report."),
         ), sort_order=10),
     ScriptSpec(
         "prepaid-balance", Utility.POWER, "预付费电表余额不足", "Prepaid meter out of credit",
-        "使用预付费(IC卡/智能)电表的客户突然停电时使用。", (
-            ("请看电表屏幕上的剩余金额,或是否有“请购电”“欠费”提示。",
+        "使用预付费（IC卡/智能）电表的客户突然停电时使用。", (
+            ("请看电表屏幕上的剩余金额，或是否有“请购电”“欠费”提示。",
              "Ask the customer to read the remaining credit on the meter display, or look for a "
              "'buy power' or 'in arrears' warning."),
-            ("如余额为零,请通过网上营业厅、App或营业厅购电,购电后按电表提示输入充值码或插卡。",
+            ("如余额为零，请通过网上营业厅、App或营业厅购电，购电后按电表提示输入充值码或插卡。",
              "If the credit is zero, tell them to buy power online, in the app or at an office, then enter "
              "the token or insert the card as the meter shows."),
-            ("购电后仍未来电,请按电表上的“确认/复电”键;仍无电则按停电故障受理。",
+            ("购电后仍未来电，请按电表上的“确认/复电”键；仍无电则按停电故障受理。",
              "If the power does not come back after buying, press the meter's confirm/reconnect key; if it "
              "is still off, take a power fault report."),
         ), sort_order=20),
     ScriptSpec(
         "water-stop-valve", Utility.WATER, "户内无水自查", "No water at home",
         "客户家中无水或水压低时使用。", (
-            ("请检查户内总阀(一般在水表后、厨房或卫生间水槽下方)是否完全打开。",
+            ("请检查户内总阀（一般在水表后、厨房或卫生间水槽下方）是否完全打开。",
              "Ask the customer to check that the inside stop valve (usually after the water meter, or under "
              "the kitchen or bathroom sink) is fully open."),
-            ("请问邻居或同楼住户是否也停水?如也停水,请先查询计划停水,再按停水受理。",
+            ("请问邻居或同楼住户是否也停水？如也停水，请先查询计划停水，再按停水受理。",
              "Ask whether the neighbours or others in the building have no water either. If so, check the "
              "planned outages, then take a water outage report."),
-            ("请查看水表:表前阀是否打开,指针或数字是否转动,水表有无冻裂、漏水。",
+            ("请查看水表：表前阀是否打开，指针或数字是否转动，水表有无冻裂、漏水。",
              "Ask them to look at the water meter: whether the valve before it is open, whether the dial "
              "moves, and whether the meter is cracked or leaking."),
-            ("如只有个别水龙头无水或水小,请清洗水龙头的过滤网。",
+            ("如只有个别水龙头无水或水小，请清洗水龙头的过滤网。",
              "If only one tap is dry or weak, ask them to clean the tap's aerator screen."),
         ), sort_order=30),
 )
@@ -190,9 +190,9 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
         section = power.device.parent
         starts = _local_hour(now) - datetime.timedelta(hours=2)
         outage = PlannedOutage.objects.create(
-            utility=Utility.POWER, reason=f"{section.name}计划检修:更换柱上负荷开关", starts_at=starts,
+            utility=Utility.POWER, reason=f"{section.name}计划检修：更换柱上负荷开关", starts_at=starts,
             ends_at=starts + datetime.timedelta(hours=6),
-            area_description=f"{section.name}供电范围,{power.device.location.removeprefix('深圳市')}一带",
+            area_description=f"{section.name}供电范围，{power.device.location.removeprefix('深圳市')}一带",
             created_by=users["dispatcher"], created_at=starts - datetime.timedelta(days=5))
         outage.devices.add(section)
         points = list(ServicePoint.objects.filter(device__parent=section).order_by("pk").values_list("pk", flat=True))
@@ -208,9 +208,9 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
         day = (now.astimezone(LOCAL_TZ) + datetime.timedelta(days=2)).date()
         starts = datetime.datetime(day.year, day.month, day.day, 9, 0, tzinfo=LOCAL_TZ)
         outage = PlannedOutage.objects.create(
-            utility=Utility.WATER, reason=f"{pipe.name}新建管道碰口接驳,计划停水", starts_at=starts,
+            utility=Utility.WATER, reason=f"{pipe.name}新建管道碰口接驳，计划停水", starts_at=starts,
             ends_at=starts + datetime.timedelta(hours=8),
-            area_description=f"{pipe.location.removeprefix('深圳市')}沿线,含海岸城等小区",
+            area_description=f"{pipe.location.removeprefix('深圳市')}沿线，含海岸城等小区",
             created_by=users["office_dispatcher"], created_at=now - datetime.timedelta(days=1))
         outage.devices.add(pipe)
         points = list(ServicePoint.objects.filter(device=pipe).order_by("pk").values_list("pk", flat=True))
@@ -273,7 +273,7 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
     for section in Device.objects.filter(kind=DeviceKind.SECTION).exclude(pk__in=used_sections).order_by("-code"):
         points = callers(section, 2)
         if len(points) == 2:
-            outage_declare(actor=dispatcher, device=section, cause="台风致10kV线路跳闸,正在巡线",
+            outage_declare(actor=dispatcher, device=section, cause="台风致10kV线路跳闸，正在巡线",
                            etr=_local_hour(timezone.now()) + datetime.timedelta(hours=4))
             for point in points:
                 take(point)

@@ -52,7 +52,7 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("hotline", "热线中心", "Hotline", Kind.CALL_CENTRE, "service-centre"),
     UnitSpec("hotline-team-1", "热线一班", "Hotline team 1", Kind.TEAM, "hotline"),
     UnitSpec("hotline-team-2", "热线二班", "Hotline team 2", Kind.TEAM, "hotline"),
-    UnitSpec("hotline-team-3", "热线三班(夜班)", "Hotline team 3 (nights)", Kind.TEAM, "hotline"),
+    UnitSpec("hotline-team-3", "热线三班（夜班）", "Hotline team 3 (nights)", Kind.TEAM, "hotline"),
     UnitSpec("key-accounts", "大客户服务组", "Key account team", Kind.TEAM, "service-centre"),
     UnitSpec("quality", "服务质量监督组", "Service quality team", Kind.DEPARTMENT, "service-centre"),
     UnitSpec("business", "营业部", "Business department", Kind.DEPARTMENT, "service-centre"),
@@ -101,7 +101,7 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
                  (CREW_HV_CABLE, CREW_SERVICE_POINT), "075583001101"),
     ProviderSpec("crew-2", "抢修二队", "Repair crew 2", Provider.Kind.INTERNAL, "engineering",
                  (CREW_HV_CABLE, CREW_SERVICE_POINT), "075583001102"),
-    ProviderSpec("crew-3", "抢修三队(管网)", "Repair crew 3 (mains)", Provider.Kind.INTERNAL, "engineering",
+    ProviderSpec("crew-3", "抢修三队（管网）", "Repair crew 3 (mains)", Provider.Kind.INTERNAL, "engineering",
                  (CREW_PIPE_REPAIR, CREW_PIPE_REPAIR_LARGE), "075583001103"),
     ProviderSpec("meter-team", "表务班", "Meter team", Provider.Kind.INTERNAL, "metering", (CREW_METER,),
                  "075583001201"),
@@ -130,7 +130,7 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
 # Customer flags (004 step 20.2: the profile decides priority)
 
 FLAGS: tuple[tuple[str, str, str, str], ...] = (
-    ("hospital", "医院", "Hospital", "医疗机构,停电停水影响救治,优先抢修。"),
+    ("hospital", "医院", "Hospital", "医疗机构，停电停水影响救治，优先抢修。"),
     ("government", "政府机关", "Government", "党政机关及街道办事处。"),
     ("life_support", "生命维持设备用户", "Life-support equipment", "家中使用呼吸机、透析机等生命维持设备的居民。"),
     ("school", "学校", "School", "中小学、幼儿园及高校。"),
@@ -176,7 +176,7 @@ _METER_NUMBER = FieldSpec("meter_number", "表号", "Meter number", FieldKind.TE
 
 REQUEST_TYPES: tuple[TypeSpec, ...] = (
     TypeSpec("consultation", "业务咨询", "Consultation", "consultation", "business",
-             "业务办理、价格、用水用电知识及政策法规的咨询(003 §3)。", answerable_on_contact=True,
+             "业务办理、价格、用水用电知识及政策法规的咨询。", answerable_on_contact=True,
              fields=(FieldSpec("topic", "咨询内容", "Topic", FieldKind.CHOICE, choices=(
                  ("price", "水电价格", "Tariffs"), ("procedure", "业务办理", "How to apply"),
                  ("knowledge", "用水用电知识", "Know-how"), ("policy", "政策法规", "Regulations"))),)),
@@ -188,20 +188,20 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
              fields=(FieldSpec("application_number", "业务单号", "Application number", FieldKind.TEXT,
                                required=True),)),
     TypeSpec("complaint", "投诉", "Complaint", "complaint", "business",
-             "对供水供电服务不足的反映或投诉(003 §3,首问负责)。",
+             "对供水供电服务不足的反映或投诉（首问负责）。",
              fields=(FieldSpec("about", "投诉事项", "About", FieldKind.CHOICE, required=True, choices=(
                  ("attitude", "服务态度", "Staff attitude"), ("billing", "计费收费", "Billing"),
                  ("repair_timeliness", "抢修时效", "Repair delay"), ("water_quality", "水质", "Water quality"),
                  ("power_quality", "供电质量", "Power quality"), ("construction", "施工扰民", "Road works"),
                  ("other", "其他", "Other"))),)),
     TypeSpec("power-fault", "停电故障报修", "Power fault / outage report", "fault", "engineering",
-             "突发停电、故障及安全隐患(004)。", default_priority=2,
+             "突发停电、故障及安全隐患。", default_priority=2,
              fields=(
                  FieldSpec("fault_location", "故障位置", "Fault location", FieldKind.CHOICE, required=True, choices=(
                      ("hv_cable", "高压电缆", "HV cable"), ("service_point", "接户点", "Service point"),
                      ("unknown", "不确定", "Not known"))),
                  FieldSpec("outage_scope", "停电范围", "Outage scope", FieldKind.CHOICE, required=True, choices=(
-                     ("single", "单户(邻居有电)", "One household (the neighbours have power)"),
+                     ("single", "单户（邻居有电）", "One household (the neighbours have power)"),
                      ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
                      ("unknown", "不清楚", "Not known"))),
                  FieldSpec("hazard", "电线落地等安全隐患", "Safety hazard (wire down…)", FieldKind.BOOLEAN),
@@ -210,13 +210,13 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
              "突发停水、水压不足。", default_priority=2,
              fields=(
                  FieldSpec("outage_scope", "影响范围", "Scope", FieldKind.CHOICE, required=True, choices=(
-                     ("single", "单户(邻居有水)", "One household (the neighbours have water)"),
+                     ("single", "单户（邻居有水）", "One household (the neighbours have water)"),
                      ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
                      ("unknown", "不清楚", "Not known"))),
                  FieldSpec("low_pressure", "仅水压不足", "Low pressure only", FieldKind.BOOLEAN),
              )),
     TypeSpec("water-leak", "管网报漏", "Water leak report", "leak", "engineering",
-             "群众、用户报告管网漏水(003 §8.2:DN150(含)以下营业所跟进,以上工程部跟进)。",
+             "群众、用户报告管网漏水（DN150（含）以下营业所跟进，以上工程部跟进）。",
              default_priority=2, requires_location=True,
              fields=(
                  FieldSpec("dn", "管径DN", "Pipe diameter DN", FieldKind.INTEGER, required=True, min_value=15,
@@ -247,17 +247,17 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
                  ("dedicated_manager", "专属客户经理", "Dedicated manager"))),
                      FieldSpec("details", "具体要求", "Details", FieldKind.TEXTAREA))),
     TypeSpec("account-change", "用户资料变更", "Account data change", "account_change", "business",
-             "用户资料变更申请(003 §9.1 表单1)。",
+             "用户资料变更申请。",
              fields=(FieldSpec("change", "变更事项", "Change", FieldKind.CHOICE, required=True, choices=(
                  ("ownership", "过户", "Change of owner"), ("contact", "联系方式", "Contact details"),
                  ("payment", "缴费方式", "Payment method"), ("mailing_address", "通讯地址", "Mailing address"),
                  ("name", "更名", "Name"))),)),
     TypeSpec("meter-suspension", "计量仪表报停", "Meter suspension", "meter_service", "metering",
-             "计量仪表报停申请(003 §9.1 表单2)。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
+             "计量仪表报停申请。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
     TypeSpec("meter-closure", "销户", "Meter closure", "meter_service", "metering",
-             "销户申请(003 §9.1 表单2)。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
+             "销户申请。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
     TypeSpec("meter-resumption", "恢复用水用电", "Meter resumption", "meter_service", "metering",
-             "报停后恢复用水、用电申请(003 §9.1 表单2)。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
+             "报停后恢复用水、用电申请。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
 )
 
 

@@ -38,6 +38,7 @@ from servicedesk.core.api import (
     write,
 )
 from servicedesk.core.exceptions import NotFound, ValidationFailed
+from servicedesk.core.messages import render
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.selectors import service_point_get_for_user
@@ -186,13 +187,18 @@ class EtrChangeOut(Schema):
     actor: UserBrief | None = Field(description="Who changed it; empty: the system.")
     old_etr: datetime.datetime | None
     new_etr: datetime.datetime | None
-    reason: str
+    reason: str = Field(description="Why, in the answer's language: what the dispatcher typed, else what the "
+                                    "system said.")
+
+    @staticmethod
+    def resolve_reason(change: Any) -> str:
+        return change.reason or render(change.message, "")
 
 
 class RestorationOut(Schema):
     outage: OutageDetailOut
     requests_resolved: int
-    callbacks: int = Field(description="Callbacks created for the linked callers (INT-8).")
+    callbacks: int = Field(description="Callbacks created for the linked callers.")
     messages: int = Field(description="Messages queued to the linked callers' phones.")
 
 
@@ -243,7 +249,7 @@ class PublicPlannedOutageOut(Schema):
 
 
 class FaultCallPlannedOut(PlannedOutageBrief):
-    written_notice: bool = Field(description="A written notice was given to this service point (004 step 13).")
+    written_notice: bool = Field(description="A written notice was given to this service point.")
 
 
 class FaultCallRequestOut(Schema):
@@ -324,11 +330,11 @@ class FaultCheckOut(Schema):
     service_point: FaultCheckPointOut
     connection_status: str
     amount_owed: Decimal
-    advice: str = Field(description="What to tell a caller whose supply is cut (OUT-4); empty when connected.")
-    planned_outage: PlannedOutageBrief | None = Field(description="A planned outage in force here (OUT-2).")
+    advice: str = Field(description="What to tell a caller whose supply is cut; empty when connected.")
+    planned_outage: PlannedOutageBrief | None = Field(description="A planned outage in force here.")
     notice: NoticeOut | None = Field(description="The notice of that planned outage given here, if any.")
-    outage: OutageBrief | None = Field(description="The open outage covering this service point (OUT-2).")
-    scripts: list[ScriptOut] = Field(description="Guided self-checks for the utility (OUT-5).")
+    outage: OutageBrief | None = Field(description="The open outage covering this service point.")
+    scripts: list[ScriptOut] = Field(description="Guided self-checks for the utility.")
 
 
 class OutageFilters(PageParams):
@@ -436,8 +442,8 @@ def _fault_call_answer(result: FaultCallResult) -> dict[str, Any]:
     return FaultCallOut.from_orm(result).model_dump()
 
 
-@router.post("/fault-calls", response={201: FaultCallOut}, summary="Take a fault call (seed 004)",
-             description="The whole fault call in one request (OUT-2..OUT-6): identify the service point "
+@router.post("/fault-calls", response={201: FaultCallOut}, summary="Take a fault call",
+             description="The whole fault call in one request: identify the service point "
                          "(`service_point_id`, or `customer_id` with one service point; or `reporter_kind` "
                          "non_customer with a `location`; or unidentified) → connection status (cut: the amount "
                          "owed and how to reconnect) → planned outage in force → open outage covering it (the "
@@ -478,9 +484,9 @@ def _script_out(script: Any, steps: list[Any]) -> dict[str, Any]:
 @router.get("/service-points/{int:service_point_id}/fault-check", response=FaultCheckOut,
             summary="What the desk knows before taking a fault call",
             description="For the service point: connection status, amount owed and what to advise when supply is "
-                        "cut (OUT-4); the planned outage in force and the notice given (OUT-2); the open outage "
-                        "covering it with cause, ETR and calls (OUT-2); the troubleshooting scripts and their "
-                        "steps (OUT-5). Reads only: nothing is recorded." + _roles(*_TAKE_CALLS))
+                        "cut; the planned outage in force and the notice given; the open outage "
+                        "covering it with cause, ETR and calls; the troubleshooting scripts and their "
+                        "steps. Reads only: nothing is recorded." + _roles(*_TAKE_CALLS))
 def service_point_fault_check(request: HttpRequest, service_point_id: int) -> dict[str, Any]:
     user = current_user(request)
     require(user, *_TAKE_CALLS)
@@ -556,7 +562,7 @@ def outage_call_list(request: HttpRequest, outage_id: int, params: Query[PagePar
 @router.get("/outages/{int:outage_id}/etr-changes", response=list[EtrChangeOut],
             summary="The ETR changes of an outage",
             description="Every estimated time of restoration the outage had, oldest first: when, who, the "
-                        "previous and the new ETR, and why (OUT-6)." + _roles(*_SEE_OUTAGES))
+                        "previous and the new ETR, and why." + _roles(*_SEE_OUTAGES))
 def outage_etr_change_list(request: HttpRequest, outage_id: int) -> list[Any]:
     user = current_user(request)
     require(user, *_SEE_OUTAGES)
@@ -566,7 +572,7 @@ def outage_etr_change_list(request: HttpRequest, outage_id: int) -> list[Any]:
 @router.post("/outages", response={201: OutageDetailOut}, summary="Declare an outage",
              description="A known outage on a device (a SCADA alarm; the area a leak repair cuts, `origin=leak` "
                          "with `request_id`): confirmed at once with its cause and ETR; predicted outages below it "
-                         "are merged into it and callers under the device are linked to it from now on (OUT-2)."
+                         "are merged into it and callers under the device are linked to it from now on."
                          + _roles(Capability.MANAGE_OUTAGES))
 def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -585,10 +591,10 @@ def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
 
 
 @router.post("/outages/{int:outage_id}/confirm", response=OutageDetailOut, summary="Confirm a predicted outage",
-             description="The dispatcher confirms a predicted outage (OUT-3) with its cause and ETR; the crew's work "
+             description="The dispatcher confirms a predicted outage with its cause and ETR; the crew's work "
                          "order goes to `provider`, which must have a crew for the outage's utility (422 "
                          "otherwise). Every linked caller's request gets the ETR as its estimated completion and "
-                         "each caller a message (OUT-6). Only a predicted outage: else 409."
+                         "each caller a message. Only a predicted outage: else 409."
                          + _roles(Capability.MANAGE_OUTAGES))
 def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: ConfirmIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -607,7 +613,7 @@ def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: Confi
 
 
 @router.post("/outages/{int:outage_id}/reject", response=OutageDetailOut, summary="Reject a predicted outage",
-             description="Not an outage (OUT-3): the calls go back to being single faults and every linked call "
+             description="Not an outage: the calls go back to being single faults and every linked call "
                          "without a work request gets one. Only a predicted outage: else 409."
                          + _roles(Capability.MANAGE_OUTAGES))
 def outage_reject_endpoint(request: HttpRequest, outage_id: int, payload: RejectIn,
@@ -641,7 +647,7 @@ def outage_merge_endpoint(request: HttpRequest, outage_id: int, payload: MergeIn
 
 @router.patch("/outages/{int:outage_id}", response=OutageDetailOut, summary="Change the ETR or cause of an outage",
               description="A new ETR reaches every linked caller: their requests' estimated completion (with a "
-                          "history row giving `reason`) and a message (OUT-6). Open outages only: else 409."
+                          "history row giving `reason`) and a message. Open outages only: else 409."
                           + _roles(Capability.MANAGE_OUTAGES))
 def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -> HttpResponse:
     user = current_user(request)
@@ -661,9 +667,9 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -
              description="Supply is back at `restored_at` (default now): the open work orders of the outage's "
                          "request and of the linked requests are completed with the restoration as their result; "
                          "every linked request is resolved; every linked caller gets a message and a callback "
-                         "routed to an available agent, key accounts to their manager (OUT-6, INT-8). Only a "
-                         "confirmed outage: else 409; a restoration time in the future or before the outage "
-                         "began: 422." + _roles(Capability.MANAGE_OUTAGES))
+                         "routed to an available agent, key accounts to their manager. Only a confirmed outage: "
+                         "else 409; a restoration time in the future or before the outage began: 422."
+                         + _roles(Capability.MANAGE_OUTAGES))
 def outage_restore_endpoint(request: HttpRequest, outage_id: int, payload: RestoreIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)
@@ -727,7 +733,7 @@ def _devices_by_code(codes: list[str]) -> list[Device]:
 
 @router.post("/planned-outages", response={201: PlannedOutageOut}, summary="Announce a planned outage",
              description="The work's reason, start and end, and the area: `devices` (codes; the service points "
-                         "under them) and/or whole `districts`. Callers there are told of it (OUT-2); "
+                         "under them) and/or whole `districts`. Callers there are told of it; "
                          "`published` ones appear on the public notice." + _roles(Capability.MANAGE_OUTAGES))
 def planned_outage_create_endpoint(request: HttpRequest, payload: PlannedOutageIn,
                                    idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -764,7 +770,7 @@ def planned_outage_cancel_endpoint(request: HttpRequest, planned_id: int,
 
 @router.post("/planned-outages/{int:planned_id}/notices", response={201: NoticesOut},
              summary="Record the notices given",
-             description="004 step 13: the notice (`channel`: letter, posted, sms, phone) was given to the listed "
+             description="The notice (`channel`: letter, posted, sms, phone) was given to the listed "
                          "`service_point_ids`, or to every service point affected. Returns how many notices were "
                          "added." + _roles(Capability.MANAGE_OUTAGES))
 def planned_outage_notices_endpoint(request: HttpRequest, planned_id: int, payload: NoticesIn,

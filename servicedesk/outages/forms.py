@@ -92,7 +92,8 @@ class FaultCallForm(forms.Form):
     # Carries the service's "troubleshooting" errors beside the self-checks; never an input.
     troubleshooting = forms.CharField(required=False, widget=forms.HiddenInput)
     estimated_completion_at = _datetime_field(
-        _("Initial time estimate"), help_text=_("Optional: when the repair should be done (004 step 19.3). "
+        # 004 step 19.3
+        _("Initial time estimate"), help_text=_("Optional: when the repair should be done. "
                                                 "Left empty, the configured default is used."))
 
     def __init__(self, *args: Any, identified: bool, scripts: list[TroubleshootingScript],
@@ -227,7 +228,7 @@ class OutageMergeForm(forms.Form):
 class OutageUpdateForm(forms.Form):
     etr = _datetime_field(_("New estimated restoration"))
     cause = forms.CharField(label=_("Cause"), max_length=300, required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Why the estimate changes"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "update")

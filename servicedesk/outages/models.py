@@ -19,8 +19,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.messages import render_html
+from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import BilingualNameMixin
 from servicedesk.tickets.models import AppendOnlyModel
@@ -212,13 +215,22 @@ class OutageEtrChange(AppendOnlyModel):
                               on_delete=models.PROTECT, related_name="+")
     old_etr = models.DateTimeField(_("previous estimated restoration"), null=True, blank=True)
     new_etr = models.DateTimeField(_("new estimated restoration"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, help_text="What the dispatcher typed.")
+    message = models.JSONField(default=dict, blank=True, help_text="What the system said: {\"key\": …, \"params\": {…}} "
+                               "(core.messages), when no reason was typed.")
 
     class Meta:
         verbose_name = _("ETR change")
         verbose_name_plural = _("ETR changes")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["outage", "at"], name="outage_etr_change_timeline")]
+
+    @property
+    def display_reason_html(self) -> SafeString:
+        """Why, in the reader's language: what the dispatcher typed, else what the system said."""
+        if self.reason:
+            return typed_html(self.reason)
+        return render_html(self.message, "")
 
     def __str__(self) -> str:
         return f"{self.outage_id} {self.at:%Y-%m-%d %H:%M}"

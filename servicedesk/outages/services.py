@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import (
@@ -32,6 +33,7 @@ from servicedesk.contacts.services import (
     messages_queue,
 )
 from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.messages import Message, bilingual, label, message, moment, render, typed
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.shared_cache import bundle_invalidate, stamps_read_once
 from servicedesk.core.transactions import unit
@@ -49,6 +51,7 @@ from servicedesk.outages.models import (
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
+    TroubleshootingScript,
 )
 from servicedesk.outages.selectors import (
     open_outage_covering,
@@ -83,6 +86,7 @@ SCOPE_FIELD, SCOPE_SINGLE = "outage_scope", "single"
 _CONTACT_INSERT = PreparedInsert(ContactRecord)
 _FAULT_CALL_INSERT = PreparedInsert(FaultCall)
 ConnectionStatus = ServicePoint.ConnectionStatus
+CAUSE_UNKNOWN = gettext_lazy("cause under investigation")
 
 
 def _require(actor: User, capability: Capability, message: str) -> None:
@@ -114,33 +118,40 @@ class TroubleshootingAnswer:
 class FaultCallResult:
     contact: ContactRecord
     outcome: str
-    tell: str  # what the agent tells the caller, in the agent's language
+    told: Message  # what the agent tells the caller (core.messages), rendered in the reader's language
     steps: list[dict[str, Any]] = field(default_factory=list)
     outage: Outage | None = None
     planned_outage: PlannedOutage | None = None
     request: ServiceRequest | None = None
+
+    @property
+    def tell(self) -> str:
+        return render(self.told)
 
 
 def _step(steps: list[dict[str, Any]], step: str, result: str, **details: Any) -> None:
     steps.append({"step": step, "result": result, **details})
 
 
-def _planned_tell(planned: PlannedOutage, notice: PlannedOutageNotice | None) -> str:
-    told = _("A planned outage is in force here: %(reason)s, from %(start)s to %(end)s.") % {
-        "reason": planned.reason, "start": local_time(planned.starts_at), "end": local_time(planned.ends_at)}
+def told_details(told: Message) -> dict[str, Any]:
+    """What a step keeps of what the caller was told: the text in the language of the call (for
+    readers of the raw steps) and the message, rendered in each reader's language when shown."""
+    return {"told": render(told), "told_message": told}
+
+
+def _planned_told(planned: PlannedOutage, notice: PlannedOutageNotice | None) -> Message:
+    told = message("tell_planned", reason=typed(planned.reason), start=moment(planned.starts_at),
+                   end=moment(planned.ends_at))
     if notice is not None and notice.written:
-        told += " " + _("A written notice was given on %(date)s.") % {"date": local_time(notice.notified_at)}
+        told["more"] = [message("tell_planned_notice", date=moment(notice.notified_at))]
     return told
 
 
-def _outage_tell(outage: Outage) -> str:
+def _outage_told(outage: Outage) -> Message:
     if outage.status == OutageStatus.CONFIRMED:
-        return _("A known outage affects this address (%(ref)s): %(cause)s. Supply is expected back by %(etr)s. "
-                 "Your call is recorded and you will be told when it is restored.") % {
-            "ref": outage.reference, "cause": outage.cause or _("cause under investigation"),
-            "etr": local_time(outage.etr)}
-    return _("Other customers nearby have reported the same fault (%(ref)s); a crew is being arranged. "
-             "Your call is recorded and you will be told when supply is back.") % {"ref": outage.reference}
+        return message("tell_outage_confirmed", ref=outage.reference,
+                       cause=typed(outage.cause) if outage.cause else label(CAUSE_UNKNOWN), etr=moment(outage.etr))
+    return message("tell_outage_predicted", ref=outage.reference)
 
 
 def fault_call_take(
@@ -193,7 +204,7 @@ def fault_call_take(
                            estimated_completion_at=estimated_completion_at)
             contact = result.contact
             if result.steps and "told" not in result.steps[-1]:
-                result.steps[-1]["told"] = result.tell  # what the caller was told is kept with the steps
+                result.steps[-1].update(told_details(result.told))  # what the caller was told is kept with the steps
             if contact.pk is None:
                 contact.steps = result.steps
                 contact.outcome = result.outcome
@@ -227,9 +238,8 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
         _step(steps, "identify", contact.reporter_kind, service_point=None, location=location.strip())
         if contact.reporter_kind == ReporterKind.UNIDENTIFIED and not location.strip():
             contact.outcome = Outcome.INFORMATION_RECORDED
-            return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps, tell=_(
-                "The caller and the place could not be identified: the call is recorded; ask them to call back "
-                "with the address or account number."))
+            return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps,
+                                   told=message("tell_unidentified"))
         # 004 step 2: a report not tied to a customer (police, passer-by): straight to a work request.
         return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
                              problem=problem, troubleshooting=troubleshooting,
@@ -242,7 +252,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     _step(steps, "connection_status", status)
     if status != ConnectionStatus.CONNECTED:
         return FaultCallResult(contact, Outcome.CONNECTION_CUT, steps=steps,
-                               tell=connection_advice(point))
+                               told=connection_advice_message(point))
 
     # OUT-2, 004 steps 10–12: a planned outage in force here: tell again, a new contact record.
     planned = planned_outages_in_force(point, at=now, schedule=config.planned)
@@ -250,21 +260,21 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
         notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
         _step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))
         return FaultCallResult(contact, Outcome.PLANNED_OUTAGE, steps=steps, planned_outage=planned[0],
-                               tell=_planned_tell(planned[0], notice))
+                               told=_planned_told(planned[0], notice))
     _step(steps, "planned_outage", "none")
 
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
     outage = _join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="open_outage")
     if outage is not None:
-        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, tell=_outage_tell(outage))
+        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, told=_outage_told(outage))
     _step(steps, "open_outage", "none")
 
     # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.
     solved = _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
     if solved is not None:
         contact.first_contact_resolution = True
-        return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps, tell=_(
-            "Solved on the call with the self-check “%(script)s”.") % {"script": solved})
+        return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps,
+                               told=message("tell_self_help", script=bilingual(solved)))
 
     # OUT-3: place the call on the network; enough neighbours' calls predict an outage. A caller
     # whose neighbours have supply has a fault of their own: nothing to infer.
@@ -274,7 +284,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
         outage = _infer(contact, point, config=config, now=now, problem=problem, steps=steps)
         if outage is not None:
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
-                                   tell=_outage_tell(outage))
+                                   told=_outage_told(outage))
         _step(steps, "inference", "none")
 
     # OUT-6, 004 steps 18–20: a work request to the dispatcher; the call stays on the network
@@ -284,24 +294,27 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
                          on_network=point.device_id is not None, now=now)
 
 
-def connection_advice(point: ServicePoint) -> str:
+def connection_advice_message(point: ServicePoint) -> Message:
+    """OUT-4: what to tell a caller whose supply is cut, and how to be reconnected."""
     status = point.connection_status
     if status == ConnectionStatus.CUT_UNPAID:
         owed = point.account.amount_owed if point.account_id else 0
-        return _("Supply was cut for unpaid bills: %(owed)s yuan is owed. Once it is paid (hall, app or bank), "
-                 "reconnection is arranged within 24 hours.") % {"owed": owed}
+        return message("tell_cut_unpaid", owed=str(owed))
     if status == ConnectionStatus.CUT_MOVE_IN_UNREGISTERED:
-        return _("Supply was cut because nobody registered after the previous occupant moved out: register the "
-                 "move-in at a service hall or in the app, with ID and the tenancy or deed, to be reconnected.")
+        return message("tell_cut_move_in")
     if status == ConnectionStatus.SUSPENDED:
-        return _("Supply is suspended at the customer's request: ask for resumption to restore it.")
-    return _("This service point is closed: a new connection must be applied for.")
+        return message("tell_suspended")
+    return message("tell_closed")
+
+
+def connection_advice(point: ServicePoint) -> str:
+    return render(connection_advice_message(point))
 
 
 def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[TroubleshootingAnswer], *,
-                            config: OutageConfig, utility: str) -> str | None:
-    """Record each self-check on the contact; the name of the one that solved it, if any."""
-    solved: str | None = None
+                            config: OutageConfig, utility: str) -> TroubleshootingScript | None:
+    """Record each self-check on the contact; the one that solved it, if any."""
+    solved: TroubleshootingScript | None = None
     for answer in answers:
         script = config.script(answer.script)
         if script is None or script.utility != utility:
@@ -316,7 +329,7 @@ def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[Troub
         _step(steps, "troubleshooting", "solved" if answer.solved else "not_solved", script=script.code,
               steps_done=list(answer.steps_done), note=answer.note.strip())
         if answer.solved and solved is None:
-            solved = script.display_name
+            solved = script
     return solved
 
 
@@ -332,16 +345,14 @@ def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: 
     setting = _fault_setting(config, utility)
     estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
         minutes=setting.initial_estimate_minutes)
-    told = ""
+    told: Message = {}
 
     def complete_contact(request: ServiceRequest) -> None:
         nonlocal told
-        told = _("A repair request %(ref)s is sent to the dispatcher; the first estimate for the repair is "
-                 "%(eta)s. We will call back with the result.") % {"ref": request.reference,
-                                                                    "eta": local_time(estimate)}
+        told = message("tell_work_request", ref=request.reference, eta=moment(estimate))
         _step(steps, "work_request", request.reference, priority=request.priority,
               unit=request.responsible_unit.code if request.responsible_unit else None,
-              estimated_completion_at=estimate.isoformat(), told=told)
+              estimated_completion_at=estimate.isoformat(), **told_details(told))
         _mark_saved(contact, Outcome.REQUEST_CREATED, steps)
 
     try:
@@ -357,7 +368,7 @@ def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: 
     if on_network:
         _FAULT_CALL_INSERT.save(_fault_call_row(contact, contact.service_point, now=now or timezone.now(),
                                                 outage=None, problem=problem, request=request))
-    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, tell=told)
+    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, told=told)
 
 
 def _fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
@@ -408,7 +419,7 @@ def _join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datet
     if outage is None:
         return None
     details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
-    _step(steps, step, outage.reference, **details, told=_outage_tell(outage))
+    _step(steps, step, outage.reference, **details, **told_details(_outage_told(outage)))
     _save_contact(contact, Outcome.OUTAGE_LINKED, steps)
     _FAULT_CALL_INSERT.save(_fault_call_row(contact, point, now=now, outage=outage, problem=problem))
     return outage
@@ -518,16 +529,14 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
                                                             device__in=_devices_below(device))
                  .exclude(pk=outage.pk).order_by("pk").values_list("pk", flat=True))
     if below:
-        Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now,
-                                                   note=_("Merged into %(ref)s by inference") % {
-                                                       "ref": outage.reference})
+        # The page says "merged into" from ``merged_into``, in the reader's language (no note written).
+        Outage.objects.filter(pk__in=below).update(status=OutageStatus.MERGED, merged_into=outage, closed_at=now)
     since = now - datetime.timedelta(minutes=window)
     FaultCall.objects.filter(
         Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
         | Q(outage_id__in=below)).update(outage=outage)
     outage.forget_call_stats()
-    _note_linked_requests(outage, _("Grouped into predicted outage %(ref)s (%(device)s)") % {
-        "ref": outage.reference, "device": device.code})
+    _note_linked_requests(outage, message("outage_grouped", ref=outage.reference, device=device.code))
     return outage
 
 
@@ -535,14 +544,14 @@ def _linked_requests(outage: Outage) -> list[int]:
     return list(FaultCall.objects.filter(outage=outage, request__isnull=False).values_list("request_id", flat=True))
 
 
-def _note_linked_requests(outage: Outage, text: str, *, actor: User | None = None,
+def _note_linked_requests(outage: Outage, note: Message, *, actor: User | None = None,
                           request_ids: Iterable[int] | None = None) -> None:
     ids = list(request_ids) if request_ids is not None else _linked_requests(outage)
     if not ids:
         return
     now = timezone.now()
     RequestEvent.objects.bulk_create(
-        [RequestEvent(request_id=i, at=now, actor=actor, kind=EventKind.NOTE, reason=text) for i in ids],
+        [RequestEvent(request_id=i, at=now, actor=actor, kind=EventKind.NOTE, message=note) for i in ids],
         batch_size=2000)
     ServiceRequest.objects.filter(pk__in=ids).update(updated_at=now)  # the note is the latest change
 
@@ -589,8 +598,8 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
                                    origin=origin, cause=cause.strip(), etr=etr, request=request,
                                    confirmed_at=now, confirmed_by=actor, created_at=now)
     # Declared with its first ETR: the start of the outage's ETR changes.
-    _record_etr_change(outage, old=None, new=etr, actor=actor, reason=_("Outage %(ref)s declared: %(cause)s") % {
-        "ref": outage.reference, "cause": outage.cause})
+    _record_etr_change(outage, old=None, new=etr, actor=actor,
+                       note=message("outage_declared", ref=outage.reference, cause=typed(outage.cause)))
     # Predicted outages below it and their calls are explained by it now.
     below = Outage.objects.filter(status=OutageStatus.PREDICTED,
                                   device__in=[d.pk for d in _devices_below(device)]).exclude(pk=outage.pk)
@@ -606,7 +615,7 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
 
         if etr is not None and request.is_open:
             request_update(request=request, actor=actor, estimated_completion_at=etr,
-                           reason=_("Estimated completion of outage %(ref)s") % {"ref": outage.reference})
+                           note=message("outage_estimated_completion", ref=outage.reference))
     return outage
 
 
@@ -697,8 +706,8 @@ def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.dat
                           instructions=instructions or _("Outage %(ref)s: %(cause)s") % {
                               "ref": locked.reference, "cause": locked.cause},
                           promised_end_at=etr)
-    _set_etr(locked, etr, actor=actor, reason=_("Outage %(ref)s confirmed: %(cause)s") % {
-        "ref": locked.reference, "cause": locked.cause})
+    _set_etr(locked, etr, actor=actor, note=message("outage_confirmed", ref=locked.reference,
+                                                    cause=typed(locked.cause)))
     return locked
 
 
@@ -728,16 +737,19 @@ def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.dateti
 
 
 def _record_etr_change(outage: Outage, *, old: datetime.datetime | None, new: datetime.datetime | None,
-                       actor: User | None, reason: str) -> None:
+                       actor: User | None, reason: str = "", note: Message | None = None) -> None:
     if old != new:
-        OutageEtrChange.objects.create(outage=outage, actor=actor, old_etr=old, new_etr=new, reason=reason)
+        OutageEtrChange.objects.create(outage=outage, actor=actor, old_etr=old, new_etr=new, reason=reason,
+                                       message={} if reason else (note or {}))
 
 
-def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str) -> None:
+def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str = "",
+             note: Message | None = None) -> None:
     """OUT-6: the one writer of an open outage's ETR. A change is kept with its time, author and
-    reason (``OutageEtrChange``, shown on the outage page); a new ETR reaches every linked caller:
-    their requests' estimated completion (with a history row) and a message to their phone."""
-    _record_etr_change(outage, old=outage.etr, new=etr, actor=actor, reason=reason)
+    why (``OutageEtrChange``, shown on the outage page): the dispatcher's ``reason``, else the
+    system's ``note``; a new ETR reaches every linked caller: their requests' estimated completion
+    (with a history row saying why) and a message to their phone."""
+    _record_etr_change(outage, old=outage.etr, new=etr, actor=actor, reason=reason, note=note)
     Outage.objects.filter(pk=outage.pk).update(etr=etr)
     outage.etr = etr
     if etr is None:
@@ -752,6 +764,7 @@ def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reas
                                                                                 updated_at=timezone.now())
     RequestEvent.objects.bulk_create([
         RequestEvent(request_id=pk, actor=actor, kind=EventKind.CHANGE, reason=reason,
+                     message={} if reason else (note or {}),
                      changes={"estimated_completion_at": [old.isoformat() if old else None, etr.isoformat()]})
         for pk, old in open_ids], batch_size=2000)
     text = _("%(ref)s: %(cause)s. Supply is expected back by %(etr)s.") % {
@@ -797,8 +810,8 @@ def outage_update(*, actor: User, outage: Outage, etr: datetime.datetime | None 
         locked.cause = cause.strip()
         Outage.objects.filter(pk=locked.pk).update(cause=locked.cause)
     if etr is not None and etr != locked.etr:
-        _set_etr(locked, etr, actor=actor, reason=reason.strip() or _("New ETR for outage %(ref)s") % {
-            "ref": locked.reference})
+        _set_etr(locked, etr, actor=actor, reason=reason.strip(),
+                 note=message("outage_new_etr", ref=locked.reference))
     return locked
 
 
@@ -832,8 +845,8 @@ def outage_reject(*, actor: User, outage: Outage, reason: str) -> Outage:
                 check_role=False,
             )
             FaultCall.objects.filter(pk=call.pk).update(request=request)
-    _note_linked_requests(locked, _("Predicted outage %(ref)s rejected: %(reason)s") % {
-        "ref": locked.reference, "reason": locked.note}, actor=actor)
+    _note_linked_requests(locked, message("outage_rejected", ref=locked.reference, reason=typed(locked.note)),
+                          actor=actor)
     return locked
 
 
@@ -855,10 +868,10 @@ def outage_merge(*, actor: User, source: Outage, target: Outage) -> Outage:
     if target.status == OutageStatus.CONFIRMED:
         FaultCall.objects.filter(outage=target).update(unexplained=False)
     target.forget_call_stats()
-    _note_linked_requests(target, _("Outage %(source)s merged into %(target)s") % {
-        "source": source.reference, "target": target.reference}, actor=actor)
+    _note_linked_requests(target, message("outage_merged", source=source.reference, target=target.reference),
+                          actor=actor)
     if target.status == OutageStatus.CONFIRMED and target.etr is not None:
-        _set_etr(target, target.etr, actor=actor, reason=_("Merged into outage %(ref)s") % {"ref": target.reference})
+        _set_etr(target, target.etr, actor=actor, note=message("outage_merged_into", ref=target.reference))
     return target
 
 
@@ -927,9 +940,9 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
     locked.closed_by = actor
     locked.note = note.strip()
     locked.save()
-    reason = _("Supply restored (outage %(ref)s)") % {"ref": locked.reference}
-    if note.strip():
-        reason += f": {note.strip()}"
+    restored = (message("outage_restored_note", ref=locked.reference, note=typed(note.strip())) if note.strip()
+                else message("outage_restored", ref=locked.reference))
+    reason = render(restored)  # the callbacks' text in the language of the moment (its message is kept too)
     request_ids = set(_linked_requests(locked))
     if locked.request_id:
         request_ids.add(locked.request_id)
@@ -937,16 +950,16 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
                    .values_list("pk", flat=True))
     for order in (WorkOrder.objects.filter(request_id__in=request_ids, status__in=OPEN_WORK_ORDER_STATUSES)
                   .order_by("pk")):
-        work_order_transition(work_order=order, action="restored", actor=None, reason=reason, at=restored_at)
+        work_order_transition(work_order=order, action="restored", actor=None, note=restored, at=restored_at)
     for request in ServiceRequest.objects.filter(pk__in=open_ids).order_by("pk"):
         if request.status == RequestStatus.NEW:
-            request_transition(request=request, action="accept", actor=None, reason=reason, at=restored_at)
+            request_transition(request=request, action="accept", actor=None, note=restored, at=restored_at)
         if request.status in _OPEN_REQUEST_STATUSES:
-            request_transition(request=request, action="resolve", actor=None, reason=reason, at=restored_at)
+            request_transition(request=request, action="resolve", actor=None, note=restored, at=restored_at)
     resolved = ServiceRequest.objects.filter(pk__in=open_ids, status=RequestStatus.RESOLVED).count()
     callers = _callers(locked)
     callbacks = callbacks_create([
-        CallbackDraft(reason=reason, source=locked.reference, contact=call.contact, customer=call.contact.customer,
+        CallbackDraft(reason=reason, message=restored, source=locked.reference, contact=call.contact, customer=call.contact.customer,
                       request_id=call.request_id, name=call.contact.reporter_name or (
                           call.contact.customer.name if call.contact.customer else ""),
                       phone=call.contact.reporter_phone or (

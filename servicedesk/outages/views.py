@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.selectors import contact_get_for_user, contact_history
 from servicedesk.core.exceptions import Conflict, NotFound, ValidationFailed
+from servicedesk.core.messages import render as render_message
 from servicedesk.core.views import is_htmx, page, show_domain_errors
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.selectors import customer_get_for_user, service_point_get_for_user
@@ -221,14 +222,15 @@ def _take(request: HttpRequest, caller: Caller, form: FaultCallForm) -> Any:
     )
 
 
+# The flow's steps as people read them (the requirement each implements: in the comments only).
 STEP_LABELS = {
-    "identify": gettext_lazy("Caller and service point identified (004 steps 3, 6, 8)"),
-    "connection_status": gettext_lazy("Connection status (OUT-4, 004 step 13)"),
-    "planned_outage": gettext_lazy("Planned outage in force (OUT-2, 004 steps 10–12)"),
-    "open_outage": gettext_lazy("Known outage covering the service point (OUT-2, 004 step 4)"),
-    "troubleshooting": gettext_lazy("Guided self-check (OUT-5, 004 steps 14–15)"),
-    "inference": gettext_lazy("Outage inferred from neighbours' calls (OUT-3)"),
-    "work_request": gettext_lazy("Work request to the dispatcher (OUT-6, 004 step 19)"),
+    "identify": gettext_lazy("Caller and service point identified"),  # 004 steps 3, 6, 8
+    "connection_status": gettext_lazy("Connection status"),  # OUT-4, 004 step 13
+    "planned_outage": gettext_lazy("Planned outage in force"),  # OUT-2, 004 steps 10–12
+    "open_outage": gettext_lazy("Known outage covering the service point"),  # OUT-2, 004 step 4
+    "troubleshooting": gettext_lazy("Guided self-check"),  # OUT-5, 004 steps 14–15
+    "inference": gettext_lazy("Outage inferred from neighbours' calls"),  # OUT-3
+    "work_request": gettext_lazy("Work request to the dispatcher"),  # OUT-6, 004 step 19
 }
 
 
@@ -256,13 +258,15 @@ def _step_text(step: dict[str, Any]) -> str:
     if name == "open_outage":
         return f"{result} · {_choice_label(OutageStatus, str(step.get('status', '')))}"
     if name == "troubleshooting":
-        script = outage_config().script(str(step.get("script", "")))
+        script = outage_config().script(str(step.get("script", "")))  # its name, not its code
         done = ", ".join(str(n) for n in step.get("steps_done") or []) or "—"
         text = _("%(script)s: %(result)s (steps done: %(steps)s)") % {
             "script": script.display_name if script else step.get("script"),
             "result": _("solved") if result == "solved" else _("not solved"), "steps": done}
         return f"{text} · {step['note']}" if step.get("note") else text
     if name == "inference":
+        if result == "single_premise":
+            return _("Only this premise is off: a fault of its own, not counted for an outage")
         return f"{result} · {step.get('device', '')}"
     if name == "work_request":
         estimate = parse_datetime(str(step.get("estimated_completion_at") or ""))
@@ -288,7 +292,8 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
     context = {
         "contact": contact,
         # What was told is kept with the last step; the session holds it for older contacts.
-        "tell": next((s["told"] for s in reversed(contact.steps) if s.get("told")), "")
+        "tell": next((render_message(s.get("told_message"), s["told"]) for s in reversed(contact.steps)
+                      if s.get("told")), "")
         or (told.get("tell", "") if told.get("contact") == contact.pk else ""),
         "outage": fault.outage if fault else None,
         "planned_id": int(planned[1:]) if planned and planned[1:].isdigit() else None,

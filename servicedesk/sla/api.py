@@ -17,6 +17,7 @@ from servicedesk.core.api import (
     write,
 )
 from servicedesk.sla.inbox import notification_mark_read, notifications_mark_all_read
+from servicedesk.sla.models import Notification
 from servicedesk.sla.selectors import notifications_for_user
 
 router = Router(tags=["service levels"])
@@ -68,12 +69,16 @@ class ClockOut(Schema):
 class NotificationOut(Schema):
     id: int
     created_at: datetime.datetime
-    title: str
+    title: str = Field(description="In the request's language.")
     body: str
     link: str
     read_at: datetime.datetime | None
     subject_type: str = Field(description="What it is about: request | work_order; empty: no subject.")
     subject_id: int | None = Field(description="The id of that request or work order.")
+
+    @staticmethod
+    def resolve_title(notification: Notification) -> str:
+        return notification.display_title
 
 
 class NotificationFilters(PageParams):

@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.messages import render, render_html
 from servicedesk.org.models import BilingualNameMixin
 
 
@@ -264,6 +266,8 @@ class Timer(models.Model):
     provisional = models.BooleanField(_("provisional"), default=False)
 
     class Meta:
+        verbose_name = _("SLA timer")
+        verbose_name_plural = _("SLA timers")
         constraints = [
             # Also the index for "the timers of this subject" (its leading columns).
             models.UniqueConstraint(fields=["subject_type", "subject_id", "target"], name="timer_unique_subject_target"),
@@ -300,6 +304,8 @@ class TimerWarning(models.Model):
     recipients = models.JSONField(default=list, help_text="User ids notified.")
 
     class Meta:
+        verbose_name = _("SLA warning")
+        verbose_name_plural = _("SLA warnings")
         ordering = ["fired_at", "id"]
         constraints = [models.UniqueConstraint(fields=["timer", "percent"], name="timer_warning_once")]
 
@@ -314,6 +320,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # The title as what happened (core.messages), rendered in the reader's language; ``title`` is
+    # the text in the language of the moment (e-mail, and rows written before).
+    message = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     email_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -326,6 +335,8 @@ class Notification(models.Model):
     subject_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_inbox"),
@@ -335,7 +346,16 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language (as written, for rows without a message)."""
+        return render(self.message, self.title)
+
+    @property
+    def title_html(self) -> SafeString:
+        return render_html(self.message, self.title)
 
 
 class ProvisionalCalendarWarning(models.Model):
@@ -370,6 +390,8 @@ class SlaChange(models.Model):
     recomputed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("SLA configuration change")
+        verbose_name_plural = _("SLA configuration changes")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from servicedesk.core.messages import label, message, typed
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.org.models import User
 from servicedesk.org.roles import Role
@@ -137,9 +139,9 @@ class _SweepTargets:
     once per batch: the configuration is a cache read and the labels a gettext each)."""
 
     def __init__(self) -> None:
-        self._found: dict[int, tuple[TargetSpec, WorkingCalendar, str]] = {}
+        self._found: dict[int, tuple[TargetSpec, WorkingCalendar, str, str]] = {}
 
-    def __getitem__(self, target_id: int) -> tuple[TargetSpec, WorkingCalendar, str]:
+    def __getitem__(self, target_id: int) -> tuple[TargetSpec, WorkingCalendar, str, str]:
         return self._found[target_id]
 
     def resolve(self, target_ids: set[int]) -> None:
@@ -157,7 +159,8 @@ class _SweepTargets:
         # deactivated since (no longer in the configuration).
         for target in Target.objects.filter(pk__in=missing):
             spec, calendar_id = specs.get(target.pk) or (spec_from_target(target), target.calendar_id)
-            self._found[target.pk] = (spec, config.calendar(calendar_id), str(labels.get(target.kind, "")))
+            self._found[target.pk] = (spec, config.calendar(calendar_id), str(labels.get(target.kind, "")),
+                                      target.kind)
 
 
 def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SWEEP_BATCH,
@@ -206,7 +209,7 @@ def _sweep_batch(timers: list[ClaimedTimer], now: datetime.datetime, targets: _S
     moved: list[tuple[int, int | None, datetime.datetime | None, str, str]] = []
     for timer in timers:
         timer_id, _type, _id, target_id, state, overdue, target_seconds, used_seconds, pending, computed_at = timer
-        spec, calendar, _label = targets[target_id]
+        spec, calendar, _label, _kind = targets[target_id]
         next_percent, next_at, problem = None, None, ""
         try:
             # The row was computed at computed_at from the subject's history; a change of the subject
@@ -262,17 +265,19 @@ def _fire(to_fire: list[tuple[ClaimedTimer, int, str]], targets: _SweepTargets,
     warning_ids = _insert_warnings(warnings, now)
 
     templates = {False: _title_template(overdue=False), True: _title_template(overdue=True)}
-    notifications: list[tuple[int, str, str, int, str, int]] = []
+    notifications: list[tuple[int, str, dict[str, Any], str, int, str, int]] = []
     for timer, percent, _notify in to_fire:
         warning_id = warning_ids.get((timer[0], percent))
         if warning_id is None:
             continue  # fired already, by another worker or an earlier run
         subject = facts.get((timer[1], timer[2]))
+        subject_label = subject.label if subject else f"{timer[1]} {timer[2]}"
         title = templates[percent >= 100] % {
-            "percent": percent, "target": targets[timer[3]][2],
-            "subject": subject.label if subject else f"{timer[1]} {timer[2]}"}
+            "percent": percent, "target": targets[timer[3]][2], "subject": subject_label}
+        # The title again as what happened, for each reader's language (core.messages).
+        said = warning_message(percent, targets[timer[3]][3], subject_label)
         link = subject.link if subject else ""
-        notifications += [(user, title[:200], link, warning_id, timer[1], timer[2])
+        notifications += [(user, title[:200], said, link, warning_id, timer[1], timer[2])
                           for user in users_of[(timer[0], percent)]]
     _insert_notifications(notifications, now)
     if notifications:
@@ -343,19 +348,21 @@ def _insert_warnings(rows: list[tuple[int, int, str, list[int]]],
     return written
 
 
-def _insert_notifications(rows: list[tuple[int, str, str, int, str, int]], created_at: datetime.datetime) -> None:
-    """One INSERT … SELECT for the batch's notifications: (user id, title, link, warning id,
+def _insert_notifications(rows: list[tuple[int, str, dict[str, Any], str, int, str, int]],
+                          created_at: datetime.datetime) -> None:
+    """One INSERT … SELECT for the batch's notifications: (user id, title, message, link, warning id,
     subject type, subject id)."""
     if not rows:
         return
     table = connection.ops.quote_name(Notification._meta.db_table)
-    columns = (("user_id", "bigint"), ("title", "text"), ("link", "text"), ("warning_id", "bigint"),
-               ("subject_type", "text"), ("subject_id", "bigint"))
+    columns = (("user_id", "bigint"), ("title", "text"), ("message", "jsonb"), ("link", "text"),
+               ("warning_id", "bigint"), ("subject_type", "text"), ("subject_id", "bigint"))
     with connection.cursor() as cursor:
         for source, params in _row_sources(columns, rows):
             cursor.execute(
-                f"INSERT INTO {table} (user_id, created_at, title, body, link, warning_id, subject_type, subject_id) "
-                f"SELECT v.user_id, %s, v.title, '', v.link, v.warning_id, v.subject_type, v.subject_id FROM {source}",
+                f"INSERT INTO {table} (user_id, created_at, title, message, body, link, warning_id, subject_type, "
+                f"subject_id) SELECT v.user_id, %s, v.title, v.message, '', v.link, v.warning_id, v.subject_type, "
+                f"v.subject_id FROM {source}",
                 [connection.ops.adapt_datetimefield_value(created_at), *params])
 
 
@@ -376,6 +383,13 @@ def _title_template(*, overdue: bool) -> str:
     if overdue:
         return _("Overdue (%(percent)d %%): %(target)s of %(subject)s")
     return _("%(percent)d %% of the time used: %(target)s of %(subject)s")
+
+
+def warning_message(percent: int, target_kind: str, subject: str) -> dict[str, Any]:
+    """An SLA warning's title as what happened: rendered in each reader's language (core.messages)."""
+    kind_label = dict(TargetKind.choices).get(target_kind, target_kind)
+    return message("sla_overdue" if percent >= 100 else "sla_time_used", percent=percent, target=label(kind_label),
+                   subject=typed(subject))
 
 
 def notification_title(percent: int, target: str, subject: str) -> str:

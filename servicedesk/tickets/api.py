@@ -27,6 +27,7 @@ from servicedesk.core.api import (
     roles_with,
     write,
 )
+from servicedesk.core.messages import render as render_message
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
@@ -199,7 +200,13 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     changes: dict[str, Any]
-    reason: str
+    reason: str = Field(description="Why: what a person typed, or what the system noted, in the request's language.")
+    message: dict[str, Any] = Field(description="The system's note as a message key and its parameters "
+                                                "(empty when a person wrote the reason).")
+
+    @staticmethod
+    def resolve_reason(event: Any) -> str:
+        return render_message(event.message, event.reason)
 
 
 class ContactBrief(Schema):
@@ -258,7 +265,7 @@ class WorkOrderOut(Schema):
 
 class WorkOrderDetailOut(WorkOrderOut):
     events: list[EventOut]
-    clocks: list[ClockOut] = Field(description="The work order's SLA clocks (SLA-3), as of now.")
+    clocks: list[ClockOut] = Field(description="The work order's SLA clocks, as of now.")
     available_actions: list[str] = Field(description="Actions this user may take now (POST …/transitions).")
 
 
@@ -267,7 +274,7 @@ class RequestDetailOut(RequestOut):
     work_orders: list[WorkOrderOut]
     contacts: list[ContactBrief]
     available_actions: list[str] = Field(description="Actions this user may take now (POST …/transitions).")
-    clocks: list[ClockOut] = Field(description="The request's SLA clocks (SLA-3), as of now.")
+    clocks: list[ClockOut] = Field(description="The request's SLA clocks, as of now.")
 
     @staticmethod
     def resolve_events(service_request: ServiceRequest) -> list[Any]:
@@ -352,7 +359,7 @@ class WorkOrderFilters(PageParams):
 
 
 @router.get("/request-types", response=Page[RequestTypeOut], summary="Active request types and their fields",
-            description="The types an agent can create (INT-4) with their fields: key, label in the active "
+            description="The types an agent can create with their fields: key, label in the active "
                         "language (Accept-Language), kind, required, choices, min/max, unit."
                         "\n\n**Roles:** every authenticated user.")
 def request_type_list(request: HttpRequest, params: Query[PageParams]) -> dict:
@@ -405,7 +412,7 @@ def _changed_request_detail(user: User, service_request: ServiceRequest) -> dict
 
 
 @router.post("/requests", response={201: RequestOut}, summary="Create a service request",
-             description="Create a request from a call (INT-4..INT-7): the type's fields are checked, the "
+             description="Create a request from a call: the type's fields are checked, the "
                          "responsible unit comes from the routing rules (e.g. a leak above DN150 goes to "
                          "engineering) and the priority from the priority rules. Linked to `contact_id`, or "
                          "to a new contact record made from the caller's details." + _roles(Capability.CREATE_REQUEST))

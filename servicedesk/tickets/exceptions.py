@@ -8,9 +8,12 @@ from servicedesk.core.exceptions import Conflict, PermissionRefused, ValidationF
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 
-    def __init__(self, *, entity: str, action: str, status: str) -> None:
+    def __init__(self, *, entity: str, action: str, status: str, action_label: str = "",
+                 status_label: str = "") -> None:
+        # People read the workflow's labels; ``action`` and ``status`` keep the codes for the API.
         super().__init__(
-            _("Cannot %(action)s a %(entity)s that is %(status)s.") % {"action": action, "entity": entity, "status": status},
+            _("“%(action)s” is not possible for a %(entity)s that is “%(status)s”.") % {
+                "action": action_label or action, "entity": entity, "status": status_label or status},
             field="action",
         )
         self.action = action

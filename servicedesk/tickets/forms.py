@@ -98,8 +98,9 @@ class RequestForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     contact = forms.ModelChoiceField(queryset=ContactRecord.objects.none(), required=False,
                                      widget=forms.HiddenInput)
+    # The customer's addresses: shown as typed (data-customer-text, see core/templatetags/typed_text.py).
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
-                                           required=False)
+                                           required=False, widget=forms.Select(attrs={"data-customer-text": ""}))
     reporter_kind = forms.ChoiceField(
         label=_("Reporter"),
         choices=[(v, label) for v, label in ReporterKind.choices if v != ReporterKind.CUSTOMER],

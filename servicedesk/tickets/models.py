@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.contacts.models import Channel
@@ -31,6 +33,22 @@ class RequestCategory(models.TextChoices):
     ACCOUNT_CHANGE = "account_change", _("Account data change")
     METER_SERVICE = "meter_service", _("Meter suspension / closure / resumption")
     OTHER = "other", _("Other")
+
+
+# Crew types are codes in routing rules and providers' data (004 step 19.2); these are the names
+# people read. A code not listed here is shown as it is.
+CREW_TYPE_LABELS = {
+    "hv_cable": _("High-voltage cable crew"),
+    "service_point": _("Service point crew"),
+    "pipe_repair": _("Pipe repair crew"),
+    "pipe_repair_large": _("Large pipe repair crew"),
+    "meter": _("Meter crew"),
+    "installation": _("Installation crew"),
+}
+
+
+def crew_type_label(code: str) -> str:
+    return str(CREW_TYPE_LABELS.get(code, code))
 
 
 class RequestType(BilingualNameMixin):
@@ -123,7 +141,7 @@ class RoutingRule(models.Model):
     target_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("target unit"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     crew_type = models.CharField(_("crew type"), max_length=50, blank=True,
-                                 help_text=_("Suggested crew for the work order (004 step 19.2)."))
+                                 help_text=_("Suggested crew for the work order."))  # 004 step 19.2
 
     class Meta:
         verbose_name = _("routing rule")
@@ -240,6 +258,29 @@ class ServiceRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
 
+    @property
+    def crew_type_display(self) -> str:
+        return crew_type_label(self.crew_type)
+
+    @property
+    def typed_subject(self) -> str:
+        """The subject without the request type's name that older automatic subjects began with
+        ("停电故障报修 <address>"): what was typed or the place, in the language it was written."""
+        subject = self.subject.strip()
+        for name in (self.request_type.name, self.request_type.name_en):
+            if name and (subject == name or subject.startswith(name + " ")):
+                return subject[len(name):].strip()
+        return subject
+
+    @property
+    def subject_html(self) -> SafeString:
+        """The subject for a page: the typed part marked as typed (``data-customer-text``), or the
+        request type's name in the reader's language when nothing else was given."""
+        typed = self.typed_subject
+        if not typed:
+            return conditional_escape(self.request_type.display_name)
+        return format_html('<span data-customer-text="">{}</span>', typed)
+
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
 
@@ -286,6 +327,10 @@ class WorkOrder(models.Model):
     def reference(self) -> str:
         return f"WO{self.pk:08d}"
 
+    @property
+    def crew_type_display(self) -> str:
+        return crew_type_label(self.crew_type)
+
     def __str__(self) -> str:
         return self.reference
 
@@ -327,8 +372,13 @@ class RequestEvent(AppendOnlyModel):
     to_status = models.CharField(max_length=20, blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
     reason = models.TextField(blank=True)
+    # What the system wrote, rendered in the reader's language (core.messages); ``reason`` is
+    # what a person typed, or the text of rows written before messages were stored.
+    message = models.JSONField(default=dict, blank=True, help_text="{\"key\": …, \"params\": {…}}")
 
     class Meta:
+        verbose_name = _("request history entry")
+        verbose_name_plural = _("request history")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["request", "at"], name="request_event_timeline")]
 
@@ -347,8 +397,11 @@ class WorkOrderEvent(AppendOnlyModel):
     to_status = models.CharField(max_length=20, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    message = models.JSONField(default=dict, blank=True, help_text="{\"key\": …, \"params\": {…}}")
 
     class Meta:
+        verbose_name = _("work order history entry")
+        verbose_name_plural = _("work order history")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["work_order", "at"], name="work_order_event_timeline")]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.messages import Message, bilingual, message, render
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
@@ -63,11 +64,13 @@ def _json_value(value: Any) -> Any:
 
 def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, action: str = "",
                    from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
-                   reason: str = "", at: datetime.datetime | None = None) -> RequestEvent:
+                   reason: str = "", message: Message | None = None,
+                   at: datetime.datetime | None = None) -> RequestEvent:
+    """``reason``: what a person typed; ``message``: what the system says, rendered when read."""
     return _EVENT_INSERT.save(RequestEvent(
         request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
-        reason=reason, **({"at": at} if at is not None else {}),
+        reason=reason, message=message or {}, **({"at": at} if at is not None else {}),
     ))
 
 
@@ -151,8 +154,8 @@ def request_create(
     routing = route_request(request_type=request_type, channel=channel, facts=facts, config=config)
     priority, reasons = decide_priority(request_type=request_type, facts=facts, config=config)
     if not subject.strip():
-        place = location.strip() or (service_point.address if service_point else "")
-        subject = f"{request_type.name} {place}".strip()
+        # The place only: the type is shown beside it, in the reader's language (issue 10).
+        subject = location.strip() or (service_point.address if service_point else "")
 
     request = _REQUEST_INSERT.save(ServiceRequest(
         request_type=request_type,
@@ -191,7 +194,7 @@ def request_create(
             "responsible_unit": (None, routing.unit),
             "routing_rule": (None, routing.rule.name if routing.rule else None),
         },
-        reason=_("Created from contact %(ref)s") % {"ref": contact.reference},
+        message=message("request_created_from_contact", ref=contact.reference),
         at=request.created_at,  # the history starts when the request does (SLA clocks start there)
     )
     sync_request_timers(request, created_event=created_event)
@@ -199,16 +202,19 @@ def request_create(
 
 
 def _check_transition(transitions: dict[str, Transition], *, entity: str, action: str, status: str,
-                      actor: User | None, reason: str) -> Transition:
+                      actor: User | None, reason_given: bool, status_labels: dict[str, str]) -> Transition:
     transition = transitions.get(action)
     if transition is None:
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")
     if status not in transition.sources:
-        raise InvalidTransition(entity=entity, action=action, status=status)
+        raise InvalidTransition(entity=entity, action=action, status=status, action_label=str(transition.label),
+                                status_label=status_labels.get(status, status))
     if actor is not None and (transition.capability is None or not actor.can(transition.capability)):
-        raise ActionNotAllowed(_("Your role may not %(action)s a %(entity)s.") % {"action": action, "entity": entity})
-    if transition.reason_required and not reason.strip():
-        raise ValidationFailed(_("Say why (a reason is required to %(action)s).") % {"action": action}, field="reason")
+        raise ActionNotAllowed(_("Your role may not do “%(action)s” on a %(entity)s.") % {
+            "action": transition.label, "entity": entity})
+    if transition.reason_required and not reason_given:
+        raise ValidationFailed(_("Say why: “%(action)s” needs a reason.") % {"action": transition.label},
+                               field="reason")
     return transition
 
 
@@ -228,19 +234,21 @@ def _event_time(at: datetime.datetime | None, history: Any) -> datetime.datetime
 
 @transaction.atomic
 def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "",
-                       at: datetime.datetime | None = None) -> ServiceRequest:
-    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event).
-    ``at``: when it happened, if earlier than now (see ``_event_time``)."""
+                       note: Message | None = None, at: datetime.datetime | None = None) -> ServiceRequest:
+    """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event),
+    which says why with ``note`` (a core.messages message) instead of a typed ``reason``. ``at``:
+    when it happened, if earlier than now (see ``_event_time``)."""
     locked = _locked_request(request)
     transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action, status=locked.status,
-                                   actor=actor, reason=reason)
+                                   actor=actor, reason_given=bool(reason.strip() or note),
+                                   status_labels=dict(RequestStatus.choices))
     previous = locked.status
     now = _event_time(at, RequestEvent.objects.filter(request=locked))
     locked.status = transition.target
     update_fields = ["status", "updated_at"]
     if transition.target == RequestStatus.RESOLVED:
         locked.resolved_at = now
-        locked.resolution = reason.strip()
+        locked.resolution = reason.strip()  # a system's note is in the history, rendered when read
         update_fields += ["resolved_at", "resolution"]
     elif transition.target == RequestStatus.CLOSED:
         locked.closed_at = now
@@ -254,7 +262,8 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
         update_fields.append("assignee")
     locked.save(update_fields=update_fields)
     _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                   to_status=transition.target, reason=reason.strip(), at=now if at is not None else None)
+                   to_status=transition.target, reason=reason.strip(), message=note,
+                   at=now if at is not None else None)
     sync_request_timers(locked)
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
@@ -263,7 +272,7 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
 @transaction.atomic
 def request_update(*, request: ServiceRequest, actor: User, priority: int | None = None,
                    responsible_unit: OrgUnit | None = None, estimated_completion_at: datetime.datetime | None = None,
-                   reason: str = "") -> ServiceRequest:
+                   reason: str = "", note: Message | None = None) -> ServiceRequest:
     """Change the priority, responsible unit or estimated completion by hand, with a reason."""
     _require(actor, Capability.HANDLE_REQUEST, _("Your role may not change requests."))
     locked = _locked_request(request)
@@ -283,10 +292,10 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
         locked.estimated_completion_at = estimated_completion_at
     if not changes:
         return locked
-    if not reason.strip():
+    if not reason.strip() and not note:
         raise ValidationFailed(_("Say why you change the request."), field="reason")
     locked.save()
-    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip())
+    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip(), message=note)
     sync_request_timers(locked)  # a new priority may bring another policy (SLA-2)
     return locked
 
@@ -306,12 +315,13 @@ def request_add_note(*, request: ServiceRequest, actor: User, text: str) -> Requ
 
 def _work_order_event(work_order: WorkOrder, *, actor: User | None, kind: str, action: str = "",
                       from_status: str = "", to_status: str = "", changes: dict[str, Any] | None = None,
-                      reason: str = "", at: datetime.datetime | None = None) -> WorkOrderEvent:
+                      reason: str = "", message: Message | None = None,
+                      at: datetime.datetime | None = None) -> WorkOrderEvent:
     return WorkOrderEvent.objects.create(
         work_order=work_order, actor=actor, kind=kind, action=action, from_status=from_status,
         to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
-        reason=reason, **({"at": at} if at is not None else {}),
+        reason=reason, message=message or {}, **({"at": at} if at is not None else {}),
     )
 
 
@@ -324,7 +334,8 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
     locked = _locked_request(request)
     if locked.status not in (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.DISPATCHED,
                              RequestStatus.IN_PROGRESS):
-        raise InvalidTransition(entity=_("request"), action="dispatch", status=locked.status)
+        raise InvalidTransition(entity=_("request"), action="dispatch", status=locked.status,
+                                action_label=_("Dispatch"), status_label=locked.get_status_display())
     if not provider.active:
         raise ValidationFailed(_("This provider is not active."), field="provider_id")
     if promised_start_at and promised_end_at and promised_end_at < promised_start_at:
@@ -343,22 +354,24 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
                    changes={"work_order": (None, work_order.reference), "provider": (None, provider.code)})
     if locked.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
         request_transition(request=locked, action="dispatch", actor=actor,
-                           reason=_("Work order %(ref)s to %(provider)s") % {"ref": work_order.reference,
-                                                                             "provider": provider.name})
+                           note=message("work_order_dispatched", ref=work_order.reference,
+                                        provider=bilingual(provider)))
     return work_order
 
 
 @transaction.atomic
 def work_order_transition(*, work_order: WorkOrder, action: str, actor: User | None, reason: str = "",
-                          at: datetime.datetime | None = None) -> WorkOrder:
+                          note: Message | None = None, at: datetime.datetime | None = None) -> WorkOrder:
     """Move a work order along its workflow and carry the consequence to its request.
 
     ``actor=None`` means the system, which alone takes the steps no role may take by hand (e.g.
-    ``restored``, when the dispatcher restores the outage the order was issued for). ``at``: when
-    it happened, if earlier than now (see ``_event_time``); its request's consequence gets the same time."""
+    ``restored``, when the dispatcher restores the outage the order was issued for), and says why
+    with ``note`` (a core.messages message) instead of a typed ``reason``. ``at``: when it
+    happened, if earlier than now (see ``_event_time``); its request's consequence gets the same time."""
     locked = WorkOrder.objects.select_for_update().select_related("request").get(pk=work_order.pk)
     transition = _check_transition(WORK_ORDER_TRANSITIONS, entity=_("work order"), action=action,
-                                   status=locked.status, actor=actor, reason=reason)
+                                   status=locked.status, actor=actor, reason_given=bool(reason.strip() or note),
+                                   status_labels=dict(WorkOrderStatus.choices))
     previous = locked.status
     now = _event_time(at, WorkOrderEvent.objects.filter(work_order=locked))
     locked.status = transition.target
@@ -367,23 +380,26 @@ def work_order_transition(*, work_order: WorkOrder, action: str, actor: User | N
     if transition.target == WorkOrderStatus.COMPLETED:
         locked.actual_end_at = now
         locked.actual_start_at = locked.actual_start_at or now
-        locked.result = reason.strip()
+        # The result field is text the crew reads; the system's note is kept as a message in the history.
+        locked.result = reason.strip() or (render(note) if note else "")
     locked.save()
     _work_order_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                      to_status=transition.target, reason=reason.strip(), at=now if at is not None else None)
+                      to_status=transition.target, reason=reason.strip(), message=note,
+                      at=now if at is not None else None)
     sync_work_order_timers(locked)
-    _carry_to_request(locked, actor=actor, at=now if at is not None else None)
+    _carry_to_request(locked, actor=actor, at=now if at is not None else None, note=note)
     return locked
 
 
-def _carry_to_request(work_order: WorkOrder, *, actor: User | None, at: datetime.datetime | None = None) -> None:
+def _carry_to_request(work_order: WorkOrder, *, actor: User | None, at: datetime.datetime | None = None,
+                      note: Message | None = None) -> None:
     """The request follows its work orders: started when one starts; resolved when all are done;
     back in the dispatcher's queue when none is left."""
     request = _locked_request(work_order.request)
     reference = work_order.reference
     if work_order.status == WorkOrderStatus.IN_PROGRESS and request.status == RequestStatus.DISPATCHED:
         request_transition(request=request, action="start", actor=None, at=at,
-                           reason=_("Work order %(ref)s started on site") % {"ref": reference})
+                           note=message("work_order_started", ref=reference))
         return
     if work_order.status not in (WorkOrderStatus.COMPLETED, WorkOrderStatus.CANCELLED):
         return
@@ -393,8 +409,9 @@ def _carry_to_request(work_order: WorkOrder, *, actor: User | None, at: datetime
     any_completed = work_order.status == WorkOrderStatus.COMPLETED or siblings.filter(
         status=WorkOrderStatus.COMPLETED).exists()
     if any_completed and request.status in (RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS):
-        request_transition(request=request, action="resolve", actor=None, at=at,
-                           reason=work_order.result or _("Work order %(ref)s completed") % {"ref": reference})
+        typed_result = "" if note else work_order.result
+        request_transition(request=request, action="resolve", actor=None, at=at, reason=typed_result,
+                           note=note or (None if typed_result else message("work_order_completed", ref=reference)))
     elif not any_completed and request.status == RequestStatus.DISPATCHED:
         request_transition(request=request, action="return", actor=None, at=at,
-                           reason=_("No work order left: %(ref)s was cancelled") % {"ref": reference})
+                           note=message("work_order_none_left", ref=reference))

@@ -14,8 +14,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.views import customer_or_404, pending_contacts, render_intake
 from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.messages import render_html
+from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.core.views import page, show_domain_errors
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability, Role
@@ -125,7 +129,7 @@ class TimelineRow:
     action: str
     from_status: str
     to_status: str
-    reason: str
+    reason: str  # the note: what the system said (in the reader's language) or what a person typed (marked)
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -150,6 +154,8 @@ def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[s
         return units.get(value, str(value))
     if key == "provider" and isinstance(value, str):
         return providers.get(value, value)
+    if key == "routing_rule":
+        return typed_html(value)  # the rule's name, as its administrator wrote it
     if key.endswith("_at") and isinstance(value, str):
         moment = parse_datetime(value)
         if moment is not None:
@@ -189,9 +195,19 @@ def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: An
             at=event.at, actor=actor, kind=str(EventKind(event.kind).label) if event.kind in EventKind.values
             else event.kind, action=action,
             from_status=_status_label(statuses, event.from_status), to_status=_status_label(statuses, event.to_status),
-            reason=event.reason, changes=changes,
+            reason=_event_note(event), changes=changes,
         ))
     return rows
+
+
+def _event_note(event: RequestEvent | WorkOrderEvent) -> str:
+    """The system's message in the reader's language, else the typed text (marked as typed, with
+    its line breaks)."""
+    if event.message:
+        return render_html(event.message, event.reason)
+    if not event.reason:
+        return ""
+    return format_html('<span data-customer-text="">{}</span>', linebreaksbr(event.reason))
 
 
 def _type_fields(service_request: ServiceRequest) -> list[tuple[str, str]]:

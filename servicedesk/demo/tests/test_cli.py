@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
-from servicedesk.cli import COMMANDS, main, management_command_name
+from servicedesk.cli import COMMANDS, cli_language, main, management_command_name
 from servicedesk.demo.management.commands.demo import logins_table
 from servicedesk.demo.reference import DEMO_LOGINS, DEMO_PASSWORD, reference_data_load
 
@@ -39,6 +39,38 @@ def test_help_lists_our_commands(capsys):
     out = capsys.readouterr().out
     for name in ("demo", "serve", "seed-demo", "create-token"):
         assert f"  {name} " in out
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, "zh-hans"),
+    ({"LANG": "C.UTF-8"}, "zh-hans"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh-hans"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LANG": "zh_CN.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "en"),
+    ({"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN"}, "zh-hans"),
+])
+def test_cli_language_follows_the_environment(environ, expected):
+    """Issue 10 item 6: LANGUAGE, LC_ALL, LC_MESSAGES, LANG (the first set) beginning with "en"
+    gives English; anything else the default, Simplified Chinese."""
+    assert cli_language(environ) == expected
+
+
+def test_help_follows_the_language(capsys, monkeypatch):
+    """Issue 10 item 6: the top-level help is Chinese by default and English with LANG=en_*; no
+    requirement IDs in it (item 7)."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    main(["--help"])
+    english = capsys.readouterr().out
+    assert "Usage: servicedesk COMMAND" in english
+    assert "import network devices and service-point attachments from CSV" in english
+    assert not any("\u4e00" <= c <= "\u9fff" for c in english)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    main(["--help"])
+    chinese = capsys.readouterr().out
+    assert "从 CSV 导入电网/管网设备及用电/用水点挂接关系" in chinese
+    assert "OUT-1" not in english + chinese
 
 
 def test_a_dashed_name_runs_its_django_command(capsys):

@@ -129,7 +129,10 @@ def test_OUT5_self_check_that_solves_it_leaves_a_contact_record_only(world):
     assert body["outcome"] == "self_help"
     assert body["request"] is None
     assert body["steps"][-1] == {"told": body["tell"], "step": "troubleshooting", "result": "solved", "script": "main-breaker",
-                                 "steps_done": [1, 2, 3], "note": "总开关已推上"}
+                                 "steps_done": [1, 2, 3], "note": "总开关已推上",
+                                 # issue 10 item 6: what was told, also as a message for any reader's language
+                                 "told_message": {"key": "tell_self_help", "params": {
+                                     "script": {"zh": "总开关跳闸", "en": "Main breaker"}}}}
     assert ContactRecord.objects.get().first_contact_resolution
     assert ServiceRequest.objects.count() == 0 and not FaultCall.objects.exists()
 
@@ -162,7 +165,8 @@ def test_OUT3_the_third_neighbour_call_predicts_a_transformer_outage(world):
     assert (third["outage"]["status"], third["outage"]["device"]["code"]) == ("predicted", "T1")
     assert as_(world, "dispatcher").get(f"/outages/{third['outage']['id']}").json()["call_count"] == 3
     assert third["steps"][-1] == {"step": "inference", "result": third["outage"]["reference"], "device": "T1",
-                                  "told": third["tell"]}
+                                  "told": third["tell"], "told_message": {
+                                      "key": "tell_outage_predicted", "params": {"ref": third["outage"]["reference"]}}}
 
 
 def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(world):

@@ -45,7 +45,8 @@ def test_OUT4_supply_cut_for_unpaid_bills_tells_the_amount_owed_and_how_to_recon
     contact = result.contact
     contact.refresh_from_db()
     assert contact.outcome == Outcome.CONNECTION_CUT
-    assert contact.steps[1] == {"step": "connection_status", "result": "cut_unpaid", "told": result.tell}
+    assert contact.steps[1] == {"step": "connection_status", "result": "cut_unpaid", "told": result.tell,
+                                "told_message": {"key": "tell_cut_unpaid", "params": {"owed": "356.80"}}}
     assert ServiceRequest.objects.count() == 0
 
 
@@ -203,7 +204,8 @@ def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(wor
     assert result.outcome == Outcome.INFORMATION_RECORDED
     assert result.contact.pk is not None and result.request is None
     assert result.contact.steps == [{"step": "identify", "result": "unidentified", "service_point": None,
-                                     "location": "", "told": result.tell}]
+                                     "location": "", "told": result.tell,
+                                     "told_message": {"key": "tell_unidentified", "params": {}}}]
 
 
 @pytest.mark.django_db

@@ -51,8 +51,8 @@ def test_OUT3_calls_from_three_service_points_under_one_transformer_predict_its_
     assert set(FaultCall.objects.filter(outage=outage).values_list("contact", flat=True)) == {
         first.contact.pk, second.contact.pk, third.contact.pk}
     # The earlier callers' requests carry a note of the grouping.
-    assert RequestEvent.objects.filter(request=first.request, kind=EventKind.NOTE,
-                                       reason__contains=outage.reference).exists()
+    assert RequestEvent.objects.filter(request=first.request, kind=EventKind.NOTE, message__key="outage_grouped",
+                                       message__params__ref=outage.reference).exists()
     # The next neighbour is linked at once: no new work (OUT-2).
     fourth = call(world, "n4")
     assert fourth.outcome == Outcome.OUTAGE_LINKED and fourth.outage == outage
@@ -170,7 +170,8 @@ def test_OUT3_confirm_gives_cause_etr_and_a_crew_work_order_and_tells_linked_cal
     # Both requests of the first callers now carry the ETR, with a history row.
     for request in ServiceRequest.objects.all():
         assert request.estimated_completion_at == etr
-    assert RequestEvent.objects.filter(kind=EventKind.CHANGE, reason__contains="变压器烧损").count() == 2
+    assert RequestEvent.objects.filter(kind=EventKind.CHANGE, message__key="outage_confirmed",
+                                       message__params__cause__text="变压器烧损").count() == 2
     # Every linked caller gets a message with the ETR (OUT-6).
     assert OutboundMessage.objects.filter(source=outage.reference).count() == 3
     # A new caller is told the cause and the ETR.
