@@ -82,7 +82,9 @@ def test_every_etr_change_is_kept_with_its_time_author_reason_and_old_and_new_va
     rows = list(OutageEtrChange.objects.filter(outage=outage).order_by("at", "id"))
     assert [(r.old_etr, r.new_etr, r.actor) for r in rows] == [(None, first, dispatcher),
                                                                (first, later(5), dispatcher)]
-    assert "变压器烧损" in rows[0].reason and rows[1].reason == "需更换电缆"
+    # The confirmation's row says what the system did (rendered when read), the update what was typed.
+    assert rows[0].reason == "" and rows[0].message["key"] == "outage_confirmed"
+    assert "变压器烧损" in str(rows[0].display_reason_html) and rows[1].reason == "需更换电缆"
     assert all(abs(r.at - timezone.now()) < datetime.timedelta(minutes=1) for r in rows)
 
     declared = outage_declare(actor=dispatcher, device=world.devices["T4"], cause="树枝碰线", etr=later(3))

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.messages import render
 from servicedesk.outages.models import Outage, OutageStatus
 from servicedesk.outages.services import fault_call_take, outage_confirm, outage_restore
 from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
@@ -116,7 +117,9 @@ def test_restoration_completes_every_open_work_order_of_the_outage_and_stops_the
         row = WorkOrderEvent.objects.filter(work_order=order).latest("at", "id")
         assert (row.action, row.from_status, row.to_status, row.at) == (
             "restored", status, WorkOrderStatus.COMPLETED, restored_at)
-        assert row.actor is None and w["outage"].reference in row.reason
+        # What the system did is kept as a message, read in each reader's language (issue 10 item 6).
+        assert row.actor is None and row.reason == "" and row.message["key"] == "outage_restored_note"
+        assert w["outage"].reference in render(row.message)
     completed = WorkOrder.objects.get(pk=w["completed"].pk)
     assert completed.status == WorkOrderStatus.COMPLETED and completed.result == "更换熔断器"
     assert WorkOrder.objects.get(pk=w["cancelled"].pk).status == WorkOrderStatus.CANCELLED
