@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.aggregates import Count, Max
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -296,6 +298,16 @@ class NotificationGroup:
     newest_at: datetime.datetime
     unread: int
     notifications: list[Notification] = field(default_factory=list)
+    typed_label: bool = False  # the label is the subject's reference and its typed subject line
+
+    @property
+    def label_html(self) -> SafeString:
+        """The label for a page: a subject's own line (a place, what the caller said) is typed text,
+        marked as such like every typed text (core.messages), the reference and the rest are not."""
+        reference, _space, typed_part = self.label.partition(" ")
+        if not self.typed_label or not typed_part:
+            return format_html("{}", self.label)
+        return format_html('{} <span data-customer-text="">{}</span>', reference, typed_part)
 
     @property
     def key(self) -> str:
@@ -339,7 +351,7 @@ def notification_groups(user: User, subjects: Iterable[dict], *, unread_only: bo
         if not subject_type:
             group.label = _("Other notifications")
         elif found is not None:
-            group.label = found.label
+            group.label, group.typed_label = found.label, True
         else:  # the subject is gone, or no longer known to the engine
             group.label = f"{type_labels.get(subject_type, subject_type)} {subject_id}"
         group.link = found.link if found is not None and found.link else newest_link

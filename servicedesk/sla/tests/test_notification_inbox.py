@@ -73,7 +73,7 @@ def test_inbox_groups_by_subject_newest_group_first_each_linked_to_its_subject(c
         (f"work_order-{order.pk}", [on_order.pk]),
         ("other", [loose.pk]),
     ]
-    assert f'<a href="{reverse("web:request_detail", args=[leak.pk])}" class="subject-link">{leak.reference} 楼下冒水</a>' in html
+    assert f'<a href="{reverse("web:request_detail", args=[leak.pk])}" class="subject-link">{leak.reference} <span data-customer-text="">楼下冒水</span></a>' in html
     assert f'<a href="{reverse("web:work_order_detail", args=[order.pk])}" class="subject-link">{order.reference}' in html
     assert "Other notifications" in html and "not the agent&#x27;s" not in html and "not the agent's" not in html
     # Each notification keeps its own time (Asia/Shanghai) and text.

@@ -103,9 +103,9 @@ def test_an_ended_subject_has_no_running_clock(history, spec, calendar, minutes_
 @checked
 @given(histories(), targets(), st.sampled_from([HOTLINE, DESK]))
 def test_a_stopped_clock_runs_again_only_at_a_configured_restart(history, spec, calendar):
-    """SLA-3: after the clock's first stop (its stop event, or the subject ending), every span in
-    which it runs again begins at an event named by the target's restart event; with none
-    configured it never runs again."""
+    """SLA-3: after the clock's first stop (its stop event, or the subject ending), a stopped span
+    ends only at an event named by the target's restart event (then the clock runs, and may pause
+    and resume, until it stops again); with none configured it never runs again."""
     _subject_type, events = history
     now = events[-1].at + datetime.timedelta(minutes=5)
     clock = clock_compute(spec, calendar, events, now)
@@ -117,11 +117,13 @@ def test_a_stopped_clock_runs_again_only_at_a_configured_restart(history, spec, 
     if first_stop is None:
         return
     restarts = {e.at for e in events if spec.restart_event and _named(e, spec.restart_event)}
-    for segment in clock.segments:
-        if segment.kind == "running" and segment.start >= first_stop:
-            assert segment.start in restarts, (segment, spec, events)
-    if not restarts or max(restarts) < first_stop:
+    stopped = [s for s in clock.segments if s.kind in ("stopped", "cancelled")]
+    assert stopped and stopped[0].start == first_stop
+    for segment in stopped:
+        assert segment.end is None or segment.end in restarts, (segment, spec, events)
+    if not any(at > first_stop for at in restarts):
         assert clock.stopped_at == first_stop
+        assert all(s.start < first_stop for s in clock.segments if s.kind in ("running", "paused"))
 
 
 def test_restarted_clock_stops_again_at_its_stop_event():
