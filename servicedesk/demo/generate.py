@@ -603,6 +603,7 @@ TARGET_HOURS = {1: (1, 4), 2: (2, 24), 3: (24, 72), 4: (48, 168)}
 STEP_LATENESS = ((0.82, 0.08, 0.65), (0.12, 0.65, 0.98), (0.06, 1.05, 2.0))
 # A handful of requests wait for the customer (a document, an appointment): their clocks pause.
 WAIT_FOR_CUSTOMER = 0.05
+RESOLVING = ("resolve", RequestStatus.RESOLVED)
 
 
 class SeasonGenerator:
@@ -713,40 +714,36 @@ class SeasonGenerator:
                 yield calendar, clock
 
     def _paced(self, subject: "RequestDraft | WorkOrderDraft", names: tuple[str, ...], t: datetime.datetime,
-               low: float, high: float, *, toward: "RequestDraft | None" = None) -> datetime.datetime:
+               low: float, high: float, *,
+               then: "tuple[RequestDraft | WorkOrderDraft, tuple[str, ...]] | None" = None) -> datetime.datetime:
         """When the step named ``names`` is taken, after ``t``.
 
-        1. The clocks this step stops; for a work order's step also the clocks its request's
-           resolution will stop (``toward``): the crew works to the request's deadline too.
+        1. The clocks this step stops, and those that a later step ``then`` (a subject and its
+           step's names) will stop: a dispatcher accepting a fault works to its dispatch
+           deadline, a crew to its request's resolution.
         2. None: ``low``..``high`` minutes after ``t``, as before service levels.
         3. Else the earliest of: for a clock this step stops, a share of its limit
-           (``STEP_LATENESS``) counted in its working time from its start; for the request's
-           clock that a later step stops, a small share of the time it has left.
+           (``STEP_LATENESS``) counted in its working time from its start; for a clock the later
+           step stops, a small share of the time it has left.
         4. Never before ``t`` (a few minutes after it at the earliest).
         """
         share = self._lateness_share()
         candidates: list[datetime.datetime] = []
         for calendar, clock in self._stopped_clocks(subject, names, t):
             try:
-                at = add_working_time(calendar, clock.started_at, datetime.timedelta(seconds=clock.target_seconds * share))
+                at = add_working_time(calendar, clock.started_at,
+                                      datetime.timedelta(seconds=clock.target_seconds * share))
             except OutsideCalendarCoverage:
-                at = None
+                at = clock.due_at
             if at is not None:
                 candidates.append(at)
-        if toward is not None:
-            carried = "complete" in names  # completing the work order resolves the request
-            for calendar, clock in self._stopped_clocks(toward, ("resolve", RequestStatus.RESOLVED), t):
-                if carried:
-                    at = add_working_time(calendar, clock.started_at,
-                                          datetime.timedelta(seconds=clock.target_seconds * share))
-                    if at is not None:
-                        candidates.append(at)
-                elif clock.due_at is not None and clock.due_at > t:  # type: ignore[operator]
+        if then is not None:
+            for _calendar, clock in self._stopped_clocks(*then, t):
+                if clock.due_at is not None and clock.due_at > t:  # type: ignore[operator]
                     candidates.append(t + (clock.due_at - t) * (0.05 + 0.3 * self.rng.random()))
-        earliest = t + self._minutes(1, 6)
         if not candidates:
             return t + self._minutes(low, high)
-        return max(min(candidates), earliest)
+        return max(min(candidates), t + self._minutes(1, 6))
 
     def _lateness_share(self) -> float:
         draw = self.rng.random()
@@ -1085,7 +1082,8 @@ class SeasonGenerator:
         dispatcher = self._dispatcher(request.unit_id)
         t = request.created_at
         if rng.random() < 0.5:
-            t = yield self._paced(request, ("accept", RequestStatus.ACCEPTED), t, 2, 240 * scale)
+            t = yield self._paced(request, ("accept", RequestStatus.ACCEPTED), t, 2, 240 * scale,
+                                  then=(request, ("dispatch", RequestStatus.DISPATCHED)))
             self._transition(request, "accept", RequestStatus.ACCEPTED, at=t, actor=dispatcher)
         if rng.random() < 0.03:
             t = yield t + self._minutes(5, 120)
@@ -1109,16 +1107,17 @@ class SeasonGenerator:
             staff = self._one(self.staff_by_provider[provider.pk])
         if rng.random() < 0.85:
             t = yield self._paced(work_order, ("accept", WorkOrderStatus.ACCEPTED), t, 3, 240 * scale,
-                                toward=request)
+                                  then=(request, RESOLVING))
             self._work_order_transition(work_order, "accept", WorkOrderStatus.ACCEPTED, at=t, actor=staff)
         t = yield self._paced(work_order, ("start", WorkOrderStatus.IN_PROGRESS), t, 20, 60 * 30 * scale,
-                                toward=request)
+                              then=(request, RESOLVING))
         self._work_order_transition(work_order, "start", WorkOrderStatus.IN_PROGRESS, at=t, actor=staff)
         if request.status == RequestStatus.DISPATCHED:
             self._transition(request, "start", RequestStatus.IN_PROGRESS, at=t, actor=None,
                              reason=_("Work order %(ref)s started on site") % {"ref": work_order.reference})
-        t = yield self._paced(work_order, ("complete", WorkOrderStatus.COMPLETED), t, 30, 60 * (6 if urgent else 24),
-                                toward=request)
+        # Completing the work order resolves the request: the step stops the clocks of both.
+        t = yield min(self._paced(work_order, ("complete", WorkOrderStatus.COMPLETED), t, 30, 60 * (6 if urgent else 24)),
+                      self._paced(request, RESOLVING, t, 30, 60 * (6 if urgent else 24)))
         result = self._field_result(request)
         self._work_order_transition(work_order, "complete", WorkOrderStatus.COMPLETED, at=t, actor=staff,
                                     reason=result)
