@@ -102,6 +102,17 @@ def _setup_django() -> None:
     django.setup()
 
 
+def _data_folder_ensure(arguments: list[str]) -> None:
+    """The embedded SQLite database lives in the data folder: created for a command that may open
+    it, never for help (which once left a ./data folder wherever it ran)."""
+    if arguments[0] == "help" or "-h" in arguments or "--help" in arguments or "DATABASE_URL" in os.environ:
+        return
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
@@ -109,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
         _setup_django()
         print(usage())
         return
+    _data_folder_ensure(arguments)
     if arguments[0] == "help" and len(arguments) > 1 and not arguments[1].startswith("-"):
         arguments[1] = management_command_name(arguments[1])
     else:

@@ -100,8 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bo
     DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}),
                                        "server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    if "DATABASE_URL" not in os.environ:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # The data folder is created by the commands that open the database (servicedesk.cli), not
+    # here: `servicedesk --help` must not leave a ./data folder wherever it runs.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
@@ -134,8 +134,9 @@ _huey_common = {
 if REDIS_URL:
     HUEY = {**_huey_common, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)  # huey opens its file at start-up
-    HUEY = {**_huey_common, "huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+    # Opened (and its folder created) on first use, not at start-up: servicedesk.core.task_queue.
+    HUEY = {**_huey_common, "huey_class": "servicedesk.core.task_queue.DataFolderSqliteHuey",
+            "filename": str(DATA_DIR / "tasks.sqlite3")}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTH_USER_MODEL = "org.User"

@@ -9,6 +9,7 @@ from servicedesk.customers import views as customer_views
 from servicedesk.outages import views as outage_views
 from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
+from servicedesk.tickets import customer_views as customer_request_views
 from servicedesk.tickets import views as ticket_views
 
 app_name = "web"
@@ -59,6 +60,8 @@ urlpatterns: list = [
     path("requests/<int:request_id>/notes/", ticket_views.request_note, name="request_note"),
     path("requests/<int:request_id>/work-orders/", ticket_views.work_order_new, name="work_order_new"),
     path("queue/", ticket_views.queue, name="queue"),
+    # A customer's own requests (issue 10 item 12)
+    path("my/requests/", customer_request_views.my_requests, name="my_requests"),
     # Work orders
     path("work-orders/", ticket_views.work_order_list, name="work_orders"),
     path("work-orders/<int:work_order_id>/", ticket_views.work_order_detail, name="work_order_detail"),

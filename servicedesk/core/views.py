@@ -91,16 +91,19 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work is. Any signed-in user.
 
     Desk roles → the agent desk; dispatcher → the dispatch queue; provider staff → their work
-    orders; leadership, supervisors and customers → the request list; others → a plain page.
+    orders; leadership and supervisors → the request list; customers → their own requests;
+    others → a plain page.
     """
     user = request.user
+    if user.can(Capability.VIEW_OWN_REQUESTS):  # type: ignore[union-attr]
+        return redirect("web:my_requests")
     if user.can(Capability.LOG_CONTACT):  # type: ignore[union-attr]
         return redirect("web:desk")
     if user.can(Capability.DISPATCH):  # type: ignore[union-attr]
         return redirect("web:queue")
     if user.can(Capability.WORK_ON_ORDERS):  # type: ignore[union-attr]
         return redirect("web:work_orders")
-    if user.can(Capability.VIEW_ALL_REQUESTS) or user.can(Capability.VIEW_OWN_REQUESTS):  # type: ignore[union-attr]
+    if user.can(Capability.VIEW_ALL_REQUESTS):  # type: ignore[union-attr]
         return redirect("web:requests")
     return redirect("web:nothing")
 

@@ -43,6 +43,11 @@ from servicedesk.demo.reference import (
 )
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.org.roles import Role
+from servicedesk.sla.calendar import WorkingCalendar, add_working_time
+from servicedesk.sla.config import sla_config
+from servicedesk.sla.engine import Clock, TargetSpec, clock_compute, event_names
+from servicedesk.sla.exceptions import OutsideCalendarCoverage
+from servicedesk.sla.subjects import SubjectEvent, SubjectFacts
 from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.models import (
     EventKind,
@@ -508,6 +513,12 @@ class RequestDraft:
     resolved_at: datetime.datetime | None = None
     closed_at: datetime.datetime | None = None
     work_orders: list["WorkOrderDraft"] = field(default_factory=list)
+    events: list[SubjectEvent] = field(default_factory=list)  # its history as the SLA engine reads it
+
+    def facts(self) -> SubjectFacts:
+        """What tickets.timing.request_facts gives the SLA engine for this request."""
+        return SubjectFacts(request_type_id=self.type_id, priority=self.priority, channel=self.channel,
+                            customer_class=self.caller.customer_class if self.caller and self.customer_id else "")
 
     def row(self) -> tuple[Any, ...]:
         return (self.id, self.type_id, self.status, self.priority, self.channel, self.customer_id, self.point_id,
@@ -534,6 +545,8 @@ class WorkOrderDraft:
     actual_end_at: datetime.datetime | None = None
     result: str = ""
     updated_at: datetime.datetime | None = None
+    facts: SubjectFacts = field(default_factory=SubjectFacts)  # as tickets.timing.work_order_facts
+    events: list[SubjectEvent] = field(default_factory=list)
 
     def row(self) -> tuple[Any, ...]:
         return (self.id, self.request_id, self.provider_id, self.status, self.priority, self.crew_type,
@@ -580,6 +593,16 @@ DN_BY_SEVERITY = {
 }
 # Targets by priority, in hours: response (promised start) and resolution (promised end / ETR).
 TARGET_HOURS = {1: (1, 4), 2: (2, 24), 3: (24, 72), 4: (48, 168)}
+# How late a step that stops a service-level clock is taken, as a share of the clock's limit:
+# (share of the steps, lowest, highest). Most well within it, some close to it, a few late, so
+# that history is mostly met with some misses, and the clocks running at the moment of seeding
+# are mostly on track, a few at risk (75 % used, or due within the hour) and a handful breached.
+# Shares of the limit rather than fixed times keep this true when an administrator (or a new
+# seed) changes the targets.
+STEP_LATENESS = ((0.82, 0.08, 0.65), (0.12, 0.65, 0.98), (0.06, 1.05, 2.0))
+# A handful of requests wait for the customer (a document, an appointment): their clocks pause.
+WAIT_FOR_CUSTOMER = 0.05
+RESOLVING = ("resolve", RequestStatus.RESOLVED)
 
 
 class SeasonGenerator:
@@ -609,6 +632,9 @@ class SeasonGenerator:
         self.open_incidents: dict[tuple[str, str], list[RequestDraft]] = {}
         self.sequence = itertools.count()
         self._pools: dict[tuple[str, str], list[Caller]] = {}
+        # The service levels in force (the reference data loaded them): steps are paced by them.
+        self.sla = sla_config()
+        self._targets_by_facts: dict[tuple[Any, ...], list[tuple[TargetSpec, WorkingCalendar]]] = {}
 
     def _staff(self, reference: ReferenceData) -> None:
         users = sorted(reference.users.values(), key=lambda u: u.username)
@@ -657,6 +683,74 @@ class SeasonGenerator:
     def _dispatcher(self, unit_id: int | None) -> int:
         pool = [u for u in self.handlers_by_unit.get(unit_id or 0, []) if u in self.dispatchers]
         return self._one(pool or self.dispatchers)
+
+    # -- service levels: a step that stops a clock is taken at a share of its limit ------------------
+
+    def _targets(self, subject_type: str, facts: SubjectFacts) -> list[tuple[TargetSpec, WorkingCalendar]]:
+        """The targets of the policy that times this subject (SLA-2), with their calendars."""
+        key = (subject_type, facts.request_type_id, facts.severity, facts.priority, facts.customer_class,
+               facts.channel, facts.provider_id)
+        if key not in self._targets_by_facts:
+            policy = self.sla.policy_for(subject_type, facts)
+            self._targets_by_facts[key] = [(spec, self.sla.calendar(calendar_id))
+                                           for spec, calendar_id in (policy.targets if policy else [])]
+        return self._targets_by_facts[key]
+
+    def _stopped_clocks(self, subject: "RequestDraft | WorkOrderDraft", names: tuple[str, ...],
+                        t: datetime.datetime) -> Iterator[tuple[WorkingCalendar, Clock]]:
+        """The subject's clocks running at ``t`` that a step named ``names`` (its action and the
+        status it enters) stops, computed by the engine from the subject's history so far."""
+        subject_type = "request" if isinstance(subject, RequestDraft) else "work_order"
+        facts = subject.facts() if isinstance(subject, RequestDraft) else subject.facts
+        for spec, calendar in self._targets(subject_type, facts):
+            if not event_names(spec.stop_event) & set(names):
+                continue
+            try:
+                clock = clock_compute(spec, calendar, subject.events, t)
+            except OutsideCalendarCoverage:
+                continue
+            if clock is not None and clock.stopped_at is None and clock.due_at is not None:
+                yield calendar, clock
+
+    def _paced(self, subject: "RequestDraft | WorkOrderDraft", names: tuple[str, ...], t: datetime.datetime,
+               low: float, high: float, *,
+               then: "tuple[RequestDraft | WorkOrderDraft, tuple[str, ...]] | None" = None) -> datetime.datetime:
+        """When the step named ``names`` is taken, after ``t``.
+
+        1. The clocks this step stops, and those that a later step ``then`` (a subject and its
+           step's names) will stop: a dispatcher accepting a fault works to its dispatch
+           deadline, a crew to its request's resolution.
+        2. None: ``low``..``high`` minutes after ``t``, as before service levels.
+        3. Else the earliest of: for a clock this step stops, a share of its limit
+           (``STEP_LATENESS``) counted in its working time from its start; for a clock the later
+           step stops, a small share of the time it has left.
+        4. Never before ``t`` (a few minutes after it at the earliest).
+        """
+        share = self._lateness_share()
+        candidates: list[datetime.datetime] = []
+        for calendar, clock in self._stopped_clocks(subject, names, t):
+            try:
+                at = add_working_time(calendar, clock.started_at,
+                                      datetime.timedelta(seconds=clock.target_seconds * share))
+            except OutsideCalendarCoverage:
+                at = clock.due_at
+            if at is not None:
+                candidates.append(at)
+        if then is not None:
+            for _calendar, clock in self._stopped_clocks(*then, t):
+                if clock.due_at is not None and clock.due_at > t:  # type: ignore[operator]
+                    candidates.append(t + (clock.due_at - t) * (0.05 + 0.3 * self.rng.random()))
+        if not candidates:
+            return t + self._minutes(low, high)
+        return max(min(candidates), t + self._minutes(1, 6))
+
+    def _lateness_share(self) -> float:
+        draw = self.rng.random()
+        for weight, low, high in STEP_LATENESS:
+            if draw < weight:
+                return low + self.rng.random() * (high - low)
+            draw -= weight
+        return STEP_LATENESS[-1][2]
 
     # -- contact times ----------------------------------------------------------------------------
 
@@ -804,6 +898,9 @@ class SeasonGenerator:
         self.rows.request_events.append((self._id("request_event"), request.id, at, actor, kind, action,
                                          from_status, to_status, changes or {}, reason, note or {}))
         request.updated_at = at
+        if kind != EventKind.NOTE:  # tickets.timing: what the SLA engine reads of the history
+            request.events.append(SubjectEvent(at=at, action="created" if kind == EventKind.CREATED else action,
+                                               from_status=from_status, to_status=to_status, reason=reason))
 
     def _transition(self, request: RequestDraft, action: str, target: str, *, at: datetime.datetime,
                     actor: int | None, reason: str = "", note: dict[str, Any] | None = None) -> None:
@@ -828,6 +925,10 @@ class SeasonGenerator:
         self.rows.work_order_events.append((self._id("work_order_event"), work_order.id, at, actor, kind, action,
                                             from_status, to_status, changes or {}, reason, {}))
         work_order.updated_at = at
+        if kind != EventKind.NOTE:
+            work_order.events.append(SubjectEvent(
+                at=at, action="created" if kind == EventKind.CREATED else action, from_status=from_status,
+                to_status=to_status, reason=reason))
 
     def _work_order_transition(self, work_order: WorkOrderDraft, action: str, target: str, *,
                                at: datetime.datetime, actor: int, reason: str = "") -> None:
@@ -851,6 +952,8 @@ class SeasonGenerator:
             crew_type=request.crew_type, instructions=f"{request.subject}。{request.description}"[:500],
             promised_start_at=at + datetime.timedelta(hours=response),
             promised_end_at=at + datetime.timedelta(hours=resolution), created_by=actor, created_at=at,
+            facts=SubjectFacts(request_type_id=request.type_id, priority=request.priority, channel=request.channel,
+                               customer_class=request.facts().customer_class, provider_id=provider.pk),
         )
         self.rows.work_orders.append(work_order)
         request.work_orders.append(work_order)
@@ -914,29 +1017,34 @@ class SeasonGenerator:
         t = yield (request.updated_at or request.created_at) + self._minutes(60 * 24, 60 * 24 * 5)
         self._transition(request, "reopen", RequestStatus.ACCEPTED, at=t, actor=self._agent(t),
                          reason=words.CALLBACK_UNSATISFIED)
-        t = yield t + self._minutes(60 * 3, 60 * 24 * 2)
+        t = yield self._paced(request, ("resolve", RequestStatus.RESOLVED), t, 60 * 3, 60 * 24 * 2)
         self._transition(request, "resolve", RequestStatus.RESOLVED, at=t, actor=self._one(self.team_leads),
                          reason=words.REOPEN_FIX)
         t = yield t + self._minutes(60 * 2, 60 * 24)
         self._close_with_callback(request, t)
 
     def _desk_story(self, request: RequestDraft) -> Story:
+        """Accept (or cancel), perhaps wait for the customer, resolve, call back and close; every
+        step that stops a clock is paced by it (``_paced``)."""
         rng = self.rng
         handler = self._handler(request.unit_id)
-        if rng.random() < 0.02:
-            return  # never triaged: waits in the unit's queue as new
-        t = yield request.created_at + self._minutes(5, 480)
+        t = yield self._paced(request, ("accept", RequestStatus.ACCEPTED), request.created_at, 5, 480)
         if rng.random() < 0.04:
             self._transition(request, "cancel", RequestStatus.CANCELLED, at=t, actor=self._agent(t),
                              reason=self._one(words.CANCEL_REASONS))
             return
         self._transition(request, "accept", RequestStatus.ACCEPTED, at=t, actor=handler)
-        if rng.random() < 0.04:
-            return  # stuck in the queue: an overdue item for the SLA views
         if rng.random() < 0.4:
             t = yield t + self._minutes(10, 600)
             self._transition(request, "start", RequestStatus.IN_PROGRESS, at=t, actor=handler)
-        t = yield t + self._minutes(60, 60 * 24 * 3)
+        if rng.random() < WAIT_FOR_CUSTOMER:
+            # SLA-3: the clocks stand still while the desk waits for the customer.
+            t = yield t + self._minutes(30, 60 * 6)
+            self._transition(request, "wait", RequestStatus.WAITING, at=t, actor=handler,
+                             reason=self._one(words.WAIT_REASONS))
+            t = yield t + self._minutes(60 * 4, 60 * 24 * 3)
+            self._transition(request, "resume", RequestStatus.IN_PROGRESS, at=t, actor=handler)
+        t = yield self._paced(request, ("resolve", RequestStatus.RESOLVED), t, 60, 60 * 24 * 2)
         if request.type_code == "complaint":
             resolution = words.COMPLAINT_RESOLUTIONS[request.attributes["about"]]
         else:
@@ -964,23 +1072,26 @@ class SeasonGenerator:
         return self._one(words.DESK_RESOLUTIONS)
 
     def _field_story(self, request: RequestDraft) -> Story:
-        """Dispatch to a provider; the request follows its work order (tickets.services._carry_to_request)."""
+        """Dispatch to a provider; the request follows its work order (tickets.services._carry_to_request).
+
+        Triage and dispatch, the crew's reply, its arrival on site and the completion are each
+        paced by the clock they stop (``_paced``), so they keep to whatever targets are in force.
+        """
         rng = self.rng
         urgent = request.priority <= 2 and request.type_code in URGENT_FIELD_TYPES
         scale = 0.15 if urgent else 1.0
         dispatcher = self._dispatcher(request.unit_id)
         t = request.created_at
         if rng.random() < 0.5:
-            t = yield t + self._minutes(2, 240 * scale)
+            t = yield self._paced(request, ("accept", RequestStatus.ACCEPTED), t, 2, 240 * scale,
+                                  then=(request, ("dispatch", RequestStatus.DISPATCHED)))
             self._transition(request, "accept", RequestStatus.ACCEPTED, at=t, actor=dispatcher)
         if rng.random() < 0.03:
             t = yield t + self._minutes(5, 120)
             self._transition(request, "cancel", RequestStatus.CANCELLED, at=t, actor=dispatcher,
                              reason=self._one(words.CANCEL_REASONS))
             return
-        if rng.random() < 0.02:
-            return  # waits in the dispatcher's queue
-        t = yield t + self._minutes(3, 600 * scale)
+        t = yield self._paced(request, ("dispatch", RequestStatus.DISPATCHED), t, 3, 600 * scale)
         provider = self._provider_for(request)
         work_order = self._work_order_create(request, at=t, actor=dispatcher, provider=provider)
         staff = self._one(self.staff_by_provider[provider.pk])
@@ -991,21 +1102,23 @@ class SeasonGenerator:
                                         reason=reason)
             self._transition(request, "return", RequestStatus.ACCEPTED, at=t, actor=None,
                              note=message("work_order_none_left", ref=work_order.reference))
-            t = yield t + self._minutes(5, 90)
+            t = yield self._paced(request, ("dispatch", RequestStatus.DISPATCHED), t, 5, 90)
             provider = self._provider_for(request, exclude=provider.pk)
             work_order = self._work_order_create(request, at=t, actor=dispatcher, provider=provider)
             staff = self._one(self.staff_by_provider[provider.pk])
-        if rng.random() < 0.025:
-            return  # never picked up: overdue for the provider's SLA report
         if rng.random() < 0.85:
-            t = yield t + self._minutes(3, 240 * scale)
+            t = yield self._paced(work_order, ("accept", WorkOrderStatus.ACCEPTED), t, 3, 240 * scale,
+                                  then=(request, RESOLVING))
             self._work_order_transition(work_order, "accept", WorkOrderStatus.ACCEPTED, at=t, actor=staff)
-        t = yield t + self._minutes(20, 60 * 30 * scale)
+        t = yield self._paced(work_order, ("start", WorkOrderStatus.IN_PROGRESS), t, 20, 60 * 30 * scale,
+                              then=(request, RESOLVING))
         self._work_order_transition(work_order, "start", WorkOrderStatus.IN_PROGRESS, at=t, actor=staff)
         if request.status == RequestStatus.DISPATCHED:
             self._transition(request, "start", RequestStatus.IN_PROGRESS, at=t, actor=None,
                              note=message("work_order_started", ref=work_order.reference))
-        t = yield t + self._minutes(30, 60 * (6 if urgent else 24))
+        # Completing the work order resolves the request: the step stops the clocks of both.
+        t = yield min(self._paced(work_order, ("complete", WorkOrderStatus.COMPLETED), t, 30, 60 * (6 if urgent else 24)),
+                      self._paced(request, RESOLVING, t, 30, 60 * (6 if urgent else 24)))
         result = self._field_result(request)
         self._work_order_transition(work_order, "complete", WorkOrderStatus.COMPLETED, at=t, actor=staff,
                                     reason=result)

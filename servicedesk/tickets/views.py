@@ -83,6 +83,8 @@ PAGE_SIZE = 25
 # Everyone whom request_list_for_user gives a scope.
 REQUEST_READERS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS,
                    Capability.VIEW_OWN_REQUESTS)
+# The staff's request list: a customer has their own page (customer_views.my_requests).
+REQUEST_LIST_READERS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS)
 WORK_ORDER_READERS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS)
 
 CHANGE_LABELS = {
@@ -312,7 +314,7 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
         "work_order_form": work_order_form if may_dispatch else None,
         "note_form": (note_form or NoteForm()) if may_note else None,
         "is_customer": is_customer,
-        "clocks": subject_clocks("request", service_request.pk),
+        "clocks": [] if is_customer else subject_clocks("request", service_request.pk),
     }
     return render(request, "tickets/request_detail.html", context, status=status)
 
@@ -395,12 +397,13 @@ def work_order_new(request: HttpRequest, request_id: int) -> HttpResponse:
 # Lists
 
 
-@page(*REQUEST_READERS)
+@page(*REQUEST_LIST_READERS)
 def request_list(request: HttpRequest) -> HttpResponse:
     """Requests in this user's scope, filtered by status, priority, type and unit and searched by
     number, subject or reporter phone (``q``), newest first.
 
-    Roles: as request_detail (each sees only their scope). Refused: finance.
+    Roles: staff as request_detail (each sees only their scope). Refused: finance, customers
+    (their own page is customer_views.my_requests: no internal units or SLA badges).
     """
     filters = RequestFilterForm(request.GET or None)
     criteria: dict[str, Any] = {}

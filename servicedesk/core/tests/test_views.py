@@ -57,7 +57,7 @@ def test_wrong_password_is_refused_on_the_login_page(client, users):
     ("provider_a_staff", "web:work_orders"),
     ("leadership", "web:requests"),
     ("supervisor", "web:requests"),
-    ("customer_user", "web:requests"),
+    ("customer_user", "web:my_requests"),  # issue 10 item 12: their own page, not the staff list
     ("finance", "web:nothing"),
 ])
 def test_home_sends_each_role_to_its_work(client, users, persona, page):

@@ -163,3 +163,78 @@ def test_serve_runs_sync_workers_for_one_thread_and_recycles_them_rarely(monkeyp
     server.run_server(bind="127.0.0.1:0", workers=2, threads=threads)
     assert seen["worker_class"] == worker_class and seen["threads"] == threads
     assert seen["max_requests"] >= 20000
+
+
+# -- issue 10 item 13: help, a fresh database, the worker's log -------------------------------------
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SERVICEDESK_DATA_DIR", "REDIS_URL")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[3]),
+                                                      env.get("PYTHONPATH", "")]))
+    env.update(extra)
+    return env
+
+
+def _servicedesk(*arguments: str, cwd: Path, env: dict[str, str], timeout: float = 180
+                 ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "servicedesk.cli", *arguments], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_creates_no_data_folder_where_it_runs(tmp_path: Path):
+    """Issue 10 item 13: `servicedesk --help` left a ./data folder in whatever directory it ran."""
+    for arguments in (["--help"], [], ["seed-demo", "--help"]):
+        finished = _servicedesk(*arguments, cwd=tmp_path, env=_environment())
+        assert finished.returncode == 0, finished.stderr
+        assert "seed-demo" in finished.stdout or "--scale" in finished.stdout
+        assert not (tmp_path / "data").exists(), arguments
+
+
+@pytest.mark.multiprocess
+def test_seed_demo_on_an_empty_database_migrates_first(tmp_path: Path):
+    """Issue 10 item 13: it died with a traceback ("no such table"); now it applies the migrations,
+    showing them, then seeds."""
+    env = _environment(SERVICEDESK_DATA_DIR=str(tmp_path / "data"))
+    finished = _servicedesk("seed-demo", "--customers", "30", "--contacts", "20", cwd=tmp_path, env=env)
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
+    assert "数据库是空的" in output and "Applying customers.0001_initial" in output
+    with sqlite3.connect(tmp_path / "data" / "servicedesk.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM customers_customer").fetchone()[0] == 30 + 9
+
+
+@pytest.mark.multiprocess
+def test_seed_demo_on_a_database_migrated_in_part_says_so_in_one_line(tmp_path: Path):
+    """Issue 10 item 13: a database with some migrations applied is not migrated behind the
+    operator's back: one clear line, no traceback."""
+    env = _environment(SERVICEDESK_DATA_DIR=str(tmp_path / "data"))
+    assert _servicedesk("migrate", "org", "0001", "-v", "0", cwd=tmp_path, env=env).returncode == 0
+    finished = _servicedesk("seed-demo", "--customers", "30", "--contacts", "20", cwd=tmp_path, env=env)
+    assert finished.returncode != 0
+    assert "Traceback" not in finished.stderr
+    assert [line for line in finished.stderr.splitlines() if line.strip()] == [
+        next(line for line in finished.stderr.splitlines() if "servicedesk migrate" in line)]
+
+
+@pytest.mark.multiprocess
+def test_the_workers_log_lines_print_once(tmp_path: Path):
+    """Issue 10 item 13: huey's consumer adds its own handler to the "huey" logger, which also
+    passed every line on to the root's console handler (settings.LOGGING): each printed twice."""
+    env = _environment(SERVICEDESK_DATA_DIR=str(tmp_path / "data"))
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "worker", "--no-periodic"], cwd=tmp_path,
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        started = time.monotonic()
+        while "consumer started" not in (tmp_path / "worker.log").read_text() and time.monotonic() - started < 60:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "worker.log").read_text()
+    assert output.count("consumer started") == 1, output

@@ -236,3 +236,94 @@ def test_the_same_seed_gives_the_same_city():
 
     assert city(11) == city(11)
     assert city(11) != city(12)
+
+
+# -- a desk that looks alive (issue 10 item 12) -------------------------------------------------------
+
+
+def _desk_clocks(now):
+    """Each open request with a running clock, as on track, at risk or breached (its worst clock)."""
+    from servicedesk.sla.models import Timer, TimerState
+    from servicedesk.sla.selectors import at_risk_timers, breached_timers
+    from servicedesk.tickets.models import OPEN_REQUEST_STATUSES
+
+    open_ids = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True))
+    running = set(Timer.objects.filter(subject_type="request", subject_id__in=open_ids,
+                                       state__in=(TimerState.RUNNING, TimerState.BREACHED))
+                  .values_list("subject_id", flat=True))
+    breached = set(breached_timers("request", now).filter(subject_id__in=running).exclude(state=TimerState.MISSED)
+                   .values_list("subject_id", flat=True))
+    at_risk = set(at_risk_timers("request", now).filter(subject_id__in=running).values_list("subject_id", flat=True))
+    at_risk -= breached
+    return {"on_track": running - breached - at_risk, "at_risk": at_risk, "breached": breached}
+
+
+@pytest.fixture
+def working_day():
+    """A season busy enough for a desk at work (about 45 contacts a day); returns the seeding's now."""
+    now = timezone.now()
+    demo_data_seed(seed=7, customers=CUSTOMERS, contacts=4000, now=now)
+    return now
+
+
+def test_the_desk_opens_on_a_working_day_most_clocks_on_track_a_few_at_risk_a_handful_breached(working_day):
+    """Issue 10 item 12: at the moment of seeding, most open requests with a running clock are on
+    track, at least one is at risk, and at least one but only a handful are breached."""
+    now = working_day
+    desk = _desk_clocks(now)
+    counts = {state: len(ids) for state, ids in desk.items()}
+    total = sum(counts.values())
+    assert total >= 15, counts
+    assert counts["on_track"] > total / 2, counts
+    assert counts["at_risk"] >= 1, counts
+    assert 1 <= counts["breached"] <= max(5, total // 5), counts
+
+
+def test_open_work_is_recent_and_in_realistic_statuses(working_day):
+    """Issue 10 item 12: no open request older than a few days (unless reopened by an unsatisfied
+    customer); new, accepted and dispatched requests with work orders issued, accepted and in
+    progress; a few waiting for the customer (their clocks paused); the months of closed history stay."""
+    from servicedesk.tickets.models import OPEN_REQUEST_STATUSES, OPEN_WORK_ORDER_STATUSES
+
+    now = working_day
+    open_requests = ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+    reopened = set(RequestEvent.objects.filter(action="reopen").values_list("request_id", flat=True))
+    old = open_requests.filter(created_at__lt=now - datetime.timedelta(days=6)).exclude(pk__in=reopened)
+    assert not old.exists(), [(r.reference, r.status, r.created_at) for r in old]
+    assert open_requests.filter(created_at__gte=now - datetime.timedelta(hours=24)).count() * 3 >= open_requests.count()
+    assert {"new", "dispatched"} <= set(open_requests.values_list("status", flat=True))
+    orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES).values_list("status", flat=True))
+    assert {"issued", "accepted"} <= orders
+    assert ServiceRequest.objects.filter(status="closed", created_at__lt=now - datetime.timedelta(days=60)).exists()
+
+
+def test_waiting_for_the_customer_pauses_the_clocks(working_day):
+    """Issue 10 item 12: a handful of requests wait for the customer; none stays waiting for weeks."""
+    from servicedesk.sla.models import Timer
+
+    now = working_day
+    waits = RequestEvent.objects.filter(action="wait")
+    assert waits.exists() and RequestEvent.objects.filter(action="resume").exists()
+    waiting = ServiceRequest.objects.filter(status="waiting")
+    assert waiting.count() <= 5
+    assert not waiting.filter(created_at__lt=now - datetime.timedelta(days=6)).exists()
+    assert all(timer.state == "paused" for timer in Timer.objects.filter(
+        subject_type="request", subject_id__in=waiting.values("pk"), stopped_at__isnull=True))
+
+
+def test_steps_keep_to_the_targets_in_force_not_to_fixed_times():
+    """Issue 10 item 12: the generator paces each step by the clock it stops, so a tighter target
+    set by an administrator before seeding is met by most of the season's fault dispatches."""
+    from servicedesk.sla.models import Target
+
+    reference_data_load()
+    for target in Target.objects.filter(kind="triage_dispatch", policy__request_type__code="power-fault"):
+        target.duration_minutes = 12
+        target.save()
+    demo_data_seed(seed=7, customers=CUSTOMERS, contacts=CONTACTS)
+    delays = []
+    for request in ServiceRequest.objects.filter(request_type__code="power-fault", work_orders__isnull=False).distinct():
+        dispatched = request.events.filter(action="dispatch").order_by("at").first()
+        delays.append((dispatched.at - request.created_at).total_seconds() / 60)
+    assert len(delays) >= 20
+    assert sum(delay <= 12 for delay in delays) >= 0.8 * len(delays), sorted(delays)

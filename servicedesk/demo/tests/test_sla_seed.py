@@ -68,7 +68,9 @@ def test_an_urgent_power_fault_work_order_runs_on_the_hotline_clock_in_minutes(w
 
 
 def test_seeded_open_requests_and_work_orders_have_running_timers():
-    report = demo_data_seed(seed=3, customers=300, contacts=400)
+    # A busy enough season for work orders in flight at the moment of seeding (issue 10 item 12:
+    # nothing is left unfinished for months any more).
+    report = demo_data_seed(seed=3, customers=300, contacts=2000)
     open_requests = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True))
     open_orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES).values_list("pk", flat=True))
     assert open_requests and open_orders

@@ -311,12 +311,11 @@ def test_request_list_paginates(client, users, world):
     assert f"request_type={world.types['leak'].pk}&amp;page=2" in first.content.decode()
 
 
-def test_customer_list_holds_only_their_requests(client, users, world):
-    mine = _leak(world)
-    _leak(world, point="bob")
+def test_customer_is_refused_the_staff_request_list(client, users, world):
+    """Issue 10 item 12: a customer's list is their own page (test_customer_views.py)."""
+    _leak(world)
     client.force_login(users["customer_user"])
-    response = client.get(reverse("web:requests"))
-    assert [r.pk for r in response.context["page_obj"]] == [mine.pk]
+    assert client.get(reverse("web:requests")).status_code == 403
 
 
 def test_dispatch_queue_is_most_urgent_first_and_only_for_dispatchers(client, users, world):

@@ -2,7 +2,11 @@
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from servicedesk.core.exceptions import DomainError
@@ -35,9 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-defer-indexes", dest="defer_indexes", action="store_false",
                             help="Maintain indexes row by row while loading.")
 
+    requires_system_checks = []  # the database may not be migrated yet: handle() sees to it
+
     def handle(self, *args: Any, **options: Any) -> None:
         mode = "append" if options["append"] else "reset" if options["reset"] else "new"
         quiet = options["verbosity"] == 0
+        self._database_ready(quiet=quiet)
 
         def progress(description: str, total: int | None, unit: str) -> tqdm:
             return tqdm(total=total, desc=description, unit=f" {unit}", unit_scale=True, disable=quiet,
@@ -51,6 +58,24 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         if not quiet:
             self._summary(report)
+
+    def _database_ready(self, *, quiet: bool) -> None:
+        """An empty database is migrated first (with Django's progress lines); one migrated in
+        part is left alone, with a one-line message (issue 10 item 13: it died with "no such
+        table"). The cache table is created either way."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan and executor.loader.applied_migrations:
+            raise CommandError(_("The database has %(count)d migrations not applied yet: run "
+                                 "`servicedesk migrate` first.") % {"count": len(plan)})
+        if plan:
+            if not quiet:
+                self.stdout.write(_("The database is empty: applying %(count)d migrations first.")
+                                  % {"count": len(plan)})
+            call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+        call_command("createcachetable", verbosity=0)
+        self.check()  # the system checks skipped before the tables existed
 
     def _summary(self, report: SeedReport) -> None:
         self.stdout.write(self.style.SUCCESS(

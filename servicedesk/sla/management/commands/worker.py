@@ -41,4 +41,7 @@ class Command(BaseCommand):
         logger = logging.getLogger("huey")
         if not logger.handlers:
             config.setup_logger(logger)
+            # Its own handler prints each line; passed on to the root's console handler
+            # (settings.LOGGING) it printed every line twice (issue 10 item 13).
+            logger.propagate = False
         HUEY.create_consumer(**config.values).run()
