@@ -600,6 +600,9 @@ TARGET_HOURS = {1: (1, 4), 2: (2, 24), 3: (24, 72), 4: (48, 168)}
 # Shares of the limit rather than fixed times keep this true when an administrator (or a new
 # seed) changes the targets.
 STEP_LATENESS = ((0.82, 0.08, 0.65), (0.12, 0.65, 0.98), (0.06, 1.05, 2.0))
+# A desk at work has a few clocks near their due time: of the steps whose clock is past its
+# at-risk instant but not yet due at the seeding's moment, this share is still to be taken then.
+DESK_AT_RISK = 0.5
 # A handful of requests wait for the customer (a document, an appointment): their clocks pause.
 WAIT_FOR_CUSTOMER = 0.05
 RESOLVING = ("resolve", RequestStatus.RESOLVED)
@@ -725,10 +728,14 @@ class SeasonGenerator:
            (``STEP_LATENESS``) counted in its working time from its start; for a clock the later
            step stops, a small share of the time it has left.
         4. Never before ``t`` (a few minutes after it at the earliest).
+        5. A step on a clock that is at risk at the seeding's moment (past its at-risk instant, not
+           yet due) is sometimes taken only after that moment (``DESK_AT_RISK``): the desk opens
+           with a few clocks near their due time, as a working desk has.
         """
         share = self._lateness_share()
         candidates: list[datetime.datetime] = []
-        for calendar, clock in self._stopped_clocks(subject, names, t):
+        stopped = list(self._stopped_clocks(subject, names, t))
+        for calendar, clock in stopped:
             try:
                 at = add_working_time(calendar, clock.started_at,
                                       datetime.timedelta(seconds=clock.target_seconds * share))
@@ -742,7 +749,14 @@ class SeasonGenerator:
                     candidates.append(t + (clock.due_at - t) * (0.05 + 0.3 * self.rng.random()))
         if not candidates:
             return t + self._minutes(low, high)
-        return max(min(candidates), t + self._minutes(1, 6))
+        at = max(min(candidates), t + self._minutes(1, 6))
+        for _calendar, clock in stopped:
+            # 5. A clock at risk at the seeding's moment: its step is sometimes still to come then.
+            at_risk, due = clock.at_risk_at, clock.due_at
+            if (at_risk is not None and due is not None and at <= self.now and at_risk <= self.now < due
+                    and self.rng.random() < DESK_AT_RISK):
+                return self.now + (due - self.now) * (0.2 + 0.7 * self.rng.random())
+        return at
 
     def _lateness_share(self) -> float:
         draw = self.rng.random()
