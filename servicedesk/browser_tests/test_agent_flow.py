@@ -14,13 +14,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.testing.world import PASSWORD, build_world
 from servicedesk.tickets.models import ServiceRequest
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,19 +26,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an asyncio loop in this thread; the test's own database reads
-    # happen between browser calls, never concurrently with them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
+def browser_page():
+    with chromium_browser() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def test_agent_finds_alice_by_address_logs_the_call_and_the_dn200_leak_lands_at_engineering(

@@ -17,6 +17,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.contacts.services import CallbackDraft, callbacks_create
 from servicedesk.core.messages import message
 from servicedesk.outages.services import outage_declare, outage_update
@@ -24,10 +25,6 @@ from servicedesk.sla.models import Calendar, Policy, Target
 from servicedesk.sla.services import warnings_sweep
 from servicedesk.testing.world import PASSWORD, build_world
 from servicedesk.tickets.services import request_create, work_order_create, work_order_transition
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,18 +62,11 @@ FIND_CHINESE = r"""
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
+def browser_page():
+    with chromium_browser() as browser:
+        page = browser.new_context().new_page()
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def _build(world):

@@ -16,7 +16,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from servicedesk.browser_tests.test_agent_flow import CHROMIUM, CHROMIUM_ARGS, _wait_for_url
+from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
+from servicedesk.browser_tests.test_agent_flow import _wait_for_url
 from servicedesk.contacts.models import Callback, ContactRecord
 from servicedesk.outages.models import Outage, OutageStatus
 from servicedesk.outages.services import fault_call_take
@@ -30,18 +31,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def chromium(monkeypatch):
-    """Headless Chromium (the setup of test_agent_flow); the test opens one page per person."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an asyncio loop in this thread; the test's own database reads
-    # happen between browser calls, never concurrently with them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium():
+    """Headless Chromium; the test opens one page per person."""
+    with chromium_browser() as browser:
+        yield browser
 
 
 def _new_page(browser):

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from servicedesk.browser_tests.test_agent_flow import CHROMIUM, CHROMIUM_ARGS
+from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.contacts.models import Callback
 from servicedesk.contacts.services import CallbackDraft, callbacks_create
 from servicedesk.sla.models import Notification
@@ -39,17 +39,11 @@ NARROW_CELLS = """() => [...document.querySelectorAll('main td, main th')].filte
 
 
 @pytest.fixture
-def phone(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_agent_flow.browser_page
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=PHONE, has_touch=True)
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
+def phone():
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport=PHONE, has_touch=True)
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def _fits_the_phone(page) -> None:
