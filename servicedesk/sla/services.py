@@ -487,6 +487,19 @@ def _affected_timers(scope: dict[str, object]):  # -> QuerySet[Timer]
     return open_timers.none()
 
 
+def _subjects_recompute(subjects: list[tuple[str, int]], *, batch_size: int) -> int:
+    """Recompute the timers of these subjects, in batches of one transaction each; returns how many."""
+    recomputed = 0
+    for start in range(0, len(subjects), batch_size):
+        with transaction.atomic():
+            for subject_type, subject_id in subjects[start:start + batch_size]:
+                try:
+                    recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))
+                except ObjectDoesNotExist:
+                    continue  # the subject was deleted meanwhile
+    return recomputed
+
+
 def sla_recompute(*, change_id: int, batch_size: int = RECOMPUTE_BATCH) -> int:
     """Recompute the open timers a configuration change affects, by subject, in batches (one
     transaction each), and record how many on the SlaChange (SLA-5)."""
@@ -496,14 +509,7 @@ def sla_recompute(*, change_id: int, batch_size: int = RECOMPUTE_BATCH) -> int:
     subjects = list(_affected_timers(change.detail.get("scope", {})).order_by()
                     .values_list("subject_type", "subject_id").distinct())
     subjects.sort()
-    recomputed = 0
-    for start in range(0, len(subjects), batch_size):
-        with transaction.atomic():
-            for subject_type, subject_id in subjects[start:start + batch_size]:
-                try:
-                    recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))
-                except ObjectDoesNotExist:
-                    continue  # the subject was deleted meanwhile
+    recomputed = _subjects_recompute(subjects, batch_size=batch_size)
     SlaChange.objects.filter(pk=change_id).update(timers_recomputed=recomputed, recomputed_at=timezone.now())
     return recomputed
 
@@ -575,12 +581,5 @@ def provisional_timers_refresh(*, batch_size: int = RECOMPUTE_BATCH) -> int:
     stale = Timer.objects.filter(provisional=True).filter(
         Q(due_at__lte=boundary) | Q(due_at__isnull=True, stopped_at__lte=boundary))
     subjects = sorted(set(stale.values_list("subject_type", "subject_id")))
-    recomputed = 0
-    for start in range(0, len(subjects), batch_size):
-        with transaction.atomic():
-            for subject_type, subject_id in subjects[start:start + batch_size]:
-                try:
-                    recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))
-                except ObjectDoesNotExist:
-                    continue  # the subject was deleted meanwhile
+    recomputed = _subjects_recompute(subjects, batch_size=batch_size)
     return recomputed
