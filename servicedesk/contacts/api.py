@@ -23,6 +23,7 @@ from servicedesk.core.api import (
     roles_with,
     write,
 )
+from servicedesk.core.api_types import FilterMoment, Id, InputSchema, PastMoment, StrictBool
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import (
     AccountOut,
@@ -31,6 +32,7 @@ from servicedesk.customers.api import (
     ServicePointBrief,
 )
 from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.customers.selectors import customer_get_for_user
 from servicedesk.org.api import UserBrief
 from servicedesk.org.roles import Capability
@@ -66,28 +68,28 @@ class ContactOut(Schema):
     request: RequestLink | None
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     channel: Channel = Channel.PHONE
     direction: ContactRecord.Direction = ContactRecord.Direction.INBOUND
     reporter_kind: ContactRecord.ReporterKind = ContactRecord.ReporterKind.CUSTOMER
-    customer_id: int | None = None
-    service_point_id: int | None = None
+    customer_id: Id | None = None
+    service_point_id: Id | None = None
     reporter_name: str = Field("", max_length=100)
-    reporter_phone: str = Field("", max_length=40)
+    reporter_phone: str = Field("", max_length=40, description=PHONE_DESCRIPTION)
     request_type: str | None = Field(None, max_length=50, description="What the caller asked about: a type code.")
     notes: str = Field("", max_length=4000)
-    answered_on_the_spot: bool = Field(False, description="A consultation or inquiry answered on the call "
+    answered_on_the_spot: StrictBool = Field(False, description="A consultation or inquiry answered on the call "
                                                           "is closed as first-contact resolution.")
-    started_at: datetime.datetime | None = None
+    started_at: PastMoment | None = None
 
 
 class ContactFilters(PageParams):
-    customer_id: int | None = None
+    customer_id: Id | None = None
     reporter_phone: str = Field("", max_length=40)
     channel: Channel | None = None
     outcome: ContactRecord.Outcome | None = None
-    started_after: datetime.datetime | None = None
-    started_before: datetime.datetime | None = None
+    started_after: FilterMoment | None = None
+    started_before: FilterMoment | None = None
 
 
 class CustomerServicePointOut(ServicePointBrief):
@@ -151,13 +153,13 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict:
     return paginate(contacts, filters)
 
 
-@router.get("/contacts/{int:contact_id}", response=ContactOut, summary="A contact record",
+@router.get("/contacts/{id:contact_id}", response=ContactOut, summary="A contact record",
             description=f"**Roles:** {_SEARCH}.")
 def contact_detail(request: HttpRequest, contact_id: int) -> ContactRecord:
     return contact_get_for_user(current_user(request), contact_id)
 
 
-@router.get("/customers/{int:customer_id}", response=CustomerDetailOut, summary="The caller card",
+@router.get("/customers/{id:customer_id}", response=CustomerDetailOut, summary="The caller card",
             description="A customer with accounts, service points, flags, key account manager and the number of "
                         "open requests. A self-service customer sees only their own card."
                         f"\n\n**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
@@ -167,7 +169,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> Customer:
     return customer
 
 
-@router.get("/customers/{int:customer_id}/contacts", response=Page[ContactOut],
+@router.get("/customers/{id:customer_id}/contacts", response=Page[ContactOut],
             summary="A customer's contact history",
             description=f"Every contact with this customer, newest first, shared by all agents.\n\n**Roles:** {_SEARCH}.")
 def customer_contact_history(request: HttpRequest, customer_id: int, params: Query[PageParams]) -> dict:

@@ -17,6 +17,7 @@ from servicedesk.contacts.api import RequestLink
 from servicedesk.contacts.models import Callback
 from servicedesk.contacts.services import SUPERVISING_ROLES, agent_set_available, callback_complete
 from servicedesk.core.api import Page, PageParams, current_user, paginate, require, roles_with, write
+from servicedesk.core.api_types import InputSchema, StrictBool
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import CustomerBrief
 from servicedesk.org.api import UserBrief
@@ -53,13 +54,13 @@ class CallbackFilters(PageParams):
     source: str = Field("", max_length=40, description="e.g. an outage's reference, O000012.")
 
 
-class CallbackCompleteIn(Schema):
-    reached: bool = Field(..., description="False: the customer could not be reached.")
+class CallbackCompleteIn(InputSchema):
+    reached: StrictBool = Field(..., description="False: the customer could not be reached.")
     result: str = Field("", max_length=4000)
 
 
-class AvailabilityIn(Schema):
-    available: bool
+class AvailabilityIn(InputSchema):
+    available: StrictBool
 
 
 class AvailabilityOut(Schema):
@@ -100,12 +101,12 @@ def callback_list(request: HttpRequest, filters: Query[CallbackFilters]) -> dict
     return paginate(callbacks.order_by("created_at", "id"), filters)
 
 
-@router.get("/callbacks/{int:callback_id}", response=CallbackOut, summary="A callback", description=_ROLES.strip())
+@router.get("/callbacks/{id:callback_id}", response=CallbackOut, summary="A callback", description=_ROLES.strip())
 def callback_detail(request: HttpRequest, callback_id: int) -> Callback:
     return _callback_get(current_user(request), callback_id)
 
 
-@router.post("/callbacks/{int:callback_id}/complete", response=CallbackOut, summary="Record a callback's outcome",
+@router.post("/callbacks/{id:callback_id}/complete", response=CallbackOut, summary="Record a callback's outcome",
              description="The customer was reached (`reached`) or not, and what was said (`result`); the call is "
                          "kept as an outbound contact. An unassigned callback becomes the caller's." + _ROLES)
 def callback_complete_endpoint(request: HttpRequest, callback_id: int, payload: CallbackCompleteIn,

@@ -15,7 +15,7 @@ from servicedesk.contacts.gateways import GatewayError, gateway_for, gateway_pat
 from servicedesk.contacts.models import Callback, Channel, ContactRecord, OutboundMessage
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.customers.models import Customer, ServicePoint
-from servicedesk.customers.phones import normalise_phone
+from servicedesk.customers.phones import normalise_phone, phone_problem
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability, Role
 from servicedesk.tickets.exceptions import ActionNotAllowed
@@ -36,6 +36,8 @@ def _check_parties(*, reporter_kind: str, customer: Customer | None, service_poi
         errors["customer_id"] = _("An unidentified caller cannot have a customer.")
     if reporter_kind == ReporterKind.NON_CUSTOMER and not (reporter_name.strip() or reporter_phone.strip()):
         errors["reporter_name"] = _("Give the reporter's name or phone (e.g. police officer's number).")
+    if (problem := phone_problem(reporter_phone)) is not None:
+        errors["reporter_phone"] = problem
     if service_point is not None and customer is not None and service_point.customer_id not in (None, customer.pk):
         errors["service_point_id"] = _("This service point does not belong to the chosen customer.")
     if errors:

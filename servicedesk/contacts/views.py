@@ -14,6 +14,7 @@ from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.selectors import contact_history
 from servicedesk.contacts.services import contact_create
 from servicedesk.core.exceptions import NotFound, ValidationFailed
+from servicedesk.core.references import parse_id
 from servicedesk.core.views import page, show_domain_errors
 from servicedesk.customers.models import Customer
 from servicedesk.customers.selectors import customer_get
@@ -81,10 +82,10 @@ def render_intake(request: HttpRequest, *, customer: Customer | None, contact: C
 
 
 def _contact_in_progress(request: HttpRequest, customer: Customer | None) -> ContactRecord | None:
-    raw = request.GET.get("contact", "")
-    if not raw.isdigit():
+    pk = parse_id(request.GET.get("contact", ""))
+    if pk is None:
         return None
-    return pending_contacts(customer).filter(pk=int(raw)).first()
+    return pending_contacts(customer).filter(pk=pk).first()
 
 
 @page(Capability.SEARCH_CUSTOMERS)

@@ -55,12 +55,31 @@ DEFAULT_PAGE_SIZE = 50
 
 
 class LocalTimeJSONEncoder(NinjaJSONEncoder):
-    """Aware datetimes are written in the desk's zone (settings.TIME_ZONE, Asia/Shanghai)."""
+    """Aware datetimes are written in the desk's zone (settings.TIME_ZONE, Asia/Shanghai).
+
+    Where that zone's offset is no RFC 3339 offset (before 1901 it was the local mean time, +08:05:43)
+    or the conversion leaves the calendar (9999-12-31T23:00Z), the moment is written in UTC instead:
+    the inputs' bounds keep such values out, but an answer must never fail or lie because of one.
+    """
 
     def default(self, o: Any) -> Any:
         if isinstance(o, datetime.datetime) and timezone.is_aware(o):
-            o = timezone.localtime(o, timezone.get_default_timezone())
+            o = _local_or_utc(o)
         return super().default(o)
+
+
+def _local_or_utc(moment: datetime.datetime) -> datetime.datetime:
+    try:
+        local = timezone.localtime(moment, timezone.get_default_timezone())
+        offset = local.utcoffset()
+        if offset is not None and offset.seconds % 60 == 0 and not offset.microseconds:
+            return local
+    except OverflowError:
+        pass
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # only a value that came in with its own offset, never one read back from the database
+        return moment
 
 
 class ApiRenderer(JSONRenderer):
@@ -182,6 +201,8 @@ def _validation_fields(errors: Iterable[dict[str, Any]]) -> dict[str, str]:
     for error in errors:
         path = _field_path(error.get("loc", ()))
         message = str(error.get("msg", "invalid"))
+        if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+            message = str(error["ctx"]["error"])  # our own validators' words, without "Value error, "
         if error.get("type") == "missing":
             message = _("this field is required")
         fields.setdefault(path, message)

@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "servicedesk.core"
     label = "core"
     verbose_name = _("API access")  # what its admin pages hold: API tokens
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from servicedesk.core.references import IdConverter
+
+        register_converter(IdConverter, "id")

@@ -25,3 +25,38 @@ def parse_reference(text: str) -> tuple[str, int] | None:
     if number <= 0:
         return None
     return match.group(1).upper(), number
+
+
+MAX_ID = 2**63 - 1  # the largest primary key either database stores (a signed 64-bit integer)
+_ID = re.compile(r"^\s*([0-9]{1,19})\s*$", re.ASCII)
+
+
+def parse_id(text: object) -> int | None:
+    """The primary key a query string or form value names, or None.
+
+    Only ASCII digits count: ``"²".isdigit()`` is true but ``int("²")`` fails, and ``"١٢"`` (Arabic-Indic
+    digits) is an int to Python but no id a client of ours writes. Ids past 64 bits are None too, since
+    no row can have them and SQLite refuses to compare with them.
+    """
+    match = _ID.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if 0 < number <= MAX_ID else None
+
+
+class IdConverter:
+    """``<id:pk>`` / ``{id:pk}`` in URLs: 1 to 19 ASCII digits that fit a 64-bit key; anything else
+    does not match, so an id no row can have is a 404 rather than an overflow in the database."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number <= MAX_ID:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+

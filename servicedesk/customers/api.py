@@ -104,7 +104,7 @@ def customer_search(request: HttpRequest, params: Query[CallerSearchParams]) -> 
     return page
 
 
-@router.get("/service-points/{int:service_point_id}", response=ServicePointOut, summary="A service point",
+@router.get("/service-points/{id:service_point_id}", response=ServicePointOut, summary="A service point",
             description="Address, connection status, network position, customer and account of a service point. "
                         "A self-service customer sees only their own.\n\n"
                         f"**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")

@@ -14,7 +14,7 @@ Each endpoint parses, checks the role, fetches, calls one service and renders, l
 
 import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -37,10 +37,12 @@ from servicedesk.core.api import (
     roles_with,
     write,
 )
+from servicedesk.core.api_types import Id, InputSchema, PastMoment, ScheduledMoment, StrictBool
 from servicedesk.core.exceptions import NotFound, ValidationFailed
 from servicedesk.core.messages import render
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.customers.selectors import service_point_get_for_user
 from servicedesk.network.models import Device, DeviceKind, Utility
 from servicedesk.org.api import UnitBrief, UserBrief
@@ -279,29 +281,29 @@ class FaultCallOut(Schema):
     request: FaultCallRequestOut | None
 
 
-class TroubleshootingIn(Schema):
+class TroubleshootingIn(InputSchema):
     script: str = Field(..., max_length=50, description="Script code, e.g. `main-breaker`.")
-    solved: bool
-    steps_done: list[int] = Field(default_factory=list, max_length=50)
+    solved: StrictBool
+    steps_done: list[Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=list, max_length=50)
     note: str = Field("", max_length=1000)
 
 
-class FaultCallIn(Schema):
-    service_point_id: int | None = Field(None, description="The service point without supply.")
-    customer_id: int | None = Field(None, description="Enough when the customer has one service point of the "
+class FaultCallIn(InputSchema):
+    service_point_id: Id | None = Field(None, description="The service point without supply.")
+    customer_id: Id | None = Field(None, description="Enough when the customer has one service point of the "
                                                       "utility.")
     utility: Utility = Utility.POWER
     channel: Channel = Channel.PHONE
     reporter_kind: ContactRecord.ReporterKind = ContactRecord.ReporterKind.CUSTOMER
     reporter_name: str = Field("", max_length=100)
-    reporter_phone: str = Field("", max_length=40)
+    reporter_phone: str = Field("", max_length=40, description=PHONE_DESCRIPTION)
     location: str = Field("", max_length=300, description="Where, when there is no service point (police report).")
     notes: str = Field("", max_length=4000)
     troubleshooting: list[TroubleshootingIn] = Field(default_factory=list, max_length=20)
     problem: dict[str, Any] = Field(default_factory=dict, description="The work request's fields (e.g. "
                                                                       "{\"fault_location\": \"hv_cable\"}), needed "
                                                                       "only when the call ends in a work request.")
-    estimated_completion_at: datetime.datetime | None = None
+    estimated_completion_at: ScheduledMoment | None = None
 
 
 class ScriptStepOut(Schema):
@@ -345,41 +347,41 @@ class OutageFilters(PageParams):
     device: str = Field("", max_length=40, description="Device code.")
 
 
-class DeclareIn(Schema):
-    device: int | str = Field(..., description="Device id or code.")
+class DeclareIn(InputSchema):
+    device: Id | str = Field(..., description="Device id or code.")
     cause: str = Field(..., max_length=300)
-    etr: datetime.datetime | None = None
+    etr: ScheduledMoment | None = None
     origin: Literal["declared", "leak"] = Field("declared", description="`leak`: the affected area of a leak "
                                                                        "repair (give `request_id`).")
-    request_id: int | None = Field(None, description="The leak report whose repair cuts the supply.")
+    request_id: Id | None = Field(None, description="The leak report whose repair cuts the supply.")
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(InputSchema):
     cause: str = Field(..., max_length=300)
-    etr: datetime.datetime
-    provider: int | str | None = Field(None, description="Provider id or code: dispatch the crew's work order.")
+    etr: ScheduledMoment
+    provider: Id | str | None = Field(None, description="Provider id or code: dispatch the crew's work order.")
     crew_type: str = Field("", max_length=50)
     instructions: str = Field("", max_length=4000)
     attributes: dict[str, Any] = Field(default_factory=dict, description="Fields of the outage's repair request.")
 
 
-class RejectIn(Schema):
+class RejectIn(InputSchema):
     reason: str = Field(..., max_length=4000)
 
 
-class MergeIn(Schema):
-    target_id: int = Field(..., description="The outage this one is part of.")
+class MergeIn(InputSchema):
+    target_id: Id = Field(..., description="The outage this one is part of.")
 
 
-class OutagePatchIn(Schema):
-    etr: datetime.datetime | None = None
+class OutagePatchIn(InputSchema):
+    etr: ScheduledMoment | None = None
     cause: str | None = Field(None, max_length=300)
     reason: str = Field("", max_length=4000)
 
 
-class RestoreIn(Schema):
+class RestoreIn(InputSchema):
     note: str = Field("", max_length=4000)
-    restored_at: datetime.datetime | None = Field(
+    restored_at: PastMoment | None = Field(
         None, description="When supply came back (default now): not in the future (a minute of clock skew is "
                           "allowed), not before the outage began. The crews' open work orders are completed at "
                           "this time.")
@@ -391,22 +393,22 @@ class PlannedOutageFilters(PageParams):
     current: bool = Field(False, description="Only those not yet over.")
 
 
-class PlannedOutageIn(Schema):
+class PlannedOutageIn(InputSchema):
     utility: Utility = Utility.POWER
     reason: str = Field(..., max_length=300)
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
+    starts_at: ScheduledMoment
+    ends_at: ScheduledMoment
     devices: list[str] = Field(default_factory=list, max_length=500, description="Device codes.")
     districts: list[str] = Field(default_factory=list, max_length=50)
     area_description: str = Field("", max_length=300)
-    published: bool = True
+    published: StrictBool = True
 
 
-class NoticesIn(Schema):
+class NoticesIn(InputSchema):
     channel: Notice.Channel = Notice.Channel.LETTER
-    service_point_ids: list[int] | None = Field(None, max_length=10_000, description="Default: every service "
+    service_point_ids: list[Id] | None = Field(None, max_length=10_000, description="Default: every service "
                                                                                      "point affected.")
-    notified_at: datetime.datetime | None = None
+    notified_at: PastMoment | None = None
 
 
 class NoticesOut(Schema):
@@ -481,7 +483,7 @@ def _script_out(script: Any, steps: list[Any]) -> dict[str, Any]:
                       for step in steps]}
 
 
-@router.get("/service-points/{int:service_point_id}/fault-check", response=FaultCheckOut,
+@router.get("/service-points/{id:service_point_id}/fault-check", response=FaultCheckOut,
             summary="What the desk knows before taking a fault call",
             description="For the service point: connection status, amount owed and what to advise when supply is "
                         "cut; the planned outage in force and the notice given; the open outage "
@@ -540,7 +542,7 @@ def outage_list(request: HttpRequest, filters: Query[OutageFilters]) -> dict:
     return paginate(outages.order_by(*outages.query.order_by, "-id"), filters)
 
 
-@router.get("/outages/{int:outage_id}", response=OutageDetailOut, summary="An outage",
+@router.get("/outages/{id:outage_id}", response=OutageDetailOut, summary="An outage",
             description="The outage with its device, cause, ETR, call count, request and the actions this user may "
                         "take now. The linked calls: GET /outages/{id}/calls." + _roles(*_SEE_OUTAGES))
 def outage_detail(request: HttpRequest, outage_id: int) -> dict[str, Any]:
@@ -549,7 +551,7 @@ def outage_detail(request: HttpRequest, outage_id: int) -> dict[str, Any]:
     return _outage_detail(user, outage_id)
 
 
-@router.get("/outages/{int:outage_id}/calls", response=Page[LinkedCallOut], summary="The calls linked to an outage",
+@router.get("/outages/{id:outage_id}/calls", response=Page[LinkedCallOut], summary="The calls linked to an outage",
             description="Each fault call linked to the outage, oldest first: contact, service point, customer, "
                         "device and the caller's request." + _roles(*_SEE_OUTAGES))
 def outage_call_list(request: HttpRequest, outage_id: int, params: Query[PageParams]) -> dict:
@@ -559,7 +561,7 @@ def outage_call_list(request: HttpRequest, outage_id: int, params: Query[PagePar
     return paginate(outage_calls(outage).order_by("reported_at", "id"), params)
 
 
-@router.get("/outages/{int:outage_id}/etr-changes", response=list[EtrChangeOut],
+@router.get("/outages/{id:outage_id}/etr-changes", response=list[EtrChangeOut],
             summary="The ETR changes of an outage",
             description="Every estimated time of restoration the outage had, oldest first: when, who, the "
                         "previous and the new ETR, and why." + _roles(*_SEE_OUTAGES))
@@ -590,7 +592,7 @@ def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
     return write(request, payload=payload, idempotency_key=idempotency_key, action=declare)
 
 
-@router.post("/outages/{int:outage_id}/confirm", response=OutageDetailOut, summary="Confirm a predicted outage",
+@router.post("/outages/{id:outage_id}/confirm", response=OutageDetailOut, summary="Confirm a predicted outage",
              description="The dispatcher confirms a predicted outage with its cause and ETR; the crew's work "
                          "order goes to `provider`, which must have a crew for the outage's utility (422 "
                          "otherwise). Every linked caller's request gets the ETR as its estimated completion and "
@@ -612,7 +614,7 @@ def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: Confi
     return write(request, payload=payload, idempotency_key=idempotency_key, action=confirm, status=200)
 
 
-@router.post("/outages/{int:outage_id}/reject", response=OutageDetailOut, summary="Reject a predicted outage",
+@router.post("/outages/{id:outage_id}/reject", response=OutageDetailOut, summary="Reject a predicted outage",
              description="Not an outage: the calls go back to being single faults and every linked call "
                          "without a work request gets one. Only a predicted outage: else 409."
                          + _roles(Capability.MANAGE_OUTAGES))
@@ -628,7 +630,7 @@ def outage_reject_endpoint(request: HttpRequest, outage_id: int, payload: Reject
     return write(request, payload=payload, idempotency_key=idempotency_key, action=reject, status=200)
 
 
-@router.post("/outages/{int:outage_id}/merge", response=OutageDetailOut, summary="Merge an outage into another",
+@router.post("/outages/{id:outage_id}/merge", response=OutageDetailOut, summary="Merge an outage into another",
              description="Both open, same utility: this outage's calls move to `target_id`, this one becomes "
                          "merged (the answer shows it, with `merged_into`)." + _roles(Capability.MANAGE_OUTAGES))
 def outage_merge_endpoint(request: HttpRequest, outage_id: int, payload: MergeIn,
@@ -645,7 +647,7 @@ def outage_merge_endpoint(request: HttpRequest, outage_id: int, payload: MergeIn
     return write(request, payload=payload, idempotency_key=idempotency_key, action=merge, status=200)
 
 
-@router.patch("/outages/{int:outage_id}", response=OutageDetailOut, summary="Change the ETR or cause of an outage",
+@router.patch("/outages/{id:outage_id}", response=OutageDetailOut, summary="Change the ETR or cause of an outage",
               description="A new ETR reaches every linked caller: their requests' estimated completion (with a "
                           "history row giving `reason`) and a message. Open outages only: else 409."
                           + _roles(Capability.MANAGE_OUTAGES))
@@ -663,7 +665,7 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -
     return write(request, payload=payload, idempotency_key=None, action=update, status=200)
 
 
-@router.post("/outages/{int:outage_id}/restore", response=RestorationOut, summary="Supply restored",
+@router.post("/outages/{id:outage_id}/restore", response=RestorationOut, summary="Supply restored",
              description="Supply is back at `restored_at` (default now): the open work orders of the outage's "
                          "request and of the linked requests are completed with the restoration as their result; "
                          "every linked request is resolved; every linked caller gets a message and a callback "
@@ -715,7 +717,7 @@ def planned_outage_list(request: HttpRequest, filters: Query[PlannedOutageFilter
     return paginate(planned.order_by("starts_at", "id"), filters)
 
 
-@router.get("/planned-outages/{int:planned_id}", response=PlannedOutageOut, summary="A planned outage",
+@router.get("/planned-outages/{id:planned_id}", response=PlannedOutageOut, summary="A planned outage",
             description="With its devices, districts and the number of notices given." + _roles(*_SEE_OUTAGES))
 def planned_outage_detail(request: HttpRequest, planned_id: int) -> PlannedOutage:
     require(current_user(request), *_SEE_OUTAGES)
@@ -752,7 +754,7 @@ def planned_outage_create_endpoint(request: HttpRequest, payload: PlannedOutageI
     return write(request, payload=payload, idempotency_key=idempotency_key, action=create)
 
 
-@router.post("/planned-outages/{int:planned_id}/cancel", response=PlannedOutageOut,
+@router.post("/planned-outages/{id:planned_id}/cancel", response=PlannedOutageOut,
              summary="Cancel a planned outage",
              description="It is no longer told to callers nor shown on the public notice."
                          + _roles(Capability.MANAGE_OUTAGES))
@@ -768,7 +770,7 @@ def planned_outage_cancel_endpoint(request: HttpRequest, planned_id: int,
     return write(request, payload=None, idempotency_key=idempotency_key, action=cancel, status=200)
 
 
-@router.post("/planned-outages/{int:planned_id}/notices", response={201: NoticesOut},
+@router.post("/planned-outages/{id:planned_id}/notices", response={201: NoticesOut},
              summary="Record the notices given",
              description="The notice (`channel`: letter, posted, sms, phone) was given to the listed "
                          "`service_point_ids`, or to every service point affected. Returns how many notices were "

@@ -9,6 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.core.moments import validate_past_moment, validate_scheduled_moment
+from servicedesk.core.references import parse_id
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider
@@ -53,8 +55,10 @@ def _local_datetime_widget() -> forms.DateTimeInput:
 
 
 def _datetime_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DateTimeField:
+    """An expected moment (an ETR, a planned outage's start): a month back to two years ahead."""
     return forms.DateTimeField(label=label, required=required, input_formats=DATETIME_INPUT_FORMATS,
-                               widget=_local_datetime_widget(), help_text=help_text)
+                               widget=_local_datetime_widget(), help_text=help_text,
+                               validators=[validate_scheduled_moment])
 
 
 def step_text(step: TroubleshootingStep) -> str:
@@ -238,7 +242,7 @@ class OutageUpdateForm(forms.Form):
 class OutageRestoreForm(forms.Form):
     restored_at = forms.DateTimeField(
         label=_("Supply restored at"), required=False, initial=timezone.now, input_formats=DATETIME_INPUT_FORMATS,
-        widget=_local_datetime_widget(),
+        widget=_local_datetime_widget(), validators=[validate_past_moment],
         help_text=_("Now, or earlier if supply came back before you record it. The crews' work orders are "
                     "completed at this time."))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -275,9 +279,10 @@ class OutageDeclareForm(forms.Form):
         raw = self.cleaned_data["leak_request"].strip().upper().removeprefix("SR")
         if not raw:
             return None
-        if not raw.isdigit():
+        pk = parse_id(raw)
+        if pk is None:
             raise forms.ValidationError(_("Give a request reference such as SR00000012."))
-        return int(raw)
+        return pk
 
 
 class OutageFilterForm(forms.Form):

@@ -39,7 +39,7 @@ from servicedesk.core.shared_cache import bundle_invalidate, stamps_read_once
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.network.models import Device, Utility
-from servicedesk.org.models import Provider, User
+from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import CONFIG_CACHE_KEY, OutageConfig, outage_config
 from servicedesk.outages.models import (
@@ -978,6 +978,17 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
 # Planned outages (OUT-2)
 
 
+def _unknown_districts(districts: Sequence[str]) -> list[str]:
+    """The named districts that neither a service point nor an office's area knows, in the given order."""
+    named = [d.strip() for d in districts if d.strip()]
+    if not named:
+        return []
+    known = set(ServicePoint.objects.filter(district__in=named).values_list("district", flat=True).distinct())
+    for served in OrgUnit.objects.exclude(districts=[]).values_list("districts", flat=True):
+        known.update(served or ())
+    return [d for d in named if d not in known]
+
+
 @transaction.atomic
 def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: datetime.datetime | None,
                           ends_at: datetime.datetime | None, devices: Sequence[Device] = (),
@@ -997,6 +1008,8 @@ def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: 
         errors["ends_at"] = _("The end must be after the start.")
     if not devices and not [d for d in districts if d.strip()]:
         errors["devices"] = _("Give the devices or the districts affected.")
+    if unknown := _unknown_districts(districts):
+        errors["districts"] = _("No service point or office is in %(district)s.") % {"district": unknown[0]}
     wrong = [d.code for d in devices if d.utility != utility]
     if wrong and "utility" not in errors:
         errors["devices"] = _("%(code)s is not part of the %(utility)s network.") % {"code": wrong[0],

@@ -25,6 +25,7 @@ from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.selectors import contact_get_for_user, contact_history
 from servicedesk.core.exceptions import Conflict, NotFound, ValidationFailed
 from servicedesk.core.messages import render as render_message
+from servicedesk.core.references import parse_id
 from servicedesk.core.views import is_htmx, page, show_domain_errors
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.selectors import customer_get_for_user, service_point_get_for_user
@@ -119,8 +120,7 @@ class Caller:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.GET.get(name, ""))
 
 
 def _caller(request: HttpRequest) -> Caller:
@@ -296,7 +296,7 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
                       if s.get("told")), "")
         or (told.get("tell", "") if told.get("contact") == contact.pk else ""),
         "outage": fault.outage if fault else None,
-        "planned_id": int(planned[1:]) if planned and planned[1:].isdigit() else None,
+        "planned_id": parse_id(planned[1:]) if planned else None,
         "planned_reference": planned,
         "steps": [(STEP_LABELS.get(s.get("step", ""), s.get("step", "")), _step_text(s)) for s in contact.steps],
     }

@@ -93,7 +93,7 @@ def notification_list(request: HttpRequest, filters: Query[NotificationFilters])
     return paginate(notifications_for_user(current_user(request), unread_only=filters.unread), filters)
 
 
-@router.post("/notifications/{int:notification_id}/read", response=NotificationOut,
+@router.post("/notifications/{id:notification_id}/read", response=NotificationOut,
              summary="Mark a notification read",
              description="Marks one of the user's own notifications read (again: no change, the first time "
                          "stays). Another user's notification is 404.\n\n**Roles:** every authenticated user.")

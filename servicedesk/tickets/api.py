@@ -27,9 +27,11 @@ from servicedesk.core.api import (
     roles_with,
     write,
 )
+from servicedesk.core.api_types import FilterMoment, Id, InputSchema, ScheduledMoment
 from servicedesk.core.messages import render as render_message
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
@@ -281,46 +283,46 @@ class RequestDetailOut(RequestOut):
         return service_request.visible_events  # type: ignore[attr-defined,no-any-return]
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     request_type: str = Field(..., max_length=50, description="Request type code, e.g. `leak`.")
     channel: Channel = Channel.PHONE
-    customer_id: int | None = None
-    service_point_id: int | None = None
+    customer_id: Id | None = None
+    service_point_id: Id | None = None
     reporter_kind: ContactRecord.ReporterKind = ContactRecord.ReporterKind.CUSTOMER
     reporter_name: str = Field("", max_length=100)
-    reporter_phone: str = Field("", max_length=40)
+    reporter_phone: str = Field("", max_length=40, description=PHONE_DESCRIPTION)
     location: str = Field("", max_length=300)
     district: str = Field("", max_length=50)
     subject: str = Field("", max_length=200)
     description: str = Field("", max_length=4000)
     attributes: dict[str, Any] = Field(default_factory=dict,
                                        description="The type's fields by key (GET /request-types), e.g. {\"dn\": 200}.")
-    estimated_completion_at: datetime.datetime | None = None
-    contact_id: int | None = Field(None, description="Link to an already recorded contact instead of a new one.")
+    estimated_completion_at: ScheduledMoment | None = None
+    contact_id: Id | None = Field(None, description="Link to an already recorded contact instead of a new one.")
 
 
-class TransitionIn(Schema):
+class TransitionIn(InputSchema):
     action: str = Field(..., max_length=30)
     reason: str = Field("", max_length=4000)
 
 
-class RequestPatchIn(Schema):
+class RequestPatchIn(InputSchema):
     priority: Priority | None = None
-    responsible_unit: int | str | None = Field(None, description="Unit id or code.")
-    estimated_completion_at: datetime.datetime | None = None
+    responsible_unit: Id | str | None = Field(None, description="Unit id or code.")
+    estimated_completion_at: ScheduledMoment | None = None
     reason: str = Field("", max_length=4000)
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: str = Field(..., min_length=1, max_length=4000)
 
 
-class WorkOrderIn(Schema):
-    provider: int | str = Field(..., description="Provider id or code.")
+class WorkOrderIn(InputSchema):
+    provider: Id | str = Field(..., description="Provider id or code.")
     crew_type: str = Field("", max_length=50)
     instructions: str = Field("", max_length=4000)
-    promised_start_at: datetime.datetime | None = None
-    promised_end_at: datetime.datetime | None = None
+    promised_start_at: ScheduledMoment | None = None
+    promised_end_at: ScheduledMoment | None = None
 
 
 class RequestFilters(PageParams):
@@ -328,9 +330,9 @@ class RequestFilters(PageParams):
     priority: Priority | None = None
     request_type: str = Field("", max_length=50, description="Request type code.")
     responsible_unit: str = Field("", max_length=50, description="Unit id or code.")
-    customer_id: int | None = None
-    created_after: datetime.datetime | None = None
-    created_before: datetime.datetime | None = None
+    customer_id: Id | None = None
+    created_after: FilterMoment | None = None
+    created_before: FilterMoment | None = None
     q: str = Field("", max_length=200, description="Words in the subject, the request's number "
                                                    "(`SR00000012`, `sr12`) or the reporter's phone.")
     sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
@@ -444,7 +446,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
     return paginate(sla_view(requests, "request", sla=filters.sla or "", by_due=filters.sort == "due"), filters)
 
 
-@router.get("/requests/{int:request_id}", response=RequestDetailOut, summary="A service request with its timeline",
+@router.get("/requests/{id:request_id}", response=RequestDetailOut, summary="A service request with its timeline",
             description="The request, its history (every change: who, when, from, to, why), its work orders, "
                         "the contacts linked to it, and the actions this user may take now. Requests outside the "
                         "user's scope are 404." + _roles(*_SEE_REQUESTS))
@@ -452,7 +454,7 @@ def request_detail(request: HttpRequest, request_id: int) -> ServiceRequest:
     return _request_detail(current_user(request), request_id)
 
 
-@router.post("/requests/{int:request_id}/transitions", response=RequestDetailOut,
+@router.post("/requests/{id:request_id}/transitions", response=RequestDetailOut,
              summary="Move a request along its workflow",
              description="Actions: accept, dispatch, start, wait (reason), resume, resolve (reason), close, reopen (reason), cancel "
                          "(reason), return (reason). An action illegal in the current status is 409; one the role "
@@ -470,7 +472,7 @@ def request_transition_endpoint(request: HttpRequest, request_id: int, payload: 
     return write(request, payload=payload, idempotency_key=idempotency_key, action=transition, status=200)
 
 
-@router.patch("/requests/{int:request_id}", response=RequestDetailOut, summary="Change priority, unit or ETR",
+@router.patch("/requests/{id:request_id}", response=RequestDetailOut, summary="Change priority, unit or ETR",
               description="Change the priority, the responsible unit or the estimated completion of an open "
                           "request, with a reason (kept in the history)." + _roles(Capability.HANDLE_REQUEST))
 def request_patch(request: HttpRequest, request_id: int, payload: RequestPatchIn) -> HttpResponse:
@@ -490,7 +492,7 @@ def request_patch(request: HttpRequest, request_id: int, payload: RequestPatchIn
     return write(request, payload=payload, idempotency_key=None, action=update, status=200)
 
 
-@router.post("/requests/{int:request_id}/notes", response={201: EventOut}, summary="Add a note to a request",
+@router.post("/requests/{id:request_id}/notes", response={201: EventOut}, summary="Add a note to a request",
              description="A working note in the request's history." + _roles(Capability.HANDLE_REQUEST,
                                                                              Capability.DISPATCH))
 def request_note_create(request: HttpRequest, request_id: int, payload: NoteIn,
@@ -523,7 +525,7 @@ def _work_order_detail(user: User, work_order_id: int) -> WorkOrder:
     return order
 
 
-@router.post("/requests/{int:request_id}/work-orders", response={201: WorkOrderDetailOut},
+@router.post("/requests/{id:request_id}/work-orders", response={201: WorkOrderDetailOut},
              summary="Dispatch a work order",
              description="Send field work for the request to one provider; the request becomes dispatched."
                          + _roles(Capability.DISPATCH))
@@ -556,14 +558,14 @@ def work_order_list(request: HttpRequest, filters: Query[WorkOrderFilters]) -> d
     return paginate(sla_view(orders, "work_order", sla=filters.sla or "", by_due=sort == "due"), filters)
 
 
-@router.get("/work-orders/{int:work_order_id}", response=WorkOrderDetailOut, summary="A work order",
+@router.get("/work-orders/{id:work_order_id}", response=WorkOrderDetailOut, summary="A work order",
             description="The work order with its history and the actions this user may take now. Work orders "
                         "outside the user's scope (another provider's) are 404." + _roles(*_SEE_WORK_ORDERS))
 def work_order_detail(request: HttpRequest, work_order_id: int) -> WorkOrder:
     return _work_order_detail(current_user(request), work_order_id)
 
 
-@router.post("/work-orders/{int:work_order_id}/transitions", response=WorkOrderDetailOut,
+@router.post("/work-orders/{id:work_order_id}/transitions", response=WorkOrderDetailOut,
              summary="Move a work order along its workflow",
              description="Provider staff: accept, decline (reason), start, complete (reason). Dispatchers: cancel "
                          "(reason). The request follows: started, resolved when all are done, back to the queue "

@@ -10,6 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.core.moments import validate_scheduled_moment
+from servicedesk.core.references import parse_id
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.tickets.models import Priority, RequestStatus, RequestType, RequestTypeField
@@ -117,7 +119,8 @@ class RequestForm(forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     estimated_completion_at = forms.DateTimeField(label=_("Estimated completion"), required=False,
                                                   input_formats=DATETIME_INPUT_FORMATS,
-                                                  widget=_local_datetime_widget())
+                                                  widget=_local_datetime_widget(),
+                                                  validators=[validate_scheduled_moment])
 
     def __init__(self, *args: Any, customer: Customer | None = None,
                  contacts: QuerySet[ContactRecord] | None = None, **kwargs: Any) -> None:
@@ -150,9 +153,10 @@ class RequestForm(forms.Form):
             raw = self.initial.get("request_type")
         if isinstance(raw, RequestType):
             return raw
-        if not raw or not str(raw).isdigit():
+        pk = parse_id(str(raw)) if raw else None
+        if pk is None:
             return None
-        return request_types_active().filter(pk=int(raw)).first()
+        return request_types_active().filter(pk=pk).first()
 
     @property
     def attribute_bound_fields(self) -> list[forms.BoundField]:
@@ -184,7 +188,8 @@ class WorkOrderForm(forms.Form):
     instructions = forms.CharField(label=_("Instructions"), widget=forms.Textarea(attrs={"rows": 3}),
                                    required=False)
     promised_end_at = forms.DateTimeField(label=_("Promised end"), required=False,
-                                          input_formats=DATETIME_INPUT_FORMATS, widget=_local_datetime_widget())
+                                          input_formats=DATETIME_INPUT_FORMATS, widget=_local_datetime_widget(),
+                                          validators=[validate_scheduled_moment])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "work_order")

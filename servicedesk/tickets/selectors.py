@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import NotFound, PermissionRefused
-from servicedesk.core.references import parse_reference
+from servicedesk.core.references import parse_id, parse_reference
 from servicedesk.customers.models import Customer
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import OrgUnit, User
@@ -113,7 +113,10 @@ def request_types_active() -> QuerySet[RequestType]:
 def _by_code_or_id(value: str, field: str) -> dict[str, object]:
     """A filter value naming a unit or provider: digits are an id, anything else a code."""
     value = value.strip()
-    return {f"{field}_id": int(value)} if value.isdigit() else {f"{field}__code": value}
+    if value[:1].isdigit():
+        pk = parse_id(value)
+        return {f"{field}_id": pk} if pk is not None else {"pk__in": []}
+    return {f"{field}__code": value}
 
 
 def request_search(

@@ -20,7 +20,7 @@ from servicedesk.core.messages import Message, bilingual, message, render
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
-from servicedesk.customers.phones import normalise_phone
+from servicedesk.customers.phones import checked_phone
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.tickets.config import intake_config
@@ -143,7 +143,7 @@ def request_create(
         reporter_name = reporter_name or contact.reporter_name
         reporter_phone = reporter_phone or contact.reporter_phone
 
-    phone = normalise_phone(reporter_phone) or (customer.mobile or customer.phone if customer else "")
+    phone = checked_phone(reporter_phone, field="reporter_phone") or (customer.mobile or customer.phone if customer else "")
     if request_type.category == RequestCategory.LEAK and not phone:
         # 003 §8.2: record the reporter's phone with the exact location, to call back.
         raise ValidationFailed(_("Record the reporter's phone number."), field="reporter_phone")

@@ -121,13 +121,13 @@ def test_non_customer_reporter_is_recorded_without_customer(client, users, world
     assert page.status_code == 200
     response = client.post(reverse("web:caller_contact_new"), {
         "contact-channel": "phone", "contact-reporter_kind": "non_customer",
-        "contact-reporter_name": "派出所王警官", "contact-reporter_phone": "110-1234", "contact-notes": "路口电缆冒烟",
+        "contact-reporter_name": "派出所王警官", "contact-reporter_phone": "0755-26661100", "contact-notes": "路口电缆冒烟",
     })
     assert response.status_code == 302
     contact = ContactRecord.objects.get()
     assert contact.customer is None
     assert contact.reporter_kind == ContactRecord.ReporterKind.NON_CUSTOMER
-    assert contact.reporter_phone == "1101234"
+    assert contact.reporter_phone == "075526661100"
     assert response["Location"].startswith(reverse("web:caller") + f"?contact={contact.pk}")
 
 

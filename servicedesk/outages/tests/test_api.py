@@ -16,6 +16,10 @@ from servicedesk.outages.models import FaultCall, Outage, PlannedOutage, Planned
 from servicedesk.testing.factories import ServicePointFactory
 from servicedesk.tickets.models import RequestEvent, ServiceRequest, WorkOrder
 
+# Promised times and ETRs must lie ahead (at most two years): a month from today, local date.
+SOON = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+SOON_NEXT = (timezone.localdate() + datetime.timedelta(days=31)).isoformat()
+
 pytestmark = pytest.mark.django_db
 
 PROBLEM = {"fault_location": "service_point"}
@@ -500,11 +504,11 @@ def test_confirm_with_a_crew_sets_the_etr_on_every_linked_request(world):
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"etr": "2030-01-01T08:00:00+08:00"}, "cause"),
+    ({"etr": f"{SOON}T08:00:00+08:00"}, "cause"),
     ({"cause": "x"}, "etr"),
-    ({"cause": " ", "etr": "2030-01-01T08:00:00+08:00"}, "cause"),
+    ({"cause": " ", "etr": f"{SOON}T08:00:00+08:00"}, "cause"),
     ({"cause": "x", "etr": "2020-01-01T08:00:00+08:00"}, "etr"),
-    ({"cause": "x", "etr": "2030-01-01T08:00:00+08:00", "provider": "no-such-crew"}, "provider"),
+    ({"cause": "x", "etr": f"{SOON}T08:00:00+08:00", "provider": "no-such-crew"}, "provider"),
 ])
 def test_bad_confirmation_names_the_field_and_changes_nothing(world, body, field):
     _, _, third = predicted_on_t1(world)

@@ -18,6 +18,10 @@ from servicedesk.tickets.models import (
     WorkOrderEvent,
 )
 
+# Promised times and ETRs must lie ahead (at most two years): a month from today, local date.
+SOON = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+SOON_NEXT = (timezone.localdate() + datetime.timedelta(days=31)).isoformat()
+
 pytestmark = pytest.mark.django_db
 
 # Personas whose role lacks a capability (world.py): used to check every refusal.
@@ -480,7 +484,7 @@ def dispatched(world):
     body = create(world, leak(world, 300))
     response = as_(world, "dispatcher").post(f"/requests/{body['id']}/work-orders", {
         "provider": "crew-a", "crew_type": "pipe_repair", "instructions": "先关阀",
-        "promised_start_at": "2030-01-01T09:00:00+08:00", "promised_end_at": "2030-01-01T17:00:00+08:00"})
+        "promised_start_at": f"{SOON}T09:00:00+08:00", "promised_end_at": f"{SOON}T17:00:00+08:00"})
     assert response.status_code == 201, response.content
     return {"request": body, "work_order": response.json()}
 
@@ -489,7 +493,7 @@ def test_dispatching_a_work_order(world, dispatched):
     order = dispatched["work_order"]
     assert order["reference"] == f"WO{order['id']:08d}"
     assert order["provider"]["code"] == "crew-a" and order["status"] == "issued"
-    assert order["promised_end_at"] == "2030-01-01T17:00:00+08:00"
+    assert order["promised_end_at"] == f"{SOON}T17:00:00+08:00"
     assert order["request"]["status"] == "dispatched"
     assert order["available_actions"] == ["cancel"]
     second = as_(world, "dispatcher").post(f"/requests/{dispatched['request']['id']}/work-orders",
@@ -501,8 +505,8 @@ def test_dispatching_a_work_order(world, dispatched):
     ({"provider": "no-such-provider"}, "provider"),
     ({"provider": 999999}, "provider"),
     ({}, "provider"),
-    ({"provider": "crew-a", "promised_start_at": "2030-01-02T09:00:00+08:00",
-      "promised_end_at": "2030-01-01T09:00:00+08:00"}, "promised_end_at"),
+    ({"provider": "crew-a", "promised_start_at": f"{SOON_NEXT}T09:00:00+08:00",
+      "promised_end_at": f"{SOON}T09:00:00+08:00"}, "promised_end_at"),
     ({"provider": "crew-a", "promised_end_at": "later"}, "promised_end_at"),
 ])
 def test_bad_work_order_input_names_the_field_and_saves_nothing(world, change, field):

@@ -14,6 +14,10 @@ from servicedesk.contacts.services import contact_create
 from servicedesk.tickets.models import RequestStatus, ServiceRequest, WorkOrder, WorkOrderStatus
 from servicedesk.tickets.services import request_create, work_order_create
 
+# Promised times and ETRs must lie ahead (at most two years): a month from today, local date.
+SOON = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+SOON_NEXT = (timezone.localdate() + datetime.timedelta(days=31)).isoformat()
+
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -222,7 +226,7 @@ def test_dispatcher_creates_a_work_order_with_the_crew_type_prefilled(client, us
     assert 'value="pipe_repair"' in page
     response = client.post(reverse("web:work_order_new", args=[request.pk]), {
         "work_order-provider": world.providers["a"].pk, "work_order-crew_type": "pipe_repair",
-        "work_order-instructions": "关阀抢修", "work_order-promised_end_at": "2030-05-01T18:00",
+        "work_order-instructions": "关阀抢修", "work_order-promised_end_at": f"{SOON}T18:00",
     })
     assert response.status_code == 302
     order = WorkOrder.objects.get()
