@@ -28,14 +28,17 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import BaseModel, Field
 
+from servicedesk.core.api_types import ParamsSchema
 from servicedesk.core.exceptions import DomainError, PermissionRefused, ValidationFailed
 from servicedesk.core.models import IdempotencyRecord
+from servicedesk.core.openapi import document_errors
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.services import token_authenticate
 from servicedesk.core.transactions import unit
@@ -48,6 +51,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,9 +193,7 @@ def _field_path(location: Sequence[Any]) -> str:
     """
     source, *parts = [*location] or [""]
     if source == "body":
-        if len(parts) > 1:
-            parts = parts[1:]
-        return ".".join(str(part) for part in parts) or "body"
+        return ".".join(str(part) for part in parts[1:]) or "body"
     names = [part for part in parts if isinstance(part, str)]
     return names[-1] if names else str(source)
 
@@ -261,7 +263,14 @@ def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class ServiceDeskAPI(NinjaAPI):
-    """NinjaAPI whose 405 answers use the common error format too."""
+    """NinjaAPI whose 405 answers use the common error format too, and whose OpenAPI document names
+    each enum by its own class and lists every operation's error answers (core.openapi)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(document)
+        return document
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         patterns = super()._get_urls()
@@ -349,8 +358,8 @@ def write(request: HttpRequest, *, payload: BaseModel | None, idempotency_key: s
 T = TypeVar("T")
 
 
-class PageParams(Schema):
-    page: int = Field(1, ge=1, description="1-based page number.")
+class PageParams(ParamsSchema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page, at most 200.")
 
 

@@ -11,6 +11,8 @@ date-time whose local offset is the zone's 1901 mean time), and a refusal is a 4
   numbers (``started_before=0.5``, which pydantic would read as seconds since 1970) are refused.
 - ``StrictBool``: ``true``/``false`` in a JSON body; ``0``, ``1`` and ``"yes"`` are refused.
 - ``InputSchema``: the base of every request body: the body must be a JSON object.
+- ``ParamsSchema``: the base of every query string; with InputSchema it refuses text holding a NUL
+  character anywhere (PostgreSQL cannot store one, SQLite's full-text search stops at it).
 
 Inputs without an offset are read as the desk's time (Asia/Shanghai).
 """
@@ -22,7 +24,7 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, field_validator, model_validator
 
 from servicedesk.core.moments import (
     filter_moment_problem,
@@ -32,7 +34,7 @@ from servicedesk.core.moments import (
 )
 from servicedesk.core.references import MAX_ID
 
-__all__ = ["FilterMoment", "Id", "InputSchema", "PastMoment", "ScheduledMoment", "StrictBool"]
+__all__ = ["FilterMoment", "Id", "InputSchema", "ParamsSchema", "PastMoment", "ScheduledMoment", "StrictBool"]
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -63,7 +65,28 @@ ScheduledMoment = Annotated[datetime.datetime, AfterValidator(_checked(scheduled
 FilterMoment = Annotated[datetime.datetime, BeforeValidator(_iso_text), AfterValidator(_checked(filter_moment_problem))]
 
 
-class InputSchema(Schema):
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class ParamsSchema(Schema):
+    """Inputs whose text never holds a NUL character."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError(_("must not contain the character NUL"))
+        return value
+
+
+class InputSchema(ParamsSchema):
     """A request body: a JSON object (ninja's Schema would read attributes off a list and find none)."""
 
     @model_validator(mode="wrap")

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from servicedesk.core.api import current_user, require, roles_with
+from servicedesk.core.api_types import ParamsSchema
 from servicedesk.search.selectors import MAX_QUERY_LENGTH, SEARCH_CAPABILITIES, SearchHit, global_search
 
 router = Router(tags=["search"])
@@ -28,7 +29,7 @@ class SearchOut(Schema):
     results: list[SearchHitOut]
 
 
-class SearchParams(Schema):
+class SearchParams(ParamsSchema):
     q: str = Field(..., min_length=1, max_length=MAX_QUERY_LENGTH,
                    description="A number (SR…, WO…, C…, CB…, O…, P…, any case, leading zeros optional), a "
                                "service point or meter number, a phone, an account number, a name or part "
