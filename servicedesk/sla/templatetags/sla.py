@@ -1,5 +1,5 @@
-"""Template helpers of the SLA display: the header's unread notification count, time left, the
-provisional mark of due times and the admin's official-holiday banner (issue 10 item 14)."""
+"""Template helpers of the SLA display: the header's unread notification count, time left, a clock
+state's label, the provisional mark of due times and the admin's official-holiday banner (issue 10 item 14)."""
 
 import datetime
 
@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 
 from servicedesk.sla.checks import coverage_warning, provisional_message, provisional_state
+from servicedesk.sla.models import TimerState
 from servicedesk.sla.selectors import time_left_text, unread_notification_count
 from servicedesk.sla.services import OFFICIAL_YEARS_LINK
 
@@ -26,6 +27,12 @@ def unread_notifications(context: template.Context) -> int:
         if request is not None:
             request._unread_notifications = cached
     return cached
+
+
+@register.simple_tag
+def timer_state_label(state: str) -> str:
+    """A clock's state as people read it (its choice label, never the stored code)."""
+    return str(TimerState(state).label)
 
 
 @register.filter
