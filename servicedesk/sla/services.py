@@ -572,17 +572,20 @@ def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> Provis
 
 
 def provisional_timers_refresh(*, batch_size: int = RECOMPUTE_BATCH) -> int:
-    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years.
+    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years,
+    and the clocks that could not be computed (state unknown, issue 11 item 5).
 
     Entering the notice as an OfficialYear recomputes them at once (SLA-5); an update of the
     ``chinesecalendar`` package announces the year without any change in the database, so the worker
     looks for them (hourly, with the daily warning). The boundary is local midnight in Asia/Shanghai
-    of the first year not announced.
+    of the first year not announced. An unknown clock is retried each time: it may have become
+    computable (a package update moves the provisional years on too), and there are few of them.
     """
     schedule = official_schedule(official_rows(OfficialYear.objects.all()))
     boundary = datetime.datetime(schedule.announced_last_year + 1, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
-    stale = Timer.objects.filter(provisional=True).filter(
-        Q(due_at__lte=boundary) | Q(due_at__isnull=True, stopped_at__lte=boundary))
+    stale = Timer.objects.filter(
+        Q(provisional=True, due_at__lte=boundary) | Q(provisional=True, due_at__isnull=True, stopped_at__lte=boundary)
+        | Q(state=TimerState.UNKNOWN))
     subjects = sorted(set(stale.values_list("subject_type", "subject_id")))
     recomputed = _subjects_recompute(subjects, batch_size=batch_size)
     return recomputed

@@ -28,8 +28,8 @@ from servicedesk.sla.models import (
 )
 from servicedesk.sla.official import china_official_schedule
 from servicedesk.sla.selectors import breached_timers, subject_clocks
-from servicedesk.sla.services import timers_sync
-from servicedesk.sla.tests.test_provisional import NOTICE_2027
+from servicedesk.sla.services import provisional_timers_refresh, timers_sync
+from servicedesk.sla.tests.test_provisional import NOTICE_2027, package_knows_2027  # noqa: F401 (fixture)
 from servicedesk.tickets.services import request_create, request_transition
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +205,23 @@ def test_sla5_entering_the_next_years_notice_recomputes_the_unknown_clocks_to_th
     assert (resolution.state, resolution.due_at, resolution.problem) == (
         TimerState.RUNNING, at(2030, 1, 11, 17, 30), "")
     assert resolution.provisional is True
+
+
+def test_sla5_after_a_package_update_the_hourly_job_recomputes_the_unknown_clocks(world, late_leak,
+                                                                                  package_knows_2027):  # noqa: F811
+    """SLA-5, issue 11 item 5: a chinesecalendar update that knows 2027 changes nothing in the
+    database, so no SLA-5 change is recorded; the worker's hourly job retries the unknown clocks,
+    which the moved provisional years (to 2030) now compute."""
+    resync(late_leak, at(2030, 1, 3, 10, 0))
+    with time_machine.travel(at(2030, 1, 3, 10, 7), tick=False):
+        provisional_timers_refresh()
+    assert {t.state for t in timers(late_leak).values()} == {TimerState.UNKNOWN}  # nothing new is known yet
+    package_knows_2027()
+    with time_machine.travel(at(2030, 1, 3, 11, 7), tick=False):
+        assert provisional_timers_refresh() == 2
+    after = timers(late_leak)
+    assert (after["triage_dispatch"].state, after["resolution"].state) == (TimerState.BREACHED, TimerState.RUNNING)
+    assert after["resolution"].problem == ""
 
 
 def test_sla3_pausing_and_resuming_an_unknown_clock_keeps_it_unknown_and_records_the_pause(world, late_leak):
