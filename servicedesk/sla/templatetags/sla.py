@@ -6,7 +6,13 @@ import datetime
 from django import template
 from django.utils import timezone
 
-from servicedesk.sla.checks import coverage_warning, provisional_message, provisional_state
+from servicedesk.sla.checks import (
+    coverage_warning,
+    provisional_message,
+    provisional_state,
+    unknown_message,
+    unknown_timer_count,
+)
 from servicedesk.sla.models import TimerState
 from servicedesk.sla.selectors import time_left_text, unread_notification_count
 from servicedesk.sla.services import OFFICIAL_YEARS_LINK
@@ -50,9 +56,12 @@ def overdue(due_at: datetime.datetime | None) -> bool:
 
 @register.inclusion_tag("sla/_holiday_banner.html")
 def official_holiday_banner() -> dict[str, object]:
-    """The admin index's banner: the official holidays run out soon, or due times are provisional."""
+    """The admin index's banner: the official holidays run out soon, due times are provisional, or
+    clocks cannot be computed."""
     warnings = [message for message in (coverage_warning(),) if message]
     state = provisional_state()
     if state is not None:
         warnings.append(provisional_message(*state))
+    if unknown := unknown_timer_count():
+        warnings.append(unknown_message(unknown))  # issue 11 item 5
     return {"warnings": warnings, "link": OFFICIAL_YEARS_LINK}

@@ -269,6 +269,23 @@ def test_the_admin_lists_the_state_by_its_label(admin_client, world, late_leak):
     assert "Cannot be computed" in html and str(late_leak.pk) in html
 
 
+@pytest.mark.parametrize(("language", "one", "two"), [
+    ("en", "1 clock cannot be computed", "2 clocks cannot be computed"),
+    ("zh-hans", "1 个计时无法计算", "2 个计时无法计算"),
+])
+def test_the_admin_index_counts_the_clocks_that_cannot_be_computed(admin_client, world, late_leak, language, one,
+                                                                   two):
+    """Issue 11 item 5: the administrators' banner says how many clocks cannot be computed and what
+    to do, in the reader's language: the resolution clock from the start, the triage too in 2030."""
+    admin_client.cookies["django_language"] = language
+    before = admin_client.get("/admin/").content.decode()
+    resync(late_leak, at(2030, 1, 3, 10, 0))
+    after = admin_client.get("/admin/").content.decode()
+    assert one in before and two not in before
+    assert two in after
+    assert ("official holiday year" if language == "en" else "录入为法定节假日年度") in after
+
+
 def test_the_migration_turns_open_timers_with_a_stored_problem_unknown_and_back(world, late_leak):
     """Issue 11 item 5: rows written before the state existed (a problem, no due time, the old state
     kept — breached) become unknown; rows with a due time are left; backwards they run again."""
