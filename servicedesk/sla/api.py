@@ -17,7 +17,7 @@ from servicedesk.core.api import (
     write,
 )
 from servicedesk.sla.inbox import notification_mark_read, notifications_mark_all_read
-from servicedesk.sla.models import Notification
+from servicedesk.sla.models import Notification, TimerState
 from servicedesk.sla.selectors import notifications_for_user
 
 router = Router(tags=["service levels"])
@@ -38,8 +38,13 @@ class ClockOut(Schema):
     label: str
     limit: str = Field(description="The limit as people read it, e.g. `1 h`, `2 working days`.")
     calendar: str
-    state: str = Field(description="running | paused | breached | met | missed")
-    tone: str = Field(description="on_track | at_risk | breached | paused | met (the colour of the web pages).")
+    state: TimerState = Field(description="`unknown`: the clock cannot be computed — no official holidays are known "
+                                          "for a year it reaches (`problem` says which); it counts neither as at "
+                                          "risk nor as breached, met nor missed, until that year's holidays are "
+                                          "entered and it is recomputed.")
+    state_label: str = Field(description="The state as people read it, in the request's language.")
+    tone: str = Field(description="on_track | at_risk | breached | paused | met | unknown (the colour of the web "
+                                  "pages).")
     started_at: datetime.datetime
     due_at: datetime.datetime | None = Field(description="Empty while paused.")
     at_risk_at: datetime.datetime | None = Field(
@@ -51,7 +56,8 @@ class ClockOut(Schema):
     used_seconds: int = Field(description="Working seconds used (pauses excluded).")
     target_seconds: int = Field(description="The limit in working seconds.")
     achieved_percent: float = Field(description="used ÷ target × 100; for a stopped clock, the achieved level.")
-    problem: str = Field(description="Why the due time is unknown, if it is (e.g. no holiday schedule).")
+    problem: str = Field(description="Why the clock cannot be computed, if it cannot (e.g. no holiday schedule "
+                                     "for its year), and what to do.")
     due_provisional: bool = Field(description="The due time was computed with the statutory holidays of a year "
                                               "whose official holidays are not announced yet (no make-up working "
                                               "days): it is recomputed, and may move, when they are entered.")

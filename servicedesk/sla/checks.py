@@ -73,6 +73,25 @@ def provisional_timer_count() -> int:
     return Timer.objects.filter(provisional=True, state__in=OPEN_TIMER_STATES).count()
 
 
+def unknown_timer_count() -> int:
+    """Clocks that cannot be computed (state unknown, issue 11 item 5): open by definition."""
+    from servicedesk.sla.models import Timer, TimerState
+
+    return Timer.objects.filter(state=TimerState.UNKNOWN).count()
+
+
+def unknown_message(count: int) -> str:
+    """The admin's banner while clocks cannot be computed: how many, and what to do."""
+    return ngettext(
+        "%(count)d clock cannot be computed: it reaches a year whose official holidays are not known. Enter the "
+        "State Council's notice for that year as an official holiday year (or update the chinesecalendar "
+        "package): it is then recomputed.",
+        "%(count)d clocks cannot be computed: they reach a year whose official holidays are not known. Enter the "
+        "State Council's notice for that year as an official holiday year (or update the chinesecalendar "
+        "package): they are then recomputed.",
+        count) % {"count": count}
+
+
 def provisional_state(today: datetime.date | None = None) -> tuple[int, int] | None:
     """While provisional years are in use — open clocks with a provisional due time, or today past
     the announced holidays — the number of such clocks and the first year not announced; None

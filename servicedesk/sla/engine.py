@@ -23,6 +23,14 @@
    (``at_risk_used``).
 7. Provisional: the computation went through a year whose holidays are not announced yet (the
    statutory days off stand in for them, issue 10 item 14); it is redone when they are entered.
+8. Cannot be computed (``clock_uncomputable``): when the calendar cannot answer for a year the
+   clock reaches (no official holidays known, ``OutsideCalendarCoverage``), the state is
+   ``unknown``: neither on time nor breached, met nor missed, with no due time, warning or at-risk
+   instant. What the history alone says is still kept: the start, the pause, the stop. A cancelled
+   subject's clock is ``cancelled`` all the same (that verdict needs no calendar); a clock stopped
+   by its stop event or by the end of the subject stays ``unknown`` — met or missed cannot be
+   decided — and, being open, is recomputed with the others once the year's holidays are entered
+   (SLA-5), which gives its verdict.
 
 The ``segments`` of the result are the explanation a supervisor shows a provider in a dispute:
 every span of the clock, running or paused, and why.
@@ -70,7 +78,7 @@ class Segment:
 @dataclass
 class Clock:
     started_at: datetime.datetime
-    state: str  # running | paused | breached | met | missed
+    state: str  # running | paused | breached | met | missed | cancelled | unknown (rule 8)
     due_at: datetime.datetime | None
     stopped_at: datetime.datetime | None
     paused_since: datetime.datetime | None
@@ -223,6 +231,27 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
                  paused_since=paused_since, target_seconds=target_seconds, used_seconds=used,
                  next_warning_percent=next_percent, next_warning_at=next_at, at_risk_at=at_risk_at,
                  segments=segments, provisional=provisional)
+
+
+def clock_uncomputable(spec: TargetSpec, events: list[SubjectEvent]) -> Clock | None:
+    """Rule 8: what is known of the clock of ``spec`` when its calendar cannot answer — the start,
+    the pause, the stop and the segments, from the history alone; state ``unknown`` (``cancelled``
+    for a cancelled subject); no due time. ``used_seconds`` is 0 and ``target_seconds`` the limit
+    of a working-time target (0 for working days, which need the calendar): the caller keeps the
+    last computed ones. None if the clock has not started."""
+    start_names = event_names(spec.start_event)
+    start_index = next((i for i, e in enumerate(events) if _named(e, start_names)), None)
+    if start_index is None:
+        return None
+    started_at = events[start_index].at
+    spans, stopped_at = _spans(spec, events, start_index)
+    paused_since = next((start for start, stop, kind, _ in spans if stop is None and kind == "paused"), None)
+    cancelled = stopped_at is not None and spans[-1][2] == "cancelled"
+    return Clock(started_at=started_at, state="cancelled" if cancelled else "unknown", due_at=None,
+                 stopped_at=stopped_at, paused_since=paused_since,
+                 target_seconds=int(spec.duration.total_seconds()) if spec.duration is not None else 0,
+                 used_seconds=0, next_warning_percent=None, next_warning_at=None,
+                 segments=_segments(started_at, spans, stopped_at))
 
 
 def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:

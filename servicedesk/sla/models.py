@@ -233,9 +233,14 @@ class TimerState(models.TextChoices):
     MET = "met", _("Met")
     MISSED = "missed", _("Missed")  # stopped after its due time
     CANCELLED = "cancelled", _("Cancelled")  # the subject was cancelled: neither met nor missed
+    # The calendar cannot answer (no official holidays known for a year the clock reaches): neither
+    # on time nor breached, met nor missed until the year's holidays are entered (sla.engine rule 8).
+    UNKNOWN = "unknown", _("Cannot be computed")
 
 
-OPEN_TIMER_STATES = (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)
+# Open: recomputed when the calendar or the policy changes (SLA-5). An unknown clock is open — it
+# waits for its calendar — but never counts as breached or at risk.
+OPEN_TIMER_STATES = (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED, TimerState.UNKNOWN)
 
 
 class Timer(models.Model):
@@ -259,7 +264,7 @@ class Timer(models.Model):
     # When the running clock turns "at risk" (sla.engine rule 6); empty while paused or stopped.
     at_risk_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
-    # Why the due time is unknown when it cannot be computed (e.g. no official schedule for 2030).
+    # Why the clock cannot be computed (e.g. no official schedule for 2030): set with state unknown.
     problem = models.CharField(max_length=300, blank=True)
     # Computed through a year whose official holidays are not announced yet (the statutory days off
     # stood in for them): shown as provisional, recomputed when the notice is entered (issue 10 item 14).

@@ -6,7 +6,8 @@ The rule for "at risk" (stated on the queue pages too): a clock still running, n
 time, that has reached the instant the engine computed for it (``Timer.at_risk_at``: the
 target's share of its limit used, 75 % by default, or its margin left, an hour by default, but
 never before half the limit). "Breached": a clock past its due time, still running or stopped
-late (missed).
+late (missed). "Cannot be computed" (state unknown, sla.engine rule 8): a clock its calendar cannot
+answer for; it is neither at risk nor breached, and has a filter of its own.
 """
 
 import datetime
@@ -24,9 +25,10 @@ from django.utils.translation import ngettext
 from servicedesk.core.exceptions import NotFound
 from servicedesk.org.models import User
 from servicedesk.sla.config import sla_config
-from servicedesk.sla.engine import Clock, clock_compute, spec_from_target
+from servicedesk.sla.engine import Clock, clock_compute, clock_uncomputable, spec_from_target
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
 from servicedesk.sla.models import (
+    OPEN_TIMER_STATES,
     Notification,
     SubjectType,
     Timer,
@@ -45,6 +47,7 @@ class Tone:
     BREACHED = "breached"  # red: running past due, or stopped late
     PAUSED = "paused"  # grey
     MET = "met"  # green: stopped in time
+    UNKNOWN = "unknown"  # grey, marked: the clock cannot be computed (sla.engine rule 8)
 
 
 
@@ -53,6 +56,8 @@ def tone_label(tone: str, state: str) -> str:
         return _("Missed")
     if state == TimerState.CANCELLED:
         return _("Cancelled")
+    if state == TimerState.UNKNOWN:
+        return str(TimerState.UNKNOWN.label)
     return {
         Tone.ON_TRACK: _("On track"), Tone.AT_RISK: _("At risk"), Tone.BREACHED: _("Breached"),
         Tone.PAUSED: _("Paused"), Tone.MET: _("Met"),
@@ -126,6 +131,8 @@ def time_left_text(seconds: int | None) -> str:
 
 def clock_tone(state: str, at_risk_at: datetime.datetime | None, time_left: int | None,
                now: datetime.datetime) -> str:
+    if state == TimerState.UNKNOWN:
+        return Tone.UNKNOWN
     if state in (TimerState.BREACHED, TimerState.MISSED):
         return Tone.BREACHED
     if state in (TimerState.PAUSED, TimerState.CANCELLED):
@@ -137,14 +144,21 @@ def clock_tone(state: str, at_risk_at: datetime.datetime | None, time_left: int 
     return Tone.AT_RISK if at_risk_at is not None and at_risk_at <= now else Tone.ON_TRACK
 
 
-def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> ClockView:
-    """The live clock (recomputed as of ``now``) when it could be computed, else the stored row."""
+def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime,
+                uncomputable: Clock | None = None, problem: str = "") -> ClockView:
+    """The live clock (recomputed as of ``now``) when it could be computed, else the stored row —
+    as unknown if it was open (``uncomputable``: what the history alone says, sla.engine rule 8,
+    and ``problem`` why)."""
     source: Clock | Timer = clock if clock is not None else timer
+    explained = clock or uncomputable
     state = str(source.state)
-    due_at = source.due_at
+    if clock is None and uncomputable is not None and state in OPEN_TIMER_STATES:
+        state = uncomputable.state
+    due_at = source.due_at if state != TimerState.UNKNOWN else None
     time_left = (int((due_at - now).total_seconds())
                  if due_at is not None and state in OPEN_RUNNING else None)
-    tone = clock_tone(state, source.at_risk_at, time_left, now)
+    at_risk_at = source.at_risk_at if state != TimerState.UNKNOWN else None
+    tone = clock_tone(state, at_risk_at, time_left, now)
     if tone == Tone.BREACHED and state == TimerState.RUNNING:
         state = TimerState.BREACHED  # the stored row lags behind the clock
     target = timer.target
@@ -152,13 +166,13 @@ def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime) -> Cl
         timer_id=timer.pk, target_kind=target.kind, label=str(target.get_kind_display()),
         limit_label=str(target.limit_label), calendar=target.calendar.display_name,
         state=state, state_label=str(TimerState(state).label), tone=tone, tone_label=tone_label(tone, state),
-        started_at=source.started_at, due_at=due_at, at_risk_at=source.at_risk_at, stopped_at=source.stopped_at,
+        started_at=source.started_at, due_at=due_at, at_risk_at=at_risk_at, stopped_at=source.stopped_at,
         time_left_seconds=time_left, time_left_text=time_left_text(time_left),
         used_seconds=source.used_seconds, target_seconds=source.target_seconds,
         achieved_percent=(round(100 * source.used_seconds / source.target_seconds, 1)
                           if source.target_seconds else 0.0),
-        problem=timer.problem,
-        segments=[SegmentView(s.start, s.end, s.kind, s.reason) for s in (clock.segments if clock else [])],
+        problem=(problem or timer.problem) if clock is None else "",
+        segments=[SegmentView(s.start, s.end, s.kind, s.reason) for s in (explained.segments if explained else [])],
         provisional=source.provisional,
     )
 
@@ -182,12 +196,17 @@ def subject_clocks(subject_type: str, subject_id: int, *, now: datetime.datetime
     views = []
     for timer in timers:
         clock: Clock | None = None
+        uncomputable: Clock | None = None
+        problem = ""
+        spec = spec_from_target(timer.target)
         try:
-            clock = clock_compute(spec_from_target(timer.target), config.calendar(timer.target.calendar_id),
-                                  events, now)
-        except (OutsideCalendarCoverage, KeyError):
-            clock = None  # the stored row (and its ``problem``) is the best we know
-        views.append(_clock_view(timer, clock, now))
+            clock = clock_compute(spec, config.calendar(timer.target.calendar_id), events, now)
+        except OutsideCalendarCoverage as error:
+            # Rule 8: the stored row's figures, the state and segments the history alone gives.
+            uncomputable, problem = clock_uncomputable(spec, events), error.message
+        except KeyError:
+            pass  # the stored row (and its ``problem``) is the best we know
+        views.append(_clock_view(timer, clock, now, uncomputable, problem))
     return views
 
 
@@ -201,12 +220,14 @@ def _subject_timers(subject_type: str) -> QuerySet[Timer]:
 
 def nearest_due_annotate(items: QuerySet, subject_type: str) -> QuerySet:
     """Annotate ``sla_due_at``: the earliest due time of the subject's running clocks (paused and
-    stopped clocks have none), None when no clock runs; and ``sla_due_provisional``: whether that
-    due time is provisional (issue 10 item 14)."""
+    stopped clocks have none), None when no clock runs; ``sla_due_provisional``: whether that
+    due time is provisional (issue 10 item 14); and ``sla_unknown``: whether one of its clocks
+    cannot be computed (issue 11 item 5, sla.engine rule 8)."""
     nearest = (_subject_timers(subject_type).filter(state__in=OPEN_RUNNING, due_at__isnull=False)
                .order_by("due_at", "id"))
     return items.annotate(sla_due_at=Subquery(nearest.values("due_at")[:1]),
-                          sla_due_provisional=Subquery(nearest.values("provisional")[:1]))
+                          sla_due_provisional=Subquery(nearest.values("provisional")[:1]),
+                          sla_unknown=Exists(_subject_timers(subject_type).filter(state=TimerState.UNKNOWN)))
 
 
 # Ties (the same due time, or no running clock) go most urgent, then oldest: requests and work
@@ -238,15 +259,23 @@ def breached_timers(subject_type: str, now: datetime.datetime) -> QuerySet[Timer
     )
 
 
-SLA_FILTERS = ("at_risk", "breached")
+def unknown_timers(subject_type: str) -> QuerySet[Timer]:
+    """Clocks that cannot be computed (sla.engine rule 8): neither at risk nor breached."""
+    return Timer.objects.filter(subject_type=subject_type, state=TimerState.UNKNOWN)
+
+
+SLA_FILTERS = ("at_risk", "breached", "unknown")
 
 
 def sla_filter(items: QuerySet, subject_type: str, which: str, *, now: datetime.datetime | None = None
                ) -> QuerySet:
-    """Keep the subjects with at least one at-risk (or breached) clock; ``which`` empty: all."""
+    """Keep the subjects with at least one at-risk (or breached, or uncomputable) clock; ``which``
+    empty: all."""
     if not which:
         return items
     now = now or timezone.now()
+    if which == "unknown":
+        return items.filter(Exists(unknown_timers(subject_type).filter(subject_id=OuterRef("pk"))))
     timers = at_risk_timers(subject_type, now) if which == "at_risk" else breached_timers(subject_type, now)
     # A breached subject is not "at risk" any more: it is shown under breached.
     if which == "at_risk":
@@ -256,8 +285,8 @@ def sla_filter(items: QuerySet, subject_type: str, which: str, *, now: datetime.
 
 def sla_view(items: QuerySet, subject_type: str, *, sla: str = "", by_due: bool = False,
              then: tuple[str, ...] = DUE_TIE_BREAK, now: datetime.datetime | None = None) -> QuerySet:
-    """A list's service-level view: only the at-risk or breached subjects when ``sla`` says so,
-    each annotated with ``sla_due_at``, nearest due first when ``by_due`` (else the caller orders).
+    """A list's service-level view: only the at-risk, breached or uncomputable subjects when ``sla``
+    says so, each annotated with ``sla_due_at`` (and ``sla_unknown``), nearest due first when ``by_due`` (else the caller orders).
     ``items`` already carries the user's scope; this only narrows it."""
     items = nearest_due_annotate(sla_filter(items, subject_type, sla, now=now), subject_type)
     return by_nearest_due(items, subject_type, then=then) if by_due else items

@@ -23,7 +23,7 @@ from servicedesk.sla.calendar import WorkingCalendar, add_working_time, working_
 from servicedesk.sla.calendars import official_rows, official_schedule
 from servicedesk.sla.checks import provisional_message, provisional_state
 from servicedesk.sla.config import sla_config
-from servicedesk.sla.engine import TargetSpec, clock_compute, spec_from_target
+from servicedesk.sla.engine import TargetSpec, clock_compute, clock_uncomputable, spec_from_target
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
 from servicedesk.sla.models import (
     OPEN_TIMER_STATES,
@@ -78,28 +78,31 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
     for spec, calendar_id in (policy.targets if policy else []):
         timer = existing.pop(spec.id, None) or Timer(subject_type=subject_type, subject_id=subject_id,
                                                       target_id=spec.id)
+        computed = True
         try:
             clock = clock_compute(spec, config.calendar(calendar_id), events, now,
                                   frozenset(fired.get(timer.pk, ())) if timer.pk else frozenset())
             problem = ""
         except OutsideCalendarCoverage as error:
-            clock, problem = None, error.message
-        if clock is None and not problem:
+            # engine rule 8: state unknown (or cancelled), start, pause and stop from the history.
+            clock, problem, computed = clock_uncomputable(spec, events), error.message, False
+        if clock is None:
             if timer.pk:
                 timer.delete()  # the start event is no longer in the history (not expected)
             continue
         timer.policy_id = policy.id  # type: ignore[union-attr]
         timer.computed_at = now
-        timer.problem = problem
-        timer.provisional = clock is not None and clock.provisional  # issue 10 item 14
-        if clock is not None:
-            for name in ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds",
-                         "used_seconds", "next_warning_percent", "next_warning_at", "at_risk_at"):
-                setattr(timer, name, getattr(clock, name))
+        # A cancelled clock's verdict needs no calendar: nothing is left to compute.
+        timer.problem = "" if clock.state == TimerState.CANCELLED else problem
+        timer.provisional = clock.provisional  # issue 10 item 14
+        for name in ("state", "started_at", "due_at", "stopped_at", "paused_since", "next_warning_percent",
+                     "next_warning_at", "at_risk_at"):
+            setattr(timer, name, getattr(clock, name))
+        if computed:
+            timer.target_seconds, timer.used_seconds = clock.target_seconds, clock.used_seconds
         else:
-            timer.started_at = timer.started_at or events[0].at
-            timer.due_at = timer.next_warning_at = timer.next_warning_percent = timer.at_risk_at = None
-            timer.target_seconds = timer.target_seconds or 0
+            # The last computed figures stay (the used time cannot be counted without the calendar).
+            timer.target_seconds = clock.target_seconds or timer.target_seconds or 0
         if timer.pk:
             keep.append(timer)
         else:
@@ -569,17 +572,20 @@ def provisional_calendar_warn(*, now: datetime.datetime | None = None) -> Provis
 
 
 def provisional_timers_refresh(*, batch_size: int = RECOMPUTE_BATCH) -> int:
-    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years.
+    """Recompute the clocks marked provisional whose due time (or stop) now lies in announced years,
+    and the clocks that could not be computed (state unknown, issue 11 item 5).
 
     Entering the notice as an OfficialYear recomputes them at once (SLA-5); an update of the
     ``chinesecalendar`` package announces the year without any change in the database, so the worker
     looks for them (hourly, with the daily warning). The boundary is local midnight in Asia/Shanghai
-    of the first year not announced.
+    of the first year not announced. An unknown clock is retried each time: it may have become
+    computable (a package update moves the provisional years on too), and there are few of them.
     """
     schedule = official_schedule(official_rows(OfficialYear.objects.all()))
     boundary = datetime.datetime(schedule.announced_last_year + 1, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
-    stale = Timer.objects.filter(provisional=True).filter(
-        Q(due_at__lte=boundary) | Q(due_at__isnull=True, stopped_at__lte=boundary))
+    stale = Timer.objects.filter(
+        Q(provisional=True, due_at__lte=boundary) | Q(provisional=True, due_at__isnull=True, stopped_at__lte=boundary)
+        | Q(state=TimerState.UNKNOWN))
     subjects = sorted(set(stale.values_list("subject_type", "subject_id")))
     recomputed = _subjects_recompute(subjects, batch_size=batch_size)
     return recomputed

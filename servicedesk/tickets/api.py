@@ -192,6 +192,15 @@ class RequestOut(Schema):
     def resolve_sla_due_provisional(service_request: ServiceRequest) -> bool:
         return bool(getattr(service_request, "sla_due_provisional", False))
 
+    sla_unknown: bool = Field(
+        False, description="One of the request's SLA clocks cannot be computed (state `unknown`: no official "
+                           "holidays known for a year it reaches) until that year's holidays are entered "
+                           "(lists only).")
+
+    @staticmethod
+    def resolve_sla_unknown(service_request: ServiceRequest) -> bool:
+        return bool(getattr(service_request, "sla_unknown", False))
+
 
 class EventOut(Schema):
     id: int
@@ -263,6 +272,15 @@ class WorkOrderOut(Schema):
     @staticmethod
     def resolve_sla_due_provisional(work_order: WorkOrder) -> bool:
         return bool(getattr(work_order, "sla_due_provisional", False))
+
+    sla_unknown: bool = Field(
+        False, description="One of the work order's SLA clocks cannot be computed (state `unknown`: no official "
+                           "holidays known for a year it reaches) until that year's holidays are entered "
+                           "(lists only).")
+
+    @staticmethod
+    def resolve_sla_unknown(work_order: WorkOrder) -> bool:
+        return bool(getattr(work_order, "sla_unknown", False))
 
 
 class WorkOrderDetailOut(WorkOrderOut):
@@ -337,10 +355,12 @@ class RequestFilters(PageParams):
                                                    "(`SR00000012`, `sr12`) or the reporter's phone.")
     sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
                                                                  "without a running clock last.")
-    sla: Literal["at_risk", "breached"] | None = Field(
+    sla: Literal["at_risk", "breached", "unknown"] | None = Field(
         None, description="`at_risk`: a running clock past its target's at-risk instant (75 % of the limit "
                           "used or an hour left by default, never before half the limit); "
-                          "`breached`: a clock past its due time (running or stopped late).")
+                          "`breached`: a clock past its due time (running or stopped late); "
+                          "`unknown`: a clock that cannot be computed (no official holidays known for a year "
+                          "it reaches), counted neither as at risk nor as breached.")
 
 
 class WorkOrderFilters(PageParams):
@@ -350,10 +370,12 @@ class WorkOrderFilters(PageParams):
         None, description="`due`: nearest SLA due time first, work orders without a running clock last "
                           "(then most urgent, oldest); `newest`. Default: `due` for provider staff, else "
                           "`newest`.")
-    sla: Literal["at_risk", "breached"] | None = Field(
+    sla: Literal["at_risk", "breached", "unknown"] | None = Field(
         None, description="`at_risk`: a running clock past its target's at-risk instant (75 % of the limit "
                           "used or an hour left by default, never before half the limit); "
-                          "`breached`: a clock past its due time (running or stopped late).")
+                          "`breached`: a clock past its due time (running or stopped late); "
+                          "`unknown`: a clock that cannot be computed (no official holidays known for a year "
+                          "it reaches), counted neither as at risk nor as breached.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -433,7 +455,7 @@ def request_create_endpoint(request: HttpRequest, payload: RequestIn,
 @router.get("/requests", response=Page[RequestOut], summary="List service requests",
             description="Newest first, or `sort=due` (nearest SLA due time first). Filters: `status` "
                         "(repeatable), `priority`, `request_type`, `responsible_unit`, `customer_id`, "
-                        "`created_after`, `created_before`, `q` (subject, number or reporter phone), `sla` (at_risk | breached). "
+                        "`created_after`, `created_before`, `q` (subject, number or reporter phone), `sla` (at_risk | breached | unknown). "
                         "Scope: desk roles see all; a dispatcher their units; provider staff the requests of "
                         "their work orders; a customer their own." + _roles(*_SEE_REQUESTS))
 def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
@@ -549,7 +571,7 @@ def work_order_create_endpoint(request: HttpRequest, request_id: int, payload: W
 @router.get("/work-orders", response=Page[WorkOrderOut], summary="List work orders",
             description="Newest first, or `sort=due` (nearest SLA due time first; the default for provider "
                         "staff, whose queue this is). Filters: `status` (repeatable), `provider` (id or code), "
-                        "`sla` (at_risk | breached). Provider staff see only their own provider's work orders; "
+                        "`sla` (at_risk | breached | unknown). Provider staff see only their own provider's work orders; "
                         "a dispatcher those of their units." + _roles(*_SEE_WORK_ORDERS))
 def work_order_list(request: HttpRequest, filters: Query[WorkOrderFilters]) -> dict:
     user = current_user(request)

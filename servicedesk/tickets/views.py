@@ -30,6 +30,7 @@ from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.core.views import page, show_domain_errors
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability, Role
+from servicedesk.sla.models import TimerState
 from servicedesk.sla.selectors import (
     SLA_FILTERS,
     sla_view,
@@ -426,7 +427,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @page(Capability.DISPATCH)
 def queue(request: HttpRequest) -> HttpResponse:
     """The dispatcher's queue: open requests of their units, nearest SLA due time first (those
-    without a running clock last, most urgent and oldest first); ``?sla=at_risk|breached`` narrows
+    without a running clock last, most urgent and oldest first); ``?sla=at_risk|breached|unknown`` narrows
     it, ``?sort=priority`` gives the old order.
 
     Roles: dispatcher, administrator. Refused: everyone else.
@@ -444,7 +445,7 @@ SORTS = {"newest": gettext_lazy("Newest first"), "due": gettext_lazy("Nearest du
 
 
 def _sla_view_options(request: HttpRequest, *, default_sort: str) -> tuple[str, str]:
-    """``sla`` (at_risk | breached | empty) and ``sort`` from the query; unknown values are ignored."""
+    """``sla`` (at_risk | breached | unknown | empty) and ``sort`` from the query; unknown values are ignored."""
     sla = request.GET.get("sla", "")
     sort = request.GET.get("sort", "") or default_sort
     return (sla if sla in SLA_FILTERS else ""), (sort if sort in SORTS else default_sort)
@@ -470,7 +471,8 @@ def _sla_view_apply(items: QuerySet[Any], subject_type: str, *, sla: str, sort: 
 def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
     """The SLA view links of a list page: each keeps the page's other filters."""
     links = []
-    for value, label in (("", _("All")), ("at_risk", _("At risk")), ("breached", _("Breached"))):
+    for value, label in (("", _("All")), ("at_risk", _("At risk")), ("breached", _("Breached")),
+                         ("unknown", TimerState.UNKNOWN.label)):
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("sla", None)
@@ -483,8 +485,8 @@ def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
 
 @page(*WORK_ORDER_READERS)
 def work_order_list(request: HttpRequest) -> HttpResponse:
-    """Work orders in this user's scope: open ones (all with ``?status=all``); ``?sla=at_risk|breached``
-    narrows to those with an at-risk or breached clock; ``?sort=due|priority|newest``. Provider staff
+    """Work orders in this user's scope: open ones (all with ``?status=all``); ``?sla=at_risk|breached|unknown``
+    narrows to those with an at-risk, breached or uncomputable clock; ``?sort=due|priority|newest``. Provider staff
     work from it as their queue, so theirs opens nearest SLA due time first (work orders without a
     running clock last); the others' by priority and promised end.
 
