@@ -13,6 +13,7 @@ from servicedesk.core.tests.api_helpers import as_, error_of
 from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.outages.models import PlannedOutage, PlannedOutageNotice
+from servicedesk.sla.models import TimerState
 from servicedesk.tickets.models import Priority, RequestStatus, WorkOrderStatus
 
 # Every enum the document may hold, and the choices it stands for. An enum that appears in the
@@ -32,6 +33,7 @@ ENUMS = {
     "PlannedOutageNoticeChannel": PlannedOutageNotice.Channel,
     "DeviceKind": DeviceKind,
     "CallbackStatus": Callback.Status,
+    "TimerState": TimerState,
 }
 
 
