@@ -12,6 +12,7 @@ from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.selectors import contact_get_for_user, contact_search
 from servicedesk.contacts.services import contact_create
 from servicedesk.core.api import (
+    IdempotencyKey,
     Page,
     PageParams,
     aware,
@@ -36,7 +37,7 @@ from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.customers.selectors import customer_get_for_user
 from servicedesk.org.api import UserBrief
 from servicedesk.org.roles import Capability
-from servicedesk.tickets.api import IdempotencyKey, RequestTypeBrief
+from servicedesk.tickets.api import RequestTypeBrief
 from servicedesk.tickets.models import RequestType
 from servicedesk.tickets.selectors import open_request_count
 

@@ -16,14 +16,22 @@ from ninja import Field, Query, Router, Schema
 from servicedesk.contacts.api import RequestLink
 from servicedesk.contacts.models import Callback
 from servicedesk.contacts.services import SUPERVISING_ROLES, agent_set_available, callback_complete
-from servicedesk.core.api import Page, PageParams, current_user, paginate, require, roles_with, write
+from servicedesk.core.api import (
+    IdempotencyKey,
+    Page,
+    PageParams,
+    current_user,
+    paginate,
+    require,
+    roles_with,
+    write,
+)
 from servicedesk.core.api_types import InputSchema, StrictBool
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import CustomerBrief
 from servicedesk.org.api import UserBrief
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
-from servicedesk.tickets.api import IdempotencyKey
 
 router = Router(tags=["callbacks"])
 

@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 
 from servicedesk.contacts.gateways import GatewayError, gateway_for, gateway_path
 from servicedesk.contacts.models import Callback, Channel, ContactRecord, OutboundMessage
-from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone, phone_problem
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability, Role
-from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import RequestType
 
 Outcome = ContactRecord.Outcome

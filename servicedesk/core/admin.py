@@ -1,6 +1,20 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from servicedesk.core.models import ApiToken
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by their services (history, clocks, requests, outages): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

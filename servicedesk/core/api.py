@@ -25,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Header, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -52,6 +52,11 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
+
+# The header every POST takes (``write``): a retry with the same key gets the first answer.
+IdempotencyKey = Header(None, alias=IDEMPOTENCY_HEADER, max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+                        description="Optional; a retry with the same key returns the first answer and "
+                                    "creates nothing (header `Idempotent-Replayed: true`).")
 
 
 # ----------------------------------------------------------------------------------------------

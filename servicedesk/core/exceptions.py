@@ -35,3 +35,9 @@ class PermissionRefused(DomainError):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
+
+
+class ActionNotAllowed(PermissionRefused):
+    """The role may use the endpoint but not take this step (403 ``action_not_allowed``)."""
+
+    code = "action_not_allowed"

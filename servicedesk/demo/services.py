@@ -13,10 +13,10 @@ already has customers unless told what to do with them:
 import datetime
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.progress import ProgressFactory, SilentProgress, silent
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.demo.generate import (
     ACCOUNT_FIELDS,
@@ -70,26 +71,6 @@ class DemoDataExists(Conflict):
     code = "demo_data_exists"
 
 
-class Progress(Protocol):
-    def update(self, n: int = 1) -> Any: ...
-    def close(self) -> None: ...
-
-
-ProgressFactory = Callable[[str, int | None, str], Progress]
-
-
-class _Silent:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _silent(description: str, total: int | None, unit: str) -> Progress:
-    return _Silent()
-
-
 @dataclass
 class SeedReport:
     scale: str
@@ -133,7 +114,7 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
     size = SCALES[scale]
     customer_count = size.customers if customers is None else customers
     contact_count = size.contacts if contacts is None else contacts
-    progress = progress or _silent
+    progress = progress or silent
     report = SeedReport(scale=scale, seed=seed, vendor=connection.vendor)
     if mode == "reset":
         with _phase(report, "reset"):
@@ -178,7 +159,7 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
                 bar.update(len(chunk.customers))
             bar.close()
             # Leaving the ExitStack builds the deferred indexes: show that something is happening.
-            bar = progress(_("building indexes"), None, "steps") if defer_indexes else _Silent()
+            bar = progress(_("building indexes"), None, "steps") if defer_indexes else SilentProgress()
         bar.close()
         if fresh:
             _link_customer_logins(reference, city.showcase_customer_ids)

@@ -51,7 +51,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.progress import ProgressFactory, silent
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import (
     AREA_KINDS,
@@ -89,27 +90,6 @@ MAX_DN = 5_000  # the widest water mains are DN4000
 POINT_BATCH_SIZE = 20_000
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
-
-
-class Progress(Protocol):
-    def update(self, n: int = 1) -> Any: ...
-    def close(self) -> None: ...
-
-
-# (description, total or None, unit) -> a progress bar, e.g. tqdm; the demo seeding's factory fits.
-ProgressFactory = Callable[[str, int | None, str], Progress]
-
-
-class _Silent:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _silent(description: str, total: int | None, unit: str) -> Progress:
-    return _Silent()
 
 
 @dataclass(frozen=True, order=True)
@@ -595,7 +575,7 @@ def network_import(source: Source, *, dry_run: bool = False, progress: ProgressF
     row is bad. ``dry_run`` checks everything and counts what would change, writing nothing.
     """
     started = time.perf_counter()
-    progress = progress or _silent
+    progress = progress or silent
     report = ImportReport(dry_run=dry_run)
     parsed = _parse(_read_text(source), progress)
     report.rows = parsed.rows

@@ -4,6 +4,7 @@ goes through the services; here they are read-only."""
 
 from django.contrib import admin
 
+from servicedesk.core.admin import ReadOnlyAdmin
 from servicedesk.outages.models import (
     FaultCallSetting,
     InferenceRule,
@@ -39,17 +40,6 @@ class TroubleshootingScriptAdmin(admin.ModelAdmin):
     list_display_links = ("code",)
     list_filter = ("utility", "active")
     inlines = [TroubleshootingStepInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Outage)

@@ -26,6 +26,7 @@ from ninja import Field, Query, Router, Schema
 from servicedesk.contacts.api import RequestLink
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.core.api import (
+    IdempotencyKey,
     Page,
     PageParams,
     aware,
@@ -76,7 +77,6 @@ from servicedesk.outages.services import (
     planned_outage_create,
     planned_outage_notices_record,
 )
-from servicedesk.tickets.api import IdempotencyKey
 from servicedesk.tickets.selectors import request_list_for_user
 
 router = Router(tags=["outages"])

@@ -23,10 +23,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.messages import render_html
+from servicedesk.core.models import AppendOnlyModel
 from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import BilingualNameMixin
-from servicedesk.tickets.models import AppendOnlyModel
 
 
 class PlannedOutage(models.Model):

@@ -32,7 +32,7 @@ from servicedesk.contacts.services import (
     contact_build,
     messages_queue,
 )
-from servicedesk.core.exceptions import Conflict, ValidationFailed
+from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
 from servicedesk.core.messages import Message, bilingual, label, message, moment, render, typed
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.shared_cache import bundle_invalidate, stamps_read_once
@@ -61,7 +61,6 @@ from servicedesk.outages.selectors import (
 )
 from servicedesk.sla.config import SLA_CACHE_KEY
 from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
-from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import (
     OPEN_WORK_ORDER_STATUSES,
     EventKind,

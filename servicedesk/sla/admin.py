@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.admin import ReadOnlyAdmin
 from servicedesk.sla.changes import acting_user
 from servicedesk.sla.checks import coverage_warning
 from servicedesk.sla.models import (
@@ -152,17 +153,6 @@ class PolicyAdmin(ActorMixin, admin.ModelAdmin):
     list_filter = ("applies_to", "active")
     search_fields = ("name",)
     inlines = [TargetInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Timer)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from servicedesk.core.admin import ReadOnlyAdmin
 from servicedesk.tickets.models import (
     PriorityRule,
     RequestEvent,
@@ -105,19 +106,6 @@ class PriorityRuleAdmin(RuleAdmin):
 
     def preview(self, rule: Any) -> tuple[list[Any], int]:
         return priority_rule_preview(rule)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Requests and work orders change only through their workflow services, never by hand here."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class RequestEventInline(admin.TabularInline):

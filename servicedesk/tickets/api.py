@@ -10,12 +10,11 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.core.api import (
-    IDEMPOTENCY_HEADER,
-    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IdempotencyKey,
     Page,
     PageParams,
     aware,
@@ -67,10 +66,6 @@ from servicedesk.tickets.services import (
 from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
 
 router = Router(tags=["requests"])
-
-IdempotencyKey = Header(None, alias=IDEMPOTENCY_HEADER, max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-                        description="Optional; a retry with the same key returns the first answer and "
-                                    "creates nothing (header `Idempotent-Replayed: true`).")
 
 _SEE_REQUESTS = (Capability.VIEW_ALL_REQUESTS, Capability.VIEW_UNIT_QUEUE, Capability.WORK_ON_ORDERS,
                  Capability.VIEW_OWN_REQUESTS)

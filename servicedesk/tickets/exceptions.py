@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from servicedesk.core.exceptions import Conflict, PermissionRefused, ValidationFailed
+from servicedesk.core.exceptions import Conflict, ValidationFailed
 
 
 class InvalidTransition(Conflict):
@@ -25,7 +25,3 @@ class InvalidAttributes(ValidationFailed):
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
-
-
-class ActionNotAllowed(PermissionRefused):
-    code = "action_not_allowed"

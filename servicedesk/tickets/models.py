@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.contacts.models import Channel
+from servicedesk.core.models import AppendOnlyModel
 from servicedesk.org.models import BilingualNameMixin
 
 
@@ -333,21 +334,6 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-
-class AppendOnlyModel(models.Model):
-    """History rows are written once and never changed or deleted (also refused by the database)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("History is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("History is append-only")
 
 
 class EventKind(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
-from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.core.messages import Message, bilingual, message, render
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
@@ -24,7 +24,7 @@ from servicedesk.customers.phones import checked_phone
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.tickets.config import intake_config
-from servicedesk.tickets.exceptions import ActionNotAllowed, InvalidTransition
+from servicedesk.tickets.exceptions import InvalidTransition
 from servicedesk.tickets.fields import clean_attributes
 from servicedesk.tickets.models import (
     OPEN_WORK_ORDER_STATUSES,
