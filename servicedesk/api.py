@@ -25,6 +25,7 @@ from servicedesk.outages.api import router as outages_router
 from servicedesk.search.api import router as search_router
 from servicedesk.sla.api import router as sla_router
 from servicedesk.tickets.api import router as tickets_router
+from servicedesk.tickets.caller_api import router as caller_router
 
 DESCRIPTION = """\
 Service desk API for the hotline, dispatchers, providers and integrations.
@@ -63,6 +64,7 @@ install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", customers_router)
 api.add_router("", contacts_router)
+api.add_router("", caller_router)
 api.add_router("", tickets_router)
 api.add_router("", sla_router)
 api.add_router("", outages_router)

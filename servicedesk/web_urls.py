@@ -3,13 +3,13 @@
 from django.urls import path
 
 from servicedesk.contacts import callback_views
-from servicedesk.contacts import views as contact_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
 from servicedesk.outages import views as outage_views
 from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
 from servicedesk.tickets import customer_views as customer_request_views
+from servicedesk.tickets import intake
 from servicedesk.tickets import views as ticket_views
 
 app_name = "web"
@@ -24,13 +24,13 @@ urlpatterns: list = [
     # Agent desk (INT-1..INT-5)
     path("desk/", customer_views.desk, name="desk"),
     path("desk/search/", customer_views.desk_search, name="desk_search"),
-    path("desk/customers/<id:customer_id>/", contact_views.customer_panel, name="customer_panel"),
-    path("desk/customers/<id:customer_id>/contacts/", contact_views.contact_new, name="contact_new"),
-    path("desk/customers/<id:customer_id>/requests/", ticket_views.request_new, name="request_new"),
-    path("desk/caller/", contact_views.caller_without_customer, name="caller"),
-    path("desk/caller/contacts/", contact_views.contact_new, name="caller_contact_new"),
-    path("desk/caller/requests/", ticket_views.request_new, name="caller_request_new"),
-    path("desk/request-type-fields/", ticket_views.request_type_fields, name="request_type_fields"),
+    path("desk/customers/<id:customer_id>/", intake.customer_panel, name="customer_panel"),
+    path("desk/customers/<id:customer_id>/contacts/", intake.contact_new, name="contact_new"),
+    path("desk/customers/<id:customer_id>/requests/", intake.request_new, name="request_new"),
+    path("desk/caller/", intake.caller_without_customer, name="caller"),
+    path("desk/caller/contacts/", intake.contact_new, name="caller_contact_new"),
+    path("desk/caller/requests/", intake.request_new, name="caller_request_new"),
+    path("desk/request-type-fields/", intake.request_type_fields, name="request_type_fields"),
     # The fault call of seed 004 (OUT-2..OUT-6)
     path("desk/fault-call/", outage_views.fault_call, name="fault_call"),
     path("desk/fault-call/<id:contact_id>/", outage_views.fault_call_result, name="fault_call_result"),

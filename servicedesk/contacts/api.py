@@ -1,5 +1,5 @@
-"""REST endpoints of contact records (INT-1, INT-3, INT-5) and the caller card (INT-2): a customer
-with accounts, service points, flags, key account manager, open requests and contact history."""
+"""REST endpoints of contact records (INT-1, INT-3, INT-5) and a customer's contact history (INT-2).
+The caller card, which also counts open requests, is tickets.caller_api."""
 
 import datetime
 from typing import Any
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from servicedesk.contacts.models import Channel, ContactRecord
-from servicedesk.contacts.selectors import contact_get_for_user, contact_search
+from servicedesk.contacts.selectors import contact_get_for_user, contact_search, topics
 from servicedesk.contacts.services import contact_create
 from servicedesk.core.api import (
     IdempotencyKey,
@@ -27,21 +27,25 @@ from servicedesk.core.api import (
 from servicedesk.core.api_types import FilterMoment, Id, InputSchema, PastMoment, StrictBool
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import (
-    AccountOut,
     CustomerBrief,
-    CustomerSummary,
     ServicePointBrief,
 )
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import PHONE_DESCRIPTION
-from servicedesk.customers.selectors import customer_get_for_user
 from servicedesk.org.api import UserBrief
 from servicedesk.org.roles import Capability
-from servicedesk.tickets.api import RequestTypeBrief
-from servicedesk.tickets.models import RequestType
-from servicedesk.tickets.selectors import open_request_count
 
 router = Router(tags=["contacts"])
+
+
+class RequestTypeBrief(Schema):
+    code: str
+    name: str
+    category: str
+
+    @staticmethod
+    def resolve_name(request_type: Any) -> str:
+        return str(request_type.display_name)
 
 
 class RequestLink(Schema):
@@ -93,25 +97,6 @@ class ContactFilters(PageParams):
     started_before: FilterMoment | None = None
 
 
-class CustomerServicePointOut(ServicePointBrief):
-    meter_number: str
-    network_code: str
-    account_number: str | None
-
-    @staticmethod
-    def resolve_account_number(point: ServicePoint) -> str | None:
-        return point.account.number if point.account_id else None
-
-
-class CustomerDetailOut(CustomerSummary):
-    email: str
-    notes: str
-    accounts: list[AccountOut]
-    service_points: list[CustomerServicePointOut]
-    open_requests_count: int
-    created_at: datetime.datetime
-
-
 _SEARCH = roles_with(Capability.SEARCH_CUSTOMERS)
 
 
@@ -133,7 +118,7 @@ def contact_create_endpoint(request: HttpRequest, payload: ContactIn,
             customer=referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
             service_point=referenced_by_pk(ServicePoint.objects.select_related("customer"), payload.service_point_id,
                                            field="service_point_id"),
-            request_type=(referenced(RequestType.objects.all(), field="request_type", code=payload.request_type)
+            request_type=(referenced(topics(), field="request_type", code=payload.request_type)
                           if payload.request_type else None),
             started_at=aware(payload.started_at),
         )
@@ -158,16 +143,6 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict:
             description=f"**Roles:** {_SEARCH}.")
 def contact_detail(request: HttpRequest, contact_id: int) -> ContactRecord:
     return contact_get_for_user(current_user(request), contact_id)
-
-
-@router.get("/customers/{id:customer_id}", response=CustomerDetailOut, summary="The caller card",
-            description="A customer with accounts, service points, flags, key account manager and the number of "
-                        "open requests. A self-service customer sees only their own card."
-                        f"\n\n**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
-def customer_detail(request: HttpRequest, customer_id: int) -> Customer:
-    customer = customer_get_for_user(current_user(request), customer_id)
-    customer.open_requests_count = open_request_count(customer.pk)  # type: ignore[attr-defined]
-    return customer
 
 
 @router.get("/customers/{id:customer_id}/contacts", response=Page[ContactOut],

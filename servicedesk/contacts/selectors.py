@@ -1,6 +1,7 @@
 """Reads of contact records: a customer's whole history, shared by every agent (004 step 9)."""
 
 import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -62,3 +63,9 @@ def contact_get_for_user(user: User, contact_id: int) -> ContactRecord:
         return contact_list_for_user(user).get(pk=contact_id)
     except ContactRecord.DoesNotExist:
         raise NotFound(_("No such contact record.")) from None
+
+
+def topics() -> QuerySet[Any]:
+    """What a contact can be about: the request types. The catalogue belongs to the tickets app,
+    which builds on contacts; contacts reach it through their foreign key instead of an import."""
+    return ContactRecord._meta.get_field("request_type").related_model._default_manager.all()  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ import datetime
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -18,7 +18,9 @@ from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone, phone_problem
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability, Role
-from servicedesk.tickets.models import RequestType
+
+if TYPE_CHECKING:
+    from servicedesk.tickets.models import RequestType
 
 Outcome = ContactRecord.Outcome
 ReporterKind = ContactRecord.ReporterKind
@@ -53,7 +55,7 @@ def contact_build(
     service_point: ServicePoint | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
-    request_type: RequestType | None = None,
+    request_type: "RequestType | None" = None,
     notes: str = "",
     answered_on_the_spot: bool = False,
     started_at: datetime.datetime | None = None,

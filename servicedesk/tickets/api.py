@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 
+from servicedesk.contacts.api import RequestTypeBrief
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.core.api import (
     IdempotencyKey,
@@ -85,16 +86,6 @@ def _actions_for(user: User, transitions: dict[str, Transition], status: str) ->
 
 # ----------------------------------------------------------------------------------------------
 # Schemas
-
-
-class RequestTypeBrief(Schema):
-    code: str
-    name: str
-    category: str
-
-    @staticmethod
-    def resolve_name(request_type: RequestType) -> str:
-        return request_type.display_name
 
 
 class ChoiceOut(Schema):

@@ -20,10 +20,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.contacts.views import customer_or_404, pending_contacts, render_intake
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.messages import render_html
 from servicedesk.core.templatetags.typed_text import typed_html
@@ -40,7 +39,6 @@ from servicedesk.tickets.forms import (
     WORK_ORDER_ERROR_FIELDS,
     NoteForm,
     RequestFilterForm,
-    RequestForm,
     WorkOrderForm,
     choice_label,
     field_label,
@@ -67,7 +65,6 @@ from servicedesk.tickets.selectors import (
 )
 from servicedesk.tickets.services import (
     request_add_note,
-    request_create,
     request_transition,
     work_order_create,
     work_order_transition,
@@ -238,54 +235,6 @@ def _paginate(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, str]:
     query = request.GET.copy()
     query.pop("page", None)
     return page_obj, query.urlencode()
-
-
-# ----------------------------------------------------------------------------------------------
-# Creating requests from the desk
-
-
-@require_GET
-@page(Capability.CREATE_REQUEST)
-def request_type_fields(request: HttpRequest) -> HttpResponse:
-    """The chosen type's fields (HTMX fragment of the request form, INT-4).
-
-    Roles: agent, team lead, desk manager, key account manager, administrator.
-    """
-    chosen = request.GET.get("request-request_type", "")
-    form = RequestForm(initial={"request_type": chosen})
-    return render(request, "tickets/_type_fields.html", {"request_form": form})
-
-
-@require_POST
-@page(Capability.CREATE_REQUEST)
-def request_new(request: HttpRequest, customer_id: int | None = None) -> HttpResponse:
-    """Create a service request for the chosen caller, or for a non-customer (INT-3..INT-7).
-
-    Errors are shown beside their fields and nothing is saved; on success, the request page.
-    Roles: agent, team lead, desk manager, key account manager, administrator.
-    """
-    customer = customer_or_404(customer_id)
-    form = RequestForm(request.POST, customer=customer, contacts=pending_contacts(customer))
-    if form.is_valid():
-        data = form.cleaned_data
-        contact: ContactRecord | None = data.get("contact")
-        try:
-            created = request_create(
-                actor=request.user, request_type=data["request_type"], channel=data["channel"],  # type: ignore[arg-type]
-                customer=customer, service_point=data.get("service_point"),
-                reporter_kind=data.get("reporter_kind") or ContactRecord.ReporterKind.CUSTOMER,
-                reporter_name=data.get("reporter_name", ""), reporter_phone=data.get("reporter_phone", ""),
-                location=data["location"], district=data["district"], subject=data["subject"],
-                description=data["description"], attributes=form.attribute_values(),
-                estimated_completion_at=data["estimated_completion_at"], contact=contact,
-            )
-        except ValidationFailed as error:
-            show_domain_errors(form, error, form.error_fields())
-        else:
-            messages.success(request, _("Service request %(ref)s created.") % {"ref": created.reference})
-            return redirect("web:request_detail", request_id=created.pk)
-    contact = form.cleaned_data.get("contact") if hasattr(form, "cleaned_data") else None
-    return render_intake(request, customer=customer, contact=contact, request_form=form, status=422)
 
 
 # ----------------------------------------------------------------------------------------------

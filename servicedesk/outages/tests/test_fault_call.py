@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.customers.models import ServicePoint
 from servicedesk.outages.models import FaultCall, Outage, PlannedOutageNotice
 from servicedesk.outages.services import (
@@ -18,7 +18,6 @@ from servicedesk.outages.services import (
     planned_outage_create,
     planned_outage_notices_record,
 )
-from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import ServiceRequest
 
 Outcome = ContactRecord.Outcome

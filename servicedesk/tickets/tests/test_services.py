@@ -4,8 +4,8 @@ import pytest
 
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.contacts.services import contact_create
-from servicedesk.core.exceptions import ValidationFailed
-from servicedesk.tickets.exceptions import ActionNotAllowed, InvalidAttributes, InvalidTransition
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
+from servicedesk.tickets.exceptions import InvalidAttributes, InvalidTransition
 from servicedesk.tickets.models import RequestEvent, RequestStatus, ServiceRequest, WorkOrderStatus
 from servicedesk.tickets.services import (
     request_create,

@@ -1,5 +1,9 @@
 """The intake page of the agent desk: the chosen caller's panel, the contact form and the request
-form (INT-1..INT-5), and recording a contact."""
+form (INT-1..INT-5); recording a contact, creating a request.
+
+The tickets app owns this page because it builds on contacts: a contact is recorded through
+contacts.services, a request through tickets.services, and the page shows both.
+"""
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -7,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.contacts.forms import CONTACT_ERROR_FIELDS, ContactForm
 from servicedesk.contacts.models import ContactRecord
@@ -21,7 +25,8 @@ from servicedesk.customers.selectors import customer_get
 from servicedesk.org.roles import Capability
 from servicedesk.tickets.forms import RequestForm
 from servicedesk.tickets.models import OPEN_REQUEST_STATUSES
-from servicedesk.tickets.selectors import request_list_for_user
+from servicedesk.tickets.selectors import request_list_for_user, request_types_active
+from servicedesk.tickets.services import request_create
 
 # The panel shows the whole history (004 step 9); this only guards the page against pathological callers.
 HISTORY_LIMIT = 500
@@ -57,7 +62,7 @@ def render_intake(request: HttpRequest, *, customer: Customer | None, contact: C
     user = request.user
     contacts = pending_contacts(customer)
     if contact_form is None:
-        contact_form = ContactForm(customer=customer)
+        contact_form = ContactForm(customer=customer, topics=request_types_active())
     if request_form is None:
         initial = {"contact": contact.pk, "channel": contact.channel} if contact else {}
         if contact is not None and contact.request_type_id:
@@ -119,7 +124,7 @@ def contact_new(request: HttpRequest, customer_id: int | None = None) -> HttpRes
     Roles: agent, team lead, desk manager, key account manager, administrator.
     """
     customer = customer_or_404(customer_id)
-    form = ContactForm(request.POST, customer=customer)
+    form = ContactForm(request.POST, customer=customer, topics=request_types_active())
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -141,3 +146,51 @@ def contact_new(request: HttpRequest, customer_id: int | None = None) -> HttpRes
                              % {"ref": contact.reference})
             return redirect(f"{intake_url(customer)}?contact={contact.pk}#request-form")
     return render_intake(request, customer=customer, contact_form=form, status=422)
+
+
+# ----------------------------------------------------------------------------------------------
+# Creating requests from the desk
+
+
+@require_GET
+@page(Capability.CREATE_REQUEST)
+def request_type_fields(request: HttpRequest) -> HttpResponse:
+    """The chosen type's fields (HTMX fragment of the request form, INT-4).
+
+    Roles: agent, team lead, desk manager, key account manager, administrator.
+    """
+    chosen = request.GET.get("request-request_type", "")
+    form = RequestForm(initial={"request_type": chosen})
+    return render(request, "tickets/_type_fields.html", {"request_form": form})
+
+
+@require_POST
+@page(Capability.CREATE_REQUEST)
+def request_new(request: HttpRequest, customer_id: int | None = None) -> HttpResponse:
+    """Create a service request for the chosen caller, or for a non-customer (INT-3..INT-7).
+
+    Errors are shown beside their fields and nothing is saved; on success, the request page.
+    Roles: agent, team lead, desk manager, key account manager, administrator.
+    """
+    customer = customer_or_404(customer_id)
+    form = RequestForm(request.POST, customer=customer, contacts=pending_contacts(customer))
+    if form.is_valid():
+        data = form.cleaned_data
+        contact: ContactRecord | None = data.get("contact")
+        try:
+            created = request_create(
+                actor=request.user, request_type=data["request_type"], channel=data["channel"],  # type: ignore[arg-type]
+                customer=customer, service_point=data.get("service_point"),
+                reporter_kind=data.get("reporter_kind") or ContactRecord.ReporterKind.CUSTOMER,
+                reporter_name=data.get("reporter_name", ""), reporter_phone=data.get("reporter_phone", ""),
+                location=data["location"], district=data["district"], subject=data["subject"],
+                description=data["description"], attributes=form.attribute_values(),
+                estimated_completion_at=data["estimated_completion_at"], contact=contact,
+            )
+        except ValidationFailed as error:
+            show_domain_errors(form, error, form.error_fields())
+        else:
+            messages.success(request, _("Service request %(ref)s created.") % {"ref": created.reference})
+            return redirect("web:request_detail", request_id=created.pk)
+    contact = form.cleaned_data.get("contact") if hasattr(form, "cleaned_data") else None
+    return render_intake(request, customer=customer, contact=contact, request_form=form, status=422)
