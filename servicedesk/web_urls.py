@@ -5,6 +5,7 @@ from django.urls import path
 from servicedesk.contacts import callback_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
+from servicedesk.org import views as org_views
 from servicedesk.outages import views as outage_views
 from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
@@ -14,11 +15,11 @@ from servicedesk.tickets import views as ticket_views
 
 app_name = "web"
 urlpatterns: list = [
-    path("", core_views.home, name="home"),
+    path("", org_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
     path("language/", core_views.language_set, name="language"),
-    path("nothing/", core_views.nothing_for_role, name="nothing"),
+    path("nothing/", org_views.nothing_for_role, name="nothing"),
     # One search box for any number, phone, name or address (issue 10 item 5)
     path("search/", search_views.search, name="search"),
     # Agent desk (INT-1..INT-5)

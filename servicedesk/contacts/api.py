@@ -21,7 +21,6 @@ from servicedesk.core.api import (
     referenced,
     referenced_by_pk,
     require,
-    roles_with,
     write,
 )
 from servicedesk.core.api_types import FilterMoment, Id, InputSchema, PastMoment, StrictBool
@@ -33,7 +32,7 @@ from servicedesk.customers.api import (
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.org.api import UserBrief
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 
 router = Router(tags=["contacts"])
 

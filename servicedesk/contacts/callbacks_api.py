@@ -23,7 +23,6 @@ from servicedesk.core.api import (
     current_user,
     paginate,
     require,
-    roles_with,
     write,
 )
 from servicedesk.core.api_types import InputSchema, StrictBool
@@ -31,7 +30,7 @@ from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import CustomerBrief
 from servicedesk.org.api import UserBrief
 from servicedesk.org.models import User
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 
 router = Router(tags=["callbacks"])
 

@@ -10,12 +10,14 @@ writes, pagination, and the time zone of the output.
 - Datetimes are written in ISO 8601 with the desk's offset (Asia/Shanghai, +08:00).
 """
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -42,8 +44,10 @@ from servicedesk.core.openapi import document_errors
 from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.services import token_authenticate
 from servicedesk.core.transactions import unit
-from servicedesk.org.models import User
-from servicedesk.org.roles import ROLE_CAPABILITIES, Capability
+
+if TYPE_CHECKING:
+    from servicedesk.org.models import User
+    from servicedesk.org.roles import Capability
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
@@ -165,12 +169,6 @@ def require(user: User, *capabilities: Capability) -> None:
     """Refuse (403 ``forbidden``) a user none of whose role's capabilities opens this endpoint."""
     if not any(user.can(capability) for capability in capabilities):
         raise PermissionRefused(_("Your role may not use this endpoint."))
-
-
-def roles_with(*capabilities: Capability) -> str:
-    """The roles holding any of ``capabilities``, for the OpenAPI descriptions (kept in sync with roles.py)."""
-    roles = [str(role) for role, held in ROLE_CAPABILITIES.items() if any(c in held for c in capabilities)]
-    return ", ".join(roles)
 
 
 # ----------------------------------------------------------------------------------------------

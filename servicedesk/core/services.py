@@ -4,15 +4,20 @@ A token is ``sd_`` followed by 40 URL-safe characters. Only its SHA-256 is store
 leak does not leak usable tokens; the raw token is returned once, by ``token_create``.
 """
 
+from __future__ import annotations
+
 import datetime
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from servicedesk.core.models import ApiToken, hash_token
 from servicedesk.core.prepared import RelatedFetch
-from servicedesk.org.models import User
+
+if TYPE_CHECKING:
+    from servicedesk.org.models import User
 
 TOKEN_PREFIX = "sd_"
 # 30 random bytes are 40 URL-safe base64 characters.

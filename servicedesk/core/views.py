@@ -1,4 +1,4 @@
-"""Web pages shared by every role: sign in and out, the home redirect, the language switch, and the
+"""Web pages shared by every role: sign in and out, the language switch, and the
 small helpers every web view uses (access decorator, domain errors shown beside form fields).
 
 Every page states in its docstring which roles may use it. Anonymous visitors are sent to the login
@@ -6,9 +6,11 @@ page; a signed-in user without the capability gets the 403 page; objects outside
 (the selectors raise NotFound) get the 404 page, so their existence does not leak.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -16,13 +18,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from servicedesk.core.exceptions import DomainError, NotFound, PermissionRefused
-from servicedesk.org.roles import Capability
+
+if TYPE_CHECKING:
+    from servicedesk.org.roles import Capability
 
 View = Callable[..., HttpResponse]
 
@@ -86,32 +89,6 @@ class LogoutView(auth_views.LogoutView):
     """Sign out (POST only). Any signed-in user."""
 
 
-@page()
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work is. Any signed-in user.
-
-    Desk roles → the agent desk; dispatcher → the dispatch queue; provider staff → their work
-    orders; leadership and supervisors → the request list; customers → their own requests;
-    others → a plain page.
-    """
-    user = request.user
-    if user.can(Capability.VIEW_OWN_REQUESTS):  # type: ignore[union-attr]
-        return redirect("web:my_requests")
-    if user.can(Capability.LOG_CONTACT):  # type: ignore[union-attr]
-        return redirect("web:desk")
-    if user.can(Capability.DISPATCH):  # type: ignore[union-attr]
-        return redirect("web:queue")
-    if user.can(Capability.WORK_ON_ORDERS):  # type: ignore[union-attr]
-        return redirect("web:work_orders")
-    if user.can(Capability.VIEW_ALL_REQUESTS):  # type: ignore[union-attr]
-        return redirect("web:requests")
-    return redirect("web:nothing")
-
-
-@page()
-def nothing_for_role(request: HttpRequest) -> HttpResponse:
-    """The page for roles without web pages yet (e.g. finance). Any signed-in user."""
-    return render(request, "core/nothing.html")
 
 
 @require_POST

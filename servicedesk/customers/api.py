@@ -13,11 +13,17 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from servicedesk.core.api import Page, PageParams, current_user, paginate, require, roles_with
+from servicedesk.core.api import (
+    Page,
+    PageParams,
+    current_user,
+    paginate,
+    require,
+)
 from servicedesk.customers.models import Customer, CustomerFlag, ServicePoint
 from servicedesk.customers.selectors import caller_search, service_point_get_for_user
 from servicedesk.org.api import UserBrief
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 
 router = Router(tags=["customers"])
 

@@ -5,9 +5,15 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
-from servicedesk.core.api import Page, PageParams, current_user, paginate, require, roles_with
+from servicedesk.core.api import (
+    Page,
+    PageParams,
+    current_user,
+    paginate,
+    require,
+)
 from servicedesk.org.models import OrgUnit, Provider, User
-from servicedesk.org.roles import ROLE_CAPABILITIES, Capability
+from servicedesk.org.roles import ROLE_CAPABILITIES, Capability, roles_with
 
 router = Router(tags=["organisation"])
 

@@ -69,3 +69,9 @@ def user_can(user: object, capability: Capability) -> bool:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return capability in ROLE_CAPABILITIES.get(getattr(user, "role", ""), frozenset())
+
+
+def roles_with(*capabilities: Capability) -> str:
+    """The roles holding any of ``capabilities``, for the OpenAPI descriptions (kept in sync with roles.py)."""
+    roles = [str(role) for role, held in ROLE_CAPABILITIES.items() if any(c in held for c in capabilities)]
+    return ", ".join(roles)

@@ -35,7 +35,6 @@ from servicedesk.core.api import (
     referenced_by_pk,
     referenced_by_pk_or_code,
     require,
-    roles_with,
     write,
 )
 from servicedesk.core.api_types import Id, InputSchema, PastMoment, ScheduledMoment, StrictBool
@@ -48,7 +47,7 @@ from servicedesk.customers.selectors import service_point_get_for_user
 from servicedesk.network.models import Device, DeviceKind, Utility
 from servicedesk.org.api import UnitBrief, UserBrief
 from servicedesk.org.models import Provider, User
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 from servicedesk.outages.config import outage_config
 from servicedesk.outages.models import OPEN_OUTAGE_STATUSES, FaultCall, Outage, OutageStatus, PlannedOutage
 from servicedesk.outages.models import PlannedOutageNotice as Notice

@@ -4,8 +4,9 @@ item 5), with the same scope as the web page."""
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from servicedesk.core.api import current_user, require, roles_with
+from servicedesk.core.api import current_user, require
 from servicedesk.core.api_types import ParamsSchema
+from servicedesk.org.roles import roles_with
 from servicedesk.search.selectors import MAX_QUERY_LENGTH, SEARCH_CAPABILITIES, SearchHit, global_search
 
 router = Router(tags=["search"])

@@ -24,7 +24,6 @@ from servicedesk.core.api import (
     referenced_by_pk,
     referenced_by_pk_or_code,
     require,
-    roles_with,
     write,
 )
 from servicedesk.core.api_types import FilterMoment, Id, InputSchema, ScheduledMoment
@@ -34,7 +33,7 @@ from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.org.api import ProviderBrief, UnitBrief, UserBrief
 from servicedesk.org.models import OrgUnit, Provider, User
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 from servicedesk.sla.api import ClockOut
 from servicedesk.sla.selectors import sla_view, subject_clocks
 from servicedesk.tickets.models import (

@@ -7,11 +7,11 @@ import datetime
 from django.http import HttpRequest
 from ninja import Router
 
-from servicedesk.core.api import current_user, roles_with
+from servicedesk.core.api import current_user
 from servicedesk.customers.api import AccountOut, CustomerSummary, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.selectors import customer_get_for_user
-from servicedesk.org.roles import Capability
+from servicedesk.org.roles import Capability, roles_with
 from servicedesk.tickets.selectors import open_request_count
 
 router = Router(tags=["contacts"])

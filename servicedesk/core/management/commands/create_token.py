@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from servicedesk.core.services import token_create
-from servicedesk.org.models import User
 
 
 class Command(BaseCommand):
@@ -17,8 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            user = User.objects.get(username=options["username"])
-        except User.DoesNotExist:
+            user = get_user_model().objects.get(username=options["username"])
+        except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {options['username']!r}.") from None
         if not user.is_active:
             raise CommandError(f"User {user.username!r} is inactive; an inactive user's token would be refused.")
