@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.core.exceptions import NotFound, PermissionRefused
+from servicedesk.customers.models import Customer
 from servicedesk.customers.phones import normalise_phone
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
@@ -69,3 +70,18 @@ def topics() -> QuerySet[Any]:
     """What a contact can be about: the request types. The catalogue belongs to the tickets app,
     which builds on contacts; contacts reach it through their foreign key instead of an import."""
     return ContactRecord._meta.get_field("request_type").related_model._default_manager.all()  # type: ignore[union-attr]
+
+
+def pending_contacts(customer: Customer | None) -> QuerySet[ContactRecord]:
+    """Contacts of this caller that may still get a request: not answered, no request yet."""
+    contacts = ContactRecord.objects.filter(request__isnull=True).exclude(outcome=ContactRecord.Outcome.ANSWERED)
+    if customer is None:
+        return contacts.filter(customer__isnull=True)
+    return contacts.filter(customer=customer)
+
+
+def contacts_of_request(request_id: int) -> QuerySet[ContactRecord]:
+    """The contacts linked to a request, oldest first, with their agent and service point (for a
+    page that has already checked the request may be seen)."""
+    return (ContactRecord.objects.filter(request_id=request_id).select_related("agent", "service_point")
+            .order_by("started_at", "id"))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from servicedesk.contacts.gateways import GatewayError, gateway_for, gateway_path
 from servicedesk.contacts.models import Callback, Channel, ContactRecord, OutboundMessage
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import normalise_phone, phone_problem
 from servicedesk.org.models import User
@@ -99,7 +100,7 @@ def contact_build(
     return contact
 
 
-@transaction.atomic
+@unit()
 def contact_create(**arguments: Any) -> ContactRecord:
     """Record one contact (INT-1). ``answered_on_the_spot`` closes it as first-contact resolution
     (INT-5). Takes the keyword arguments of ``contact_build``."""
@@ -163,7 +164,7 @@ def callbacks_create(drafts: Iterable[CallbackDraft], *, at: datetime.datetime |
     return Callback.objects.bulk_create(callbacks, batch_size=2000)
 
 
-@transaction.atomic
+@unit()
 def callback_complete(*, callback: Callback, actor: User, reached: bool, result: str = "") -> Callback:
     """Record the outcome of a callback; the call itself is kept as an outbound contact."""
     if not actor.can(Capability.LOG_CONTACT):
@@ -192,7 +193,7 @@ def callback_complete(*, callback: Callback, actor: User, reached: bool, result:
     return locked
 
 
-@transaction.atomic
+@unit()
 def agent_set_available(*, agent: User, available: bool) -> User:
     """An agent at the desk (or away): only available agents receive new callbacks (INT-8)."""
     User.objects.filter(pk=agent.pk).update(available=available)
@@ -238,7 +239,7 @@ def messages_send(message_ids: list[int]) -> int:
     once. Returns how many were sent."""
     sent = 0
     for message_id in message_ids:
-        with transaction.atomic():
+        with unit():
             message = (OutboundMessage.objects.select_for_update()
                        .filter(pk=message_id, status=OutboundMessage.Status.QUEUED).first())
             if message is None:

@@ -10,11 +10,11 @@ import datetime
 import secrets
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
 from servicedesk.core.models import ApiToken, hash_token
 from servicedesk.core.prepared import RelatedFetch
+from servicedesk.core.transactions import unit
 
 if TYPE_CHECKING:
     from servicedesk.org.models import User
@@ -27,7 +27,7 @@ TOKEN_LENGTH = len(TOKEN_PREFIX) + 40
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
-@transaction.atomic
+@unit()
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue a token for ``user``; returns the row and the raw token (shown once, never stored)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
@@ -35,7 +35,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, raw
 
 
-@transaction.atomic
+@unit()
 def token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke a token; already revoked tokens keep their first revocation time."""
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -53,13 +53,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.progress import ProgressFactory, silent
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import (
     AREA_KINDS,
@@ -581,7 +582,7 @@ def network_import(source: Source, *, dry_run: bool = False, progress: ProgressF
     report.rows = parsed.rows
     if parsed.errors and not parsed.devices and not parsed.points:
         raise NetworkImportRejected(parsed.errors)
-    with transaction.atomic():
+    with unit():
         if not dry_run and connection.vendor == "postgresql":
             # Two imports (or an import and an admin edit) at once would check against a network the
             # other is changing: the second waits. Readers are not blocked. (SQLite writers queue anyway.)

@@ -1,9 +1,10 @@
 """Writes of the network model (OUT-1). The CSV import is in ``network.importer``."""
 
-from django.db import transaction
+
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.transactions import unit
 from servicedesk.network.models import AREA_KINDS, PARENT_KIND, UTILITY_OF_KIND, Device
 
 
@@ -39,7 +40,7 @@ def device_place(device: Device, parent: Device | None) -> None:
         device.area_id = parent.area_id if parent is not None else None
 
 
-@transaction.atomic
+@unit()
 def device_save(device: Device) -> Device:
     """Save one device (admin, API) after checking its place; descendants follow a move."""
     parent = Device.objects.get(pk=device.parent_id) if device.parent_id else None

@@ -1,4 +1,6 @@
-from servicedesk.org.models import OrgUnit
+from collections.abc import Iterable
+
+from servicedesk.org.models import OrgUnit, Provider
 
 
 def unit_subtree_ids(unit_id: int | None) -> list[int]:
@@ -12,3 +14,16 @@ def unit_subtree_ids(unit_id: int | None) -> list[int]:
         frontier = [u for u in frontier if u not in found]
         found.extend(frontier)
     return found
+
+
+def unit_names(unit_ids: Iterable[int]) -> dict[int, str]:
+    """Each unit's name in the reader's language, by id (for history rows that keep ids)."""
+    ids = set(unit_ids)
+    return {unit.pk: unit.display_name for unit in OrgUnit.objects.filter(pk__in=ids)} if ids else {}
+
+
+def provider_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each provider's name in the reader's language, by code."""
+    wanted = set(codes)
+    return ({provider.code: provider.display_name for provider in Provider.objects.filter(code__in=wanted)}
+            if wanted else {})

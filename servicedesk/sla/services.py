@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core.messages import label, message, typed
 from servicedesk.core.prepared import PreparedInsert
+from servicedesk.core.transactions import unit
 from servicedesk.org.models import User
 from servicedesk.org.roles import Role
 from servicedesk.sla.calendar import WorkingCalendar, add_working_time, working_time_between
@@ -188,7 +189,7 @@ def warnings_sweep(*, now: datetime.datetime | None = None, batch_size: int = SW
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        with transaction.atomic():
+        with unit():
             claimed = Timer.objects.filter(next_warning_at__lte=now).order_by("next_warning_at")
             if connection.features.has_select_for_update_skip_locked:
                 claimed = claimed.select_for_update(skip_locked=True, of=("self",))
@@ -494,7 +495,7 @@ def _subjects_recompute(subjects: list[tuple[str, int]], *, batch_size: int) -> 
     """Recompute the timers of these subjects, in batches of one transaction each; returns how many."""
     recomputed = 0
     for start in range(0, len(subjects), batch_size):
-        with transaction.atomic():
+        with unit():
             for subject_type, subject_id in subjects[start:start + batch_size]:
                 try:
                     recomputed += len(timers_sync(subject_type=subject_type, subject_id=subject_id))

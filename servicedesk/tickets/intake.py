@@ -6,7 +6,6 @@ contacts.services, a request through tickets.services, and the page shows both.
 """
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.contacts.forms import CONTACT_ERROR_FIELDS, ContactForm
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.contacts.selectors import contact_history
+from servicedesk.contacts.selectors import contact_history, pending_contacts
 from servicedesk.contacts.services import contact_create
 from servicedesk.core.exceptions import NotFound, ValidationFailed
 from servicedesk.core.references import parse_id
@@ -24,8 +23,7 @@ from servicedesk.customers.models import Customer
 from servicedesk.customers.selectors import customer_get
 from servicedesk.org.roles import Capability
 from servicedesk.tickets.forms import RequestForm
-from servicedesk.tickets.models import OPEN_REQUEST_STATUSES
-from servicedesk.tickets.selectors import request_list_for_user, request_types_active
+from servicedesk.tickets.selectors import open_requests_of_customer, request_types_active
 from servicedesk.tickets.services import request_create
 
 # The panel shows the whole history (004 step 9); this only guards the page against pathological callers.
@@ -39,14 +37,6 @@ def customer_or_404(customer_id: int | None) -> Customer | None:
         return customer_get(customer_id)
     except Customer.DoesNotExist:
         raise NotFound(_("No such customer.")) from None
-
-
-def pending_contacts(customer: Customer | None) -> QuerySet[ContactRecord]:
-    """Contacts of this caller that may still get a request: not answered, no request yet."""
-    contacts = ContactRecord.objects.filter(request__isnull=True).exclude(outcome=ContactRecord.Outcome.ANSWERED)
-    if customer is None:
-        return contacts.filter(customer__isnull=True)
-    return contacts.filter(customer=customer)
 
 
 def intake_url(customer: Customer | None) -> str:
@@ -79,10 +69,7 @@ def render_intake(request: HttpRequest, *, customer: Customer | None, contact: C
     }
     if customer is not None:
         context["history"] = list(contact_history(customer_id=customer.pk)[:HISTORY_LIMIT])
-        context["open_requests"] = list(
-            request_list_for_user(user).filter(customer=customer, status__in=OPEN_REQUEST_STATUSES)  # type: ignore[arg-type]
-            .order_by("priority", "created_at")[:50]
-        )
+        context["open_requests"] = list(open_requests_of_customer(user, customer)[:50])  # type: ignore[arg-type]
     return render(request, "desk/intake.html", context, status=status)
 
 

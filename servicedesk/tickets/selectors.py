@@ -175,6 +175,12 @@ def work_order_search(user: User, *, statuses: Sequence[str] = (), provider: str
     return orders.order_by("-created_at", "-id")
 
 
+def open_requests_of_customer(user: User, customer: Customer) -> QuerySet[ServiceRequest]:
+    """The customer's open requests this user may see, most urgent and oldest first."""
+    return (request_list_for_user(user).filter(customer=customer, status__in=OPEN_REQUEST_STATUSES)
+            .order_by("priority", "created_at"))
+
+
 def open_request_count(customer_id: int) -> int:
     return ServiceRequest.objects.filter(customer_id=customer_id, status__in=OPEN_REQUEST_STATUSES).count()
 

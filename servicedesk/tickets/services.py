@@ -8,7 +8,6 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,7 +231,7 @@ def _event_time(at: datetime.datetime | None, history: Any) -> datetime.datetime
     return max(at, latest) if latest is not None else at
 
 
-@transaction.atomic
+@unit()
 def request_transition(*, request: ServiceRequest, action: str, actor: User | None, reason: str = "",
                        note: Message | None = None, at: datetime.datetime | None = None) -> ServiceRequest:
     """Move a request along its workflow; ``actor=None`` means the system (e.g. a work order event),
@@ -269,7 +268,7 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
     return locked
 
 
-@transaction.atomic
+@unit()
 def request_update(*, request: ServiceRequest, actor: User, priority: int | None = None,
                    responsible_unit: OrgUnit | None = None, estimated_completion_at: datetime.datetime | None = None,
                    reason: str = "", note: Message | None = None) -> ServiceRequest:
@@ -300,7 +299,7 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
     return locked
 
 
-@transaction.atomic
+@unit()
 def request_add_note(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
     if not (actor.can(Capability.HANDLE_REQUEST) or actor.can(Capability.DISPATCH)):
         raise ActionNotAllowed(_("Your role may not add notes to requests."))
@@ -325,7 +324,7 @@ def _work_order_event(work_order: WorkOrder, *, actor: User | None, kind: str, a
     )
 
 
-@transaction.atomic
+@unit()
 def work_order_create(*, request: ServiceRequest, actor: User, provider: Provider, crew_type: str = "",
                       instructions: str = "", promised_start_at: datetime.datetime | None = None,
                       promised_end_at: datetime.datetime | None = None) -> WorkOrder:
@@ -359,7 +358,7 @@ def work_order_create(*, request: ServiceRequest, actor: User, provider: Provide
     return work_order
 
 
-@transaction.atomic
+@unit()
 def work_order_transition(*, work_order: WorkOrder, action: str, actor: User | None, reason: str = "",
                           note: Message | None = None, at: datetime.datetime | None = None) -> WorkOrder:
     """Move a work order along its workflow and carry the consequence to its request.

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from servicedesk.contacts.models import ContactRecord
+from servicedesk.contacts.selectors import contacts_of_request
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.messages import render_html
 from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.core.views import page, show_domain_errors
-from servicedesk.org.models import OrgUnit, Provider, User
+from servicedesk.org.models import User
 from servicedesk.org.roles import Capability, Role
+from servicedesk.org.selectors import provider_names, unit_names
 from servicedesk.sla.models import TimerState
 from servicedesk.sla.selectors import (
     SLA_FILTERS,
@@ -170,10 +171,8 @@ def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: An
     for event in events:
         pair = (event.changes or {}).get("responsible_unit") or []
         unit_ids.update(v for v in pair if isinstance(v, int))
-    units = {u.pk: u.display_name for u in OrgUnit.objects.filter(pk__in=unit_ids)} if unit_ids else {}
-    provider_codes = {(e.changes or {}).get("provider", [None, None])[1] for e in events} - {None}
-    providers = ({p.code: p.display_name for p in Provider.objects.filter(code__in=provider_codes)}
-                 if provider_codes else {})
+    units = unit_names(unit_ids)
+    providers = provider_names({(e.changes or {}).get("provider", [None, None])[1] for e in events} - {None})
     rows = []
     for event in events:
         if hide_internal and event.kind == EventKind.NOTE:
@@ -251,8 +250,7 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
     if may_dispatch and work_order_form is None:
         work_order_form = WorkOrderForm(initial={"crew_type": service_request.crew_type})
     may_note = user.can(Capability.HANDLE_REQUEST) or user.can(Capability.DISPATCH)
-    contacts = (ContactRecord.objects.filter(request=service_request).select_related("agent", "service_point")
-                .order_by("started_at", "id"))
+    contacts = contacts_of_request(service_request.pk)
     context = {
         "service_request": service_request,
         "type_fields": _type_fields(service_request),
