@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.messages import render, render_html
+from servicedesk.core.prepared import PreparedInsert
 
 
 class Channel(models.TextChoices):
@@ -171,3 +172,7 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.phone}"
+
+
+# The hot paths' INSERT of a contact (request creation, fault calls), built once per process.
+CONTACT_INSERT = PreparedInsert(ContactRecord)

@@ -39,9 +39,8 @@ from pydantic import BaseModel, Field
 
 from servicedesk.core.api_types import ParamsSchema
 from servicedesk.core.exceptions import DomainError, PermissionRefused, ValidationFailed
-from servicedesk.core.models import IdempotencyRecord
+from servicedesk.core.models import IDEMPOTENCY_INSERT, IdempotencyRecord
 from servicedesk.core.openapi import document_errors
-from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.services import token_authenticate
 from servicedesk.core.transactions import unit
 
@@ -302,7 +301,6 @@ def _replay(record: IdempotencyRecord, *, endpoint: str, fingerprint: str) -> Ht
     return json_response(record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"})
 
 
-_IDEMPOTENCY_INSERT = PreparedInsert(IdempotencyRecord)  # with every create that carries a key
 
 
 def _stored_answer(user: User, key: str) -> IdempotencyRecord | None:
@@ -344,7 +342,7 @@ def write(request: HttpRequest, *, payload: BaseModel | None, idempotency_key: s
     try:
         with unit():
             content = to_json(action())
-            _IDEMPOTENCY_INSERT.save(IdempotencyRecord(user=user, key=key, endpoint=endpoint,
+            IDEMPOTENCY_INSERT.save(IdempotencyRecord(user=user, key=key, endpoint=endpoint,
                                                        request_hash=fingerprint, status_code=status,
                                                        response_body=json.loads(content)))
     except (IntegrityError, DomainError):

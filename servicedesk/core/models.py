@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.prepared import PreparedInsert
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -67,3 +69,7 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("History is append-only")
+
+
+# Stored with every create that carries a key: the INSERT built once per process.
+IDEMPOTENCY_INSERT = PreparedInsert(IdempotencyRecord)

@@ -21,6 +21,10 @@ from django.db.models import signals
 
 M = TypeVar("M", bound=models.Model)
 
+# Every PreparedInsert of the process, declared once next to its model (core/tests/test_prepared.py
+# checks each writes the row save() writes).
+DECLARED: list["PreparedInsert[Any]"] = []
+
 
 class RowShape(Generic[M]):
     """Some (or all) of a model's columns as one table of a SELECT, and the instance a row's
@@ -118,6 +122,7 @@ class PreparedInsert(Generic[M]):
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.own_save_ok = own_save_only_guards_updates
         self._sql: dict[str, str] = {}
+        DECLARED.append(self)
 
     def _insert_sql(self, alias: str, rows: int) -> str:
         key = f"{alias}:{rows}"

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.messages import render, render_html
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.org.models import BilingualNameMixin
 
 
@@ -401,3 +402,7 @@ class SlaChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.what}"
+
+
+# Timers are created in bulk with every request and work order: the INSERT built once per process.
+TIMER_INSERT = PreparedInsert(Timer)

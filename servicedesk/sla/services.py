@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.core.messages import label, message, typed
-from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
 from servicedesk.org.models import User
 from servicedesk.org.roles import Role
@@ -28,6 +27,7 @@ from servicedesk.sla.engine import TargetSpec, clock_compute, clock_uncomputable
 from servicedesk.sla.exceptions import OutsideCalendarCoverage
 from servicedesk.sla.models import (
     OPEN_TIMER_STATES,
+    TIMER_INSERT,
     Calendar,
     CalendarOverride,
     Notification,
@@ -44,7 +44,6 @@ from servicedesk.sla.models import (
 from servicedesk.sla.subjects import SubjectEvent, SubjectFacts, subject_adapter
 
 # A new request's timers are inserted on every create: the statement is built once (core.prepared).
-_TIMER_INSERT = PreparedInsert(Timer)
 _CLOCK_FIELDS = ("state", "started_at", "due_at", "stopped_at", "paused_since", "target_seconds", "used_seconds",
                  "next_warning_percent", "next_warning_at", "at_risk_at", "computed_at", "problem", "policy_id",
                  "provisional")
@@ -111,7 +110,7 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
     if keep:
         Timer.objects.bulk_update(keep, _CLOCK_FIELDS)
     if to_create:
-        _TIMER_INSERT.save_many(to_create)
+        TIMER_INSERT.save_many(to_create)
     if existing:
         # The subject now falls under another policy (its priority or type changed): the old
         # policy's clocks no longer apply.

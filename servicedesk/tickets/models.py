@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.contacts.models import Channel
 from servicedesk.core.models import AppendOnlyModel
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.org.models import BilingualNameMixin
 
 
@@ -393,3 +394,8 @@ class WorkOrderEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.work_order_id} {self.kind} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The hot path's INSERTs of request creation, built once per process.
+REQUEST_INSERT = PreparedInsert(ServiceRequest)
+REQUEST_EVENT_INSERT = PreparedInsert(RequestEvent, own_save_only_guards_updates=True)

@@ -12,11 +12,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.contacts.models import Channel, ContactRecord
+from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.core.messages import Message, bilingual, message, render
-from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import checked_phone
@@ -27,6 +26,8 @@ from servicedesk.tickets.exceptions import InvalidTransition
 from servicedesk.tickets.fields import clean_attributes
 from servicedesk.tickets.models import (
     OPEN_WORK_ORDER_STATUSES,
+    REQUEST_EVENT_INSERT,
+    REQUEST_INSERT,
     EventKind,
     Priority,
     RequestCategory,
@@ -43,9 +44,6 @@ from servicedesk.tickets.timing import sync_request_timers, sync_work_order_time
 from servicedesk.tickets.workflow import REQUEST_TRANSITIONS, WORK_ORDER_TRANSITIONS, Transition
 
 # Written on every new request (and every fault call that needs one): inserts built once.
-_REQUEST_INSERT = PreparedInsert(ServiceRequest)
-_CONTACT_INSERT = PreparedInsert(ContactRecord)
-_EVENT_INSERT = PreparedInsert(RequestEvent, own_save_only_guards_updates=True)
 
 
 def _require(actor: User | None, capability: Capability, message: str) -> None:
@@ -66,7 +64,7 @@ def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, ac
                    reason: str = "", message: Message | None = None,
                    at: datetime.datetime | None = None) -> RequestEvent:
     """``reason``: what a person typed; ``message``: what the system says, rendered when read."""
-    return _EVENT_INSERT.save(RequestEvent(
+    return REQUEST_EVENT_INSERT.save(RequestEvent(
         request=request, actor=actor, kind=kind, action=action, from_status=from_status, to_status=to_status,
         changes={k: [_json_value(old), _json_value(new)] for k, (old, new) in (changes or {}).items()},
         reason=reason, message=message or {}, **({"at": at} if at is not None else {}),
@@ -156,7 +154,7 @@ def request_create(
         # The place only: the type is shown beside it, in the reader's language (issue 10).
         subject = location.strip() or (service_point.address if service_point else "")
 
-    request = _REQUEST_INSERT.save(ServiceRequest(
+    request = REQUEST_INSERT.save(ServiceRequest(
         request_type=request_type,
         status=RequestStatus.NEW,
         priority=priority,
@@ -183,7 +181,7 @@ def request_create(
     if before_contact_save is not None:
         before_contact_save(request)
     if new_contact or contact.pk is None:
-        _CONTACT_INSERT.save(contact)  # one INSERT, already linked
+        CONTACT_INSERT.save(contact)  # one INSERT, already linked
     else:
         ContactRecord.objects.filter(pk=contact.pk).update(request=request, outcome=contact.outcome)
     created_event = _request_event(
