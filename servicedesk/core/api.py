@@ -90,7 +90,8 @@ def _local_or_utc(moment: datetime.datetime) -> datetime.datetime:
         pass
     try:
         return moment.astimezone(datetime.UTC)
-    except OverflowError:  # only a value that came in with its own offset, never one read back from the database
+    # Only a value that came in with its own offset, never one read back from the database.
+    except OverflowError:
         return moment
 
 
@@ -148,7 +149,8 @@ class SessionCsrfAuth(APIKeyCookie):
             return None
         key = request.COOKIES.get(self.param_name)
         if key and check_csrf(request):
-            raise CsrfFailed(_("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value."))
+            raise CsrfFailed(
+                _("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value."))
         return key
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
@@ -156,7 +158,7 @@ class SessionCsrfAuth(APIKeyCookie):
             return None
         user = request.user
         if user.is_authenticated and user.is_active:
-            return user  # type: ignore[return-value]
+            return user
         return None
 
 
@@ -178,7 +180,8 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> HttpResponse:
+def error_response(status: int, code: str, message: str,
+                   fields: dict[str, str] | None = None) -> HttpResponse:
     return json_response(error_body(code, message, fields), status=status)
 
 
@@ -226,7 +229,8 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
         response = error_response(401, "unauthorized",
-                                  _("Authentication required: send Authorization: Bearer <token>, or sign in."))
+                                  _("Authentication required: send Authorization: Bearer <token>, "
+                                    "or sign in."))
         response["WWW-Authenticate"] = "Bearer"
         return response
     return error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc))
@@ -241,12 +245,13 @@ def _on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    api.add_exception_handler(DomainError, _on_domain_error)
-    api.add_exception_handler(NinjaValidationError, _on_validation_error)
-    api.add_exception_handler(HttpError, _on_http_error)
-    api.add_exception_handler(Http404, _on_not_found)
-    api.add_exception_handler(ObjectDoesNotExist, _on_not_found)
-    api.add_exception_handler(PermissionDenied, _on_permission_denied)
+    # ninja's stubs type each handler as taking the exception or its class; it gets the exception.
+    api.add_exception_handler(DomainError, _on_domain_error)  # type: ignore[arg-type]
+    api.add_exception_handler(NinjaValidationError, _on_validation_error)  # type: ignore[arg-type]
+    api.add_exception_handler(HttpError, _on_http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(Http404, _on_not_found)  # type: ignore[arg-type]
+    api.add_exception_handler(ObjectDoesNotExist, _on_not_found)  # type: ignore[arg-type]
+    api.add_exception_handler(PermissionDenied, _on_permission_denied)  # type: ignore[arg-type]
 
 
 def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -295,7 +300,8 @@ def _fingerprint(endpoint: str, payload: BaseModel | None) -> str:
 def _replay(record: IdempotencyRecord, *, endpoint: str, fingerprint: str) -> HttpResponse:
     if record.endpoint != endpoint or record.request_hash != fingerprint:
         raise ValidationFailed(
-            _("This Idempotency-Key was already used for a different request; use a new key for a new request."),
+            _("This Idempotency-Key was already used for a different request; "
+              "use a new key for a new request."),
             field=IDEMPOTENCY_HEADER,
         )
     return json_response(record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"})
@@ -361,7 +367,8 @@ T = TypeVar("T")
 
 class PageParams(ParamsSchema):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
-    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Items per page, at most 200.")
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE,
+                           description="Items per page, at most 200.")
 
 
 class Page(Schema, Generic[T]):
@@ -400,6 +407,7 @@ def referenced(queryset: QuerySet[M], *, field: str, **lookup: Any) -> M:
     """The object a body field names, or 422 on that field: an unknown reference is bad input, not a 404."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise ValidationFailed(_("No such object: %(value)s.") % {"value": ", ".join(map(str, lookup.values()))},
+    except ObjectDoesNotExist:
+        named = ", ".join(map(str, lookup.values()))
+        raise ValidationFailed(_("No such object: %(value)s.") % {"value": named},
                                field=field) from None

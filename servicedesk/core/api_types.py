@@ -39,7 +39,10 @@ __all__ = ["FilterMoment", "Id", "InputSchema", "ParamsSchema", "PastMoment", "S
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _checked(problem_of: Callable[[datetime.datetime], str | None]) -> Callable[[datetime.datetime], datetime.datetime]:
+Check = Callable[[datetime.datetime], datetime.datetime]
+
+
+def _checked(problem_of: Callable[[datetime.datetime], str | None]) -> Check:
     def check(value: datetime.datetime) -> datetime.datetime:
         problem = problem_of(value)
         if problem is not None:
@@ -62,7 +65,8 @@ def _iso_text(value: Any) -> Any:
 
 PastMoment = Annotated[datetime.datetime, AfterValidator(_checked(past_moment_problem))]
 ScheduledMoment = Annotated[datetime.datetime, AfterValidator(_checked(scheduled_moment_problem))]
-FilterMoment = Annotated[datetime.datetime, BeforeValidator(_iso_text), AfterValidator(_checked(filter_moment_problem))]
+FilterMoment = Annotated[datetime.datetime, BeforeValidator(_iso_text),
+                         AfterValidator(_checked(filter_moment_problem))]
 
 
 def _holds_nul(value: Any) -> bool:

@@ -9,7 +9,8 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors: dict[str, str] = dict(errors or {})

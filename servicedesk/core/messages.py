@@ -64,7 +64,8 @@ MESSAGES: dict[str, Any] = {
     "tell_cut_move_in": gettext_lazy(
         "Supply was cut because nobody registered after the previous occupant moved out: register the "
         "move-in at a service hall or in the app, with ID and the tenancy or deed, to be reconnected."),
-    "tell_suspended": gettext_lazy("Supply is suspended at the customer's request: ask for resumption to restore it."),
+    "tell_suspended": gettext_lazy(
+        "Supply is suspended at the customer's request: ask for resumption to restore it."),
     "tell_closed": gettext_lazy("This service point is closed: a new connection must be applied for."),
     "tell_planned": gettext_lazy("A planned outage is in force here: %(reason)s, from %(start)s to %(end)s."),
     "tell_planned_notice": gettext_lazy("A written notice was given on %(date)s."),
@@ -113,14 +114,15 @@ def _param(value: Any, *, html: bool) -> Any:
     if "zh" in value:
         english = (get_language() or "").startswith("en")
         text = value.get("en") if english and value.get("en") else value.get("zh", "")
-        return conditional_escape(text) if html else text
+        return conditional_escape(str(text or "")) if html else text
     if "msgid" in value:
         text = gettext(value["msgid"])
-        return conditional_escape(text) if html else text
+        return conditional_escape(str(text or "")) if html else text
     if "time" in value:
         when = parse_datetime(value["time"]) if value["time"] else None
-        text = formats.date_format(timezone.localtime(when), "Y-m-d H:i") if when else gettext("not yet known")
-        return conditional_escape(text) if html else text
+        text = (formats.date_format(timezone.localtime(when), "Y-m-d H:i") if when
+                else gettext("not yet known"))
+        return conditional_escape(str(text or "")) if html else text
     if "text" in value:
         return format_html('<span data-customer-text="">{}</span>', value["text"]) if html else value["text"]
     return value

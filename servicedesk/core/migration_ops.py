@@ -22,9 +22,9 @@ class VendorSQL(migrations.RunSQL):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
         sql = self.by_vendor.get(schema_editor.connection.vendor, ("", ""))[0]
         if sql:
-            self._run_sql(schema_editor, sql)
+            self._run_sql(schema_editor, sql)  # type: ignore[attr-defined]  # RunSQL's own, not in the stubs
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
         sql = self.by_vendor.get(schema_editor.connection.vendor, ("", ""))[1]
         if sql:
-            self._run_sql(schema_editor, sql)
+            self._run_sql(schema_editor, sql)  # type: ignore[attr-defined]

@@ -52,7 +52,8 @@ def scheduled_moment_problem(value: datetime.datetime) -> str | None:
 def filter_moment_problem(value: datetime.datetime) -> str | None:
     zone = timezone.get_default_timezone()
     first, last = FILTER_YEARS
-    if _inside(value, datetime.datetime(first, 1, 1, tzinfo=zone), datetime.datetime(last, 12, 31, 23, 59, tzinfo=zone)):
+    earliest = datetime.datetime(first, 1, 1, tzinfo=zone)
+    if _inside(value, earliest, datetime.datetime(last, 12, 31, 23, 59, tzinfo=zone)):
         return None
     return _("must be between the years %(first)d and %(last)d") % {"first": first, "last": last}
 

@@ -7,7 +7,8 @@
   (``OrgUnitKind``, ``PlannedOutageStatus``, ``CallbackStatus``); core/tests/test_openapi_document
   checks every enum of the document against the choices it stands for.
 - Errors. Every operation documents the error answers it can give, with the one error body
-  (``ErrorOut``): 400 where a body that is not JSON can be sent, 401 and 403 where a sign-in is needed, 404 where the path names an object or the
+  (``ErrorOut``): 400 where a body that is not JSON can be sent, 401 and 403 where a sign-in is
+  needed, 404 where the path names an object or the
   body refers to one, 409 on writes (a workflow step that is not allowed now), 422 where there is
   input to refuse.
 """
@@ -62,7 +63,7 @@ class QualifiedNameJsonSchema(NinjaGenerateJsonSchema):
 
 
 # django-ninja builds every operation's schemas with the generator its openapi module names.
-ninja_openapi.NinjaGenerateJsonSchema = QualifiedNameJsonSchema  # type: ignore[misc]
+setattr(ninja_openapi, "NinjaGenerateJsonSchema", QualifiedNameJsonSchema)  # noqa: B010 — a module's global
 
 _ERROR_ANSWERS = {
     400: "The body is not JSON.",

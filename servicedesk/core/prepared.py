@@ -14,12 +14,18 @@ objects the ORM would give, their related objects already cached.
 Only for hot paths; everything else uses the ORM.
 """
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections, models
 from django.db.models import signals
 
 M = TypeVar("M", bound=models.Model)
+
+
+def _column(field: Any) -> str:
+    column = field.column
+    assert column is not None, field  # every concrete field has its column
+    return str(column)
 
 # Every PreparedInsert of the process, declared once next to its model (core/tests/test_prepared.py
 # checks each writes the row save() writes).
@@ -41,7 +47,7 @@ class RowShape(Generic[M]):
 
     def columns(self, alias: str) -> list[str]:
         quote = connections[alias].ops.quote_name
-        return [f"{self.table}.{quote(f.column)}" for f in self.fields]
+        return [f"{self.table}.{quote(_column(f))}" for f in self.fields]
 
     def instance(self, values: tuple[Any, ...] | list[Any], *, using: str = "default") -> M | None:
         """The instance, or None for the missing row of an outer join (no primary key)."""
@@ -54,7 +60,8 @@ class RowShape(Generic[M]):
         for index, (col, converters) in enumerate(self._converters[using]):
             for converter in converters:
                 converted[index] = converter(converted[index], col, connection)
-        if self.model._meta.pk.attname in self.names and converted[self.names.index(self.model._meta.pk.attname)] is None:
+        pk_name = self.model._meta.pk.attname
+        if pk_name in self.names and converted[self.names.index(pk_name)] is None:
             return None
         return self.model.from_db(using, self.names, converted)
 
@@ -78,12 +85,13 @@ class RelatedFetch(Generic[M]):
         quote = connections[alias].ops.quote_name
         joins = []
         for name, shape in zip(self.related, self.shapes[1:], strict=True):
-            field = self.model._meta.get_field(name)
+            field = cast(models.Field[Any, Any], self.model._meta.get_field(name))
             joins.append(f"LEFT OUTER JOIN {quote(shape.model._meta.db_table)} {shape.table} "
-                         f"ON {shape.table}.{quote(shape.model._meta.pk.column)} = t0.{quote(field.column)}")
+                         f"ON {shape.table}.{quote(_column(shape.model._meta.pk))} "
+                         f"= t0.{quote(_column(field))}")
         columns = [column for shape in self.shapes for column in shape.columns(alias)]
         return (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
-                f"WHERE t0.{quote(self.by.column)} = %s")  # type: ignore[union-attr]
+                f"WHERE t0.{quote(_column(self.by))} = %s")
 
     def get(self, value: Any, *, using: str = "default") -> M | None:
         """The row whose primary key (or ``by`` column) is ``value``, with its related rows; or None."""
@@ -100,9 +108,11 @@ class RelatedFetch(Generic[M]):
             instances.append(shape.instance(row[start:start + len(shape.names)], using=using))
             start += len(shape.names)
         main = instances[0]
+        assert main is not None  # the row was found
         for name, instance in zip(self.related, instances[1:], strict=True):
-            self.model._meta.get_field(name).set_cached_value(main, instance)  # type: ignore[union-attr]
-        return main  # type: ignore[return-value]
+            relation = cast(models.ForeignKey[Any, Any], self.model._meta.get_field(name))
+            relation.set_cached_value(main, instance)
+        return main  # type: ignore[no-any-return]
 
 
 class PreparedInsert(Generic[M]):
@@ -130,8 +140,9 @@ class PreparedInsert(Generic[M]):
             quote = connections[alias].ops.quote_name
             meta = self.model._meta
             row = f"({', '.join(['%s'] * len(self.fields))})"
-            self._sql[key] = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
-                              f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}")
+            columns = ", ".join(quote(_column(f)) for f in self.fields)
+            self._sql[key] = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+                              f"VALUES {', '.join([row] * rows)} RETURNING {quote(_column(meta.pk))}")
         return self._sql[key]
 
     def _write(self, instances: list[M], using: str) -> None:
@@ -150,7 +161,8 @@ class PreparedInsert(Generic[M]):
         connection = connections[using]
         if ((type(instance).save is not models.Model.save and not self.own_save_ok)
                 or signals.pre_save.has_listeners(self.model)
-                or signals.post_save.has_listeners(self.model) or not connection.features.can_return_columns_from_insert):
+                or signals.post_save.has_listeners(self.model)
+                or not connection.features.can_return_columns_from_insert):
             instance.save(using=using)
             return instance
         self._write([instance], using)

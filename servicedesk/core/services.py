@@ -31,7 +31,8 @@ LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue a token for ``user``; returns the row and the raw token (shown once, never stored)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
-    token = ApiToken.objects.create(user=user, name=name.strip()[:100], prefix=raw[:10], key_hash=hash_token(raw))
+    token = ApiToken.objects.create(user=user, name=name.strip()[:100], prefix=raw[:10],
+                                    key_hash=hash_token(raw))
     return token, raw
 
 

@@ -108,4 +108,5 @@ def invalidate_on_change(key: str, models_: Iterable[type[models.Model]],
         post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{key}-{model.__name__}-save")
         post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{key}-{model.__name__}-delete")
     for through in m2m:
-        m2m_changed.connect(receiver, sender=through, weak=False, dispatch_uid=f"{key}-{through.__name__}-m2m")
+        m2m_changed.connect(receiver, sender=through, weak=False,
+                            dispatch_uid=f"{key}-{through.__name__}-m2m")

@@ -35,7 +35,8 @@ class unit(ContextDecorator):  # noqa: N801 - used like transaction.atomic
             self._outermost = True
             self._atomic = transaction.atomic(using=self.using)
         else:
-            self._atomic = transaction.atomic(using=self.using, savepoint=not getattr(connection, _MARK, False))
+            joined = getattr(connection, _MARK, False)
+            self._atomic = transaction.atomic(using=self.using, savepoint=not joined)
         self._atomic.__enter__()
         if self._outermost:
             setattr(connection, _MARK, True)

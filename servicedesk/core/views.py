@@ -54,7 +54,8 @@ def page(*capabilities: Capability) -> Callable[[View], View]:
     return decorate
 
 
-def show_domain_errors(form: forms.Form, error: DomainError, field_names: Mapping[str, str] | None = None) -> None:
+def show_domain_errors(form: forms.Form, error: DomainError,
+                       field_names: Mapping[str, str] | None = None) -> None:
     """Put each of the service's field errors beside the matching form field.
 
     Services name fields as the API does (``customer_id``, ``attributes.dn``); ``field_names``

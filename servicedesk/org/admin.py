@@ -27,7 +27,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "full_name", "email", "phone")
     autocomplete_fields = ("unit", "provider", "customer")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Service desk"), {"fields": ("role", "full_name", "phone", "unit", "provider", "customer",
                                         "preferred_language")}),
     )

@@ -103,7 +103,8 @@ def me(request: HttpRequest) -> User:
 
 
 @router.get("/units", response=Page[UnitOut], summary="Organisation units",
-            description=f"Units ordered by code; filters `kind`, `active`.\n\n**Roles:** {roles_with(*STAFF_CAPABILITIES)}.")
+            description="Units ordered by code; filters `kind`, `active`."
+                        f"\n\n**Roles:** {roles_with(*STAFF_CAPABILITIES)}.")
 def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> dict:
     require(current_user(request), *STAFF_CAPABILITIES)
     units = OrgUnit.objects.order_by("code", "id")
@@ -115,7 +116,8 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters]) -> dict:
 
 
 @router.get("/providers", response=Page[ProviderOut], summary="Service providers (work centres)",
-            description=f"Providers ordered by code; filters `kind`, `active`.\n\n**Roles:** {roles_with(*STAFF_CAPABILITIES)}.")
+            description="Providers ordered by code; filters `kind`, `active`."
+                        f"\n\n**Roles:** {roles_with(*STAFF_CAPABILITIES)}.")
 def provider_list(request: HttpRequest, filters: Query[ProviderFilters]) -> dict:
     require(current_user(request), *STAFF_CAPABILITIES)
     providers = Provider.objects.select_related("unit").order_by("code", "id")

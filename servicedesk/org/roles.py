@@ -55,12 +55,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
     Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
     Role.DISPATCHER: frozenset(
-        {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH, Capability.HANDLE_REQUEST,
-         Capability.MANAGE_OUTAGES}
+        {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH,
+         Capability.HANDLE_REQUEST, Capability.MANAGE_OUTAGES}
     ),
     Role.PROVIDER_STAFF: frozenset({Capability.WORK_ON_ORDERS}),
     Role.FINANCE: frozenset(),
-    Role.ADMINISTRATOR: frozenset(set(Capability)) - {Capability.VIEW_OWN_REQUESTS, Capability.WORK_ON_ORDERS},
+    Role.ADMINISTRATOR: (frozenset(set(Capability))
+                         - {Capability.VIEW_OWN_REQUESTS, Capability.WORK_ON_ORDERS}),
     Role.CUSTOMER: frozenset({Capability.VIEW_OWN_REQUESTS}),
 }
 
@@ -72,6 +73,7 @@ def user_can(user: object, capability: Capability) -> bool:
 
 
 def roles_with(*capabilities: Capability) -> str:
-    """The roles holding any of ``capabilities``, for the OpenAPI descriptions (kept in sync with roles.py)."""
+    """The roles holding any of ``capabilities``, for the OpenAPI descriptions (always in step with
+    ROLE_CAPABILITIES)."""
     roles = [str(role) for role, held in ROLE_CAPABILITIES.items() if any(c in held for c in capabilities)]
     return ", ".join(roles)

@@ -13,8 +13,8 @@ register = template.Library()
 def typed(value: object) -> object:
     if value is None or value == "":
         return value
-    return format_html('<span data-customer-text="">{}</span>', conditional_escape(value))
+    return format_html('<span data-customer-text="">{}</span>', conditional_escape(str(value)))
 
 
 def typed_html(value: object) -> SafeString:
-    return format_html('<span data-customer-text="">{}</span>', conditional_escape(value))
+    return format_html('<span data-customer-text="">{}</span>', conditional_escape(str(value)))

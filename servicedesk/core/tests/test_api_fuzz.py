@@ -63,8 +63,8 @@ def real_objects(world) -> dict[str, int]:
     soon = (timezone.now() + datetime.timedelta(days=3)).replace(microsecond=0)
     agent, dispatcher = as_(world, "agent"), as_(world, "dispatcher")
     alice = world.customers["alice"]
-    request_id = _created(agent.post("/requests", {"request_type": "leak", "service_point_id": world.points["alice"].pk,
-                                                   "attributes": {"dn": 300}}))
+    request_id = _created(agent.post("/requests", {"request_type": "leak", "attributes": {"dn": 300},
+                                                   "service_point_id": world.points["alice"].pk}))
     work_order_id = _created(dispatcher.post(f"/requests/{request_id}/work-orders", {
         "provider": "crew-a", "crew_type": "pipe_repair", "promised_end_at": soon.isoformat()}))
     return {

@@ -225,8 +225,8 @@ def test_messages_follow_the_language(world):
 
 
 def test_unparsable_body_is_a_400_in_the_same_shape(world):
-    response = as_(world, "agent").client.post(f"{BASE}/requests", "{not json", content_type="application/json",
-                                               **as_(world, "agent").headers)
+    response = as_(world, "agent").client.post(f"{BASE}/requests", "{not json",
+                                               content_type="application/json", **as_(world, "agent").headers)
     assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
 
 
@@ -348,16 +348,19 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
     expected = {
         ("get", "/me"), ("get", "/customers/search"), ("get", "/customers/{customer_id}"),
         ("get", "/customers/{customer_id}/contacts"), ("get", "/service-points/{service_point_id}"),
-        ("get", "/request-types"), ("post", "/contacts"), ("get", "/contacts"), ("get", "/contacts/{contact_id}"),
+        ("get", "/request-types"), ("post", "/contacts"), ("get", "/contacts"),
+        ("get", "/contacts/{contact_id}"),
         ("post", "/requests"), ("get", "/requests"), ("get", "/requests/{request_id}"),
         ("patch", "/requests/{request_id}"), ("post", "/requests/{request_id}/transitions"),
         ("post", "/requests/{request_id}/notes"), ("get", "/queue"),
         ("post", "/requests/{request_id}/work-orders"), ("get", "/work-orders"),
         ("get", "/work-orders/{work_order_id}"), ("post", "/work-orders/{work_order_id}/transitions"),
         ("get", "/units"), ("get", "/providers"),
-        ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"), ("post", "/notifications/read-all"),
+        ("get", "/notifications"), ("post", "/notifications/{notification_id}/read"),
+        ("post", "/notifications/read-all"),
         ("post", "/fault-calls"), ("get", "/service-points/{service_point_id}/fault-check"),
-        ("get", "/outages"), ("post", "/outages"), ("get", "/outages/{outage_id}"), ("patch", "/outages/{outage_id}"),
+        ("get", "/outages"), ("post", "/outages"), ("get", "/outages/{outage_id}"),
+        ("patch", "/outages/{outage_id}"),
         ("get", "/outages/{outage_id}/calls"), ("post", "/outages/{outage_id}/confirm"),
         ("get", "/outages/{outage_id}/etr-changes"),
         ("post", "/outages/{outage_id}/reject"), ("post", "/outages/{outage_id}/merge"),
@@ -369,7 +372,8 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/agents/me/availability"),
     }
     expected.add(("get", "/search"))  # the header's global search (issue 10 item 5)
-    found = {(method, path.removeprefix(BASE)) for path, methods in schema["paths"].items() for method in methods}
+    found = {(method, path.removeprefix(BASE))
+             for path, methods in schema["paths"].items() for method in methods}
     assert found == expected
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():

@@ -135,7 +135,8 @@ def test_INT1_a_contact_that_started_an_hour_ago_is_kept_as_such(world):
     assert ContactRecord.objects.get().started_at == started
 
 
-@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59+08:00", "1900-01-01T00:00:00", "2099-06-01T00:00:00"])
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59+08:00", "1900-01-01T00:00:00",
+                                    "2099-06-01T00:00:00"])
 def test_INT7_an_estimate_outside_the_schedule_window_is_422(world, moment):
     response = as_(world, "agent").post("/requests", leak(world, estimated_completion_at=moment))
     refused(response, "estimated_completion_at")
@@ -152,7 +153,8 @@ def test_OUT1_a_planned_outage_outside_the_schedule_window_is_422(world, field, 
 
 
 def test_OUT1_a_planned_outage_in_made_up_districts_is_422(world):
-    response = as_(world, "dispatcher").post("/planned-outages", planned(devices=[], districts=["南山区", "火星区"]))
+    made_up = planned(devices=[], districts=["南山区", "火星区"])
+    response = as_(world, "dispatcher").post("/planned-outages", made_up)
     error = refused(response, "districts")
     assert "火星区" in error["fields"]["districts"]
     assert PlannedOutage.objects.count() == 0
@@ -228,14 +230,16 @@ def test_INT7_a_request_with_a_made_up_phone_is_422_and_nothing_saved(world):
 
 
 def test_INT1_a_contact_with_a_made_up_phone_is_422_and_nothing_saved(world):
-    response = as_(world, "agent").post("/contacts", {"reporter_kind": "non_customer", "reporter_name": "路人",
+    response = as_(world, "agent").post("/contacts", {"reporter_kind": "non_customer",
+                                                      "reporter_name": "路人",
                                                       "reporter_phone": "+86-not-a-number-😀"})
     refused(response, "reporter_phone")
     assert ContactRecord.objects.count() == 0
 
 
 def test_INT1_a_contact_keeps_the_phone_in_its_normal_form(world):
-    response = as_(world, "agent").post("/contacts", {"reporter_kind": "non_customer", "reporter_name": "派出所",
+    response = as_(world, "agent").post("/contacts", {"reporter_kind": "non_customer",
+                                                      "reporter_name": "派出所",
                                                       "reporter_phone": "0755-2666 1100转8"})
     assert response.status_code == 201, response.content
     assert ContactRecord.objects.get().reporter_phone == "075526661100,8"
@@ -270,7 +274,8 @@ def planned_form(**changes):
     ({"starts_at": "1319-01-01T08:00"}, "时间必须在一个月前到两年后之间"),
     ({"devices": "", "districts": "火星区"}, "火星区"),
 ])
-def test_OUT1_planned_outage_form_outside_the_bounds_says_so_beside_the_field(client, world, changes, message):
+def test_OUT1_planned_outage_form_outside_the_bounds_says_so_beside_the_field(client, world, changes,
+                                                                              message):
     client.force_login(world.users["dispatcher"])
     page = client.post("/outages/planned/new/", planned_form(**changes))
     assert page.status_code in (200, 422)
@@ -296,4 +301,5 @@ def test_check_moments_lists_rows_outside_1900_to_2100_and_fails(world):
     with pytest.raises(CommandError) as failure:
         call_command("check_moments", stdout=listed)
     assert failure.value.returncode == 1
-    assert f"contacts.ContactRecord.started_at: 1 row(s) outside 1900–2100: {created.json()['id']}" in listed.getvalue()
+    expected = f"contacts.ContactRecord.started_at: 1 row(s) outside 1900–2100: {created.json()['id']}"
+    assert expected in listed.getvalue()

@@ -20,8 +20,8 @@ INTERNAL_ID = re.compile(r"\b(?:INT|OUT|SLA|CMP)-\d|§|\b00\d (?:第|steps? \d)|
 
 def _entries() -> list[tuple[str, str]]:
     """(msgid, msgstr) of every entry in use, each on one line."""
-    text = subprocess.run(["msgattrib", "--no-wrap", "--no-obsolete", str(PO)], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["msgattrib", "--no-wrap", "--no-obsolete", str(PO)], capture_output=True,
+                          text=True, check=True).stdout
     found = []
     for block in text.split("\n\n"):
         msgid = re.search(r'^msgid "(.*)"$', block, re.M)

@@ -56,7 +56,8 @@ def imported_apps(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module] if node.module != "servicedesk" else [f"servicedesk.{a.name}" for a in node.names]
+            names = ([node.module] if node.module != "servicedesk"
+                     else [f"servicedesk.{alias.name}" for alias in node.names])
         for name in names:
             parts = name.split(".")
             if parts[0] == "servicedesk" and len(parts) > 1:

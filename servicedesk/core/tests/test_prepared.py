@@ -27,7 +27,8 @@ def test_related_fetch_gives_the_instances_select_related_gives(world):
                          (fetched.account, expected.account), (fetched.device, expected.device)):
         assert type(mine) is type(theirs)
         assert _fields(mine) == _fields(theirs)
-        assert {k: type(v) for k, v in _fields(mine).items()} == {k: type(v) for k, v in _fields(theirs).items()}
+        types = {k: type(v) for k, v in _fields(mine).items()}
+        assert types == {k: type(v) for k, v in _fields(theirs).items()}
     # Converted as the ORM converts them: a decimal, an aware datetime, a JSON list.
     assert fetched.account.amount_owed == Decimal("123.45")
     assert isinstance(fetched.customer.created_at, datetime.datetime) and fetched.customer.created_at.tzinfo
@@ -88,7 +89,8 @@ def test_prepared_insert_of_many_rows_writes_what_bulk_create_writes(world):
     def contacts(note: str) -> list[ContactRecord]:
         return [ContactRecord(agent=world.users["agent"], customer=world.points[key].customer,
                               service_point=world.points[key], started_at=timezone.now(), notes=note,
-                              steps=[{"step": "identify", "n": n}]) for n, key in enumerate(("alice", "n1", "n2"))]
+                              steps=[{"step": "identify", "n": n}])
+                for n, key in enumerate(("alice", "n1", "n2"))]
 
     by_orm = ContactRecord.objects.bulk_create(contacts("orm"))
     prepared = PreparedInsert(ContactRecord).save_many(contacts("prepared"))
@@ -136,13 +138,13 @@ def test_every_prepared_insert_writes_the_row_save_writes(world):
     import servicedesk.api  # noqa: F401 — every PreparedInsert is declared at import
     from servicedesk.core.prepared import DECLARED
     from servicedesk.core.tests.api_helpers import as_
-
     from servicedesk.sla.models import Calendar, Policy, Target
 
     around_the_clock = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK,
                                                windows="")
     policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
-    Target.objects.create(policy=policy, kind="resolution", calendar=around_the_clock, duration_minutes=8 * 60)
+    Target.objects.create(policy=policy, kind="resolution", calendar=around_the_clock,
+                          duration_minutes=8 * 60)
     agent = as_(world, "agent")
     made = agent.post("/requests", {"request_type": "leak", "service_point_id": world.points["alice"].pk,
                                     "attributes": {"dn": 100}}, key="parity-request")
@@ -173,5 +175,6 @@ def test_every_prepared_insert_writes_the_row_save_writes(world):
                 mine.pop(field.attname), theirs.pop(field.attname)
             elif _clock_field(field):
                 a, b = mine.pop(field.attname), theirs.pop(field.attname)
-                assert (a is None) == (b is None) and (a is None or abs(a - b) < datetime.timedelta(minutes=1)), field
+                assert (a is None) == (b is None), field
+                assert a is None or abs(a - b) < datetime.timedelta(minutes=1), field
         assert mine == theirs, model.__name__

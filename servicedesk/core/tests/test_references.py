@@ -15,6 +15,7 @@ def test_references_in_any_case_with_or_without_zeros(text, expected):
     assert parse_reference(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "SR", "SR0", "12", "SX12", "SR12a", "13800138000", "SR" + "9" * 19, "张伟"])
+@pytest.mark.parametrize("text", ["", "SR", "SR0", "12", "SX12", "SR12a", "13800138000", "SR" + "9" * 19,
+                                  "张伟"])
 def test_anything_else_is_not_a_reference(text):
     assert parse_reference(text) is None

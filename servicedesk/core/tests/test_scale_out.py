@@ -62,12 +62,14 @@ def shared_database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def servers(shared_database_url: str) -> Iterator[dict]:
-    env = {**os.environ, "DATABASE_URL": shared_database_url, "SECRET_KEY": "scale-out-test-" + uuid.uuid4().hex,
+    env = {**os.environ, "DATABASE_URL": shared_database_url,
+           "SECRET_KEY": "scale-out-test-" + uuid.uuid4().hex,
            "SERVICEDESK_FAST_PASSWORD_HASHER": "1", "ALLOWED_HOSTS": "127.0.0.1"}
     manage = [sys.executable, "-m", "servicedesk.cli"]
     subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, check=True)
     subprocess.run([*manage, "createcachetable"], env=env, check=True)
-    setup = subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, capture_output=True, text=True)
+    setup = subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, capture_output=True,
+                           text=True)
     tokens = json.loads(setup.stdout.strip().splitlines()[-1])
     ports = [_free_port(), _free_port()]
     processes = [
@@ -103,8 +105,8 @@ def _call(base: str, path: str, *, token: str, method: str = "GET", body: dict |
           headers: dict | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(base + "/api/v1" + path, method=method,
                                      data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                                              **(headers or {})})
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -134,8 +136,8 @@ def test_request_created_on_one_server_is_changed_and_audited_through_the_other(
                       body={"action": "accept", "reason": ""})
     assert status == 200
     # A second accept through A is refused: the state lives in the database, not in B's memory.
-    status, refused = _call(a, f"/requests/{request_id}/transitions", token=tokens["dispatcher"], method="POST",
-                            body={"action": "accept", "reason": ""})
+    status, refused = _call(a, f"/requests/{request_id}/transitions", token=tokens["dispatcher"],
+                            method="POST", body={"action": "accept", "reason": ""})
     assert status == 409, refused
 
     status, detail = _call(a, f"/requests/{request_id}", token=tokens["agent"])

@@ -13,7 +13,8 @@ from django.template import Context, Template
 from django.utils import translation
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-LITERAL = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["'])(.+?)\3)?\s*(?:as\s+\w+\s*)?%}""")
+LITERAL = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1"""
+                     r"""(?:\s+context\s+(["'])(.+?)\3)?\s*(?:as\s+\w+\s*)?%}""")
 
 
 def _literals() -> list[tuple[str, str, str]]:
@@ -31,7 +32,8 @@ def test_every_translated_template_literal_reads_in_chinese():
         for where, text, context in _literals():
             if not re.search(r"[A-Za-z]{2}", text):
                 continue  # symbols and numbers read the same in both languages
-            tag = f'{{% translate "{text}" context "{context}" %}}' if context else f'{{% translate "{text}" %}}'
+            tag = (f'{{% translate "{text}" context "{context}" %}}' if context
+                   else f'{{% translate "{text}" %}}')
             rendered = Template("{% load i18n %}" + tag).render(Context())
             if not re.search(r"[\u4e00-\u9fff]", rendered):
                 missing.append(f"{where}: {text}")

@@ -21,7 +21,8 @@ def test_me_describes_the_caller(world):
 def test_me_for_provider_staff_and_customers(world):
     assert as_(world, "provider_b_staff").get("/me").json()["provider"]["code"] == "partner-b"
     customer = as_(world, "customer_user").get("/me").json()
-    assert (customer["customer_id"], customer["capabilities"]) == (world.customers["alice"].pk, ["view_own_requests"])
+    assert (customer["customer_id"], customer["capabilities"]) == (world.customers["alice"].pk,
+                                                                   ["view_own_requests"])
 
 
 def test_me_speaks_the_language_asked_for(world):
@@ -51,7 +52,8 @@ def test_unit_and_provider_filters(world):
     offices = client.get("/units", {"kind": OrgUnit.Kind.BUSINESS_OFFICE}).json()
     assert [u["code"] for u in offices["results"]] == ["office-futian", "office-nanshan"]
     assert "business" not in [u["code"] for u in client.get("/units", {"active": True}).json()["results"]]
-    assert [p["code"] for p in client.get("/providers", {"kind": "external"}).json()["results"]] == ["partner-b"]
+    external = client.get("/providers", {"kind": "external"}).json()["results"]
+    assert [p["code"] for p in external] == ["partner-b"]
     bad = client.get("/units", {"kind": "castle"})
     assert bad.status_code == 422 and "kind" in error_of(bad)["fields"]
 

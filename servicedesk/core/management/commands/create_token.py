@@ -21,8 +21,10 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {options['username']!r}.") from None
         if not user.is_active:
-            raise CommandError(f"User {user.username!r} is inactive; an inactive user's token would be refused.")
+            raise CommandError(
+                f"User {user.username!r} is inactive; an inactive user's token would be refused.")
         token, raw = token_create(user=user, name=options["name"])
         # The token alone on stdout, so scripts can capture it; the advice goes to stderr.
         self.stdout.write(raw)
-        self.stderr.write(f"Token {token.prefix}… for {user.username}: store it now, it will not be shown again.")
+        self.stderr.write(
+            f"Token {token.prefix}… for {user.username}: store it now, it will not be shown again.")
