@@ -85,7 +85,7 @@ class RelatedFetch(Generic[M]):
         quote = connections[alias].ops.quote_name
         joins = []
         for name, shape in zip(self.related, self.shapes[1:], strict=True):
-            field = cast(models.Field[Any, Any], self.model._meta.get_field(name))
+            field = cast("models.Field[Any, Any]", self.model._meta.get_field(name))
             joins.append(f"LEFT OUTER JOIN {quote(shape.model._meta.db_table)} {shape.table} "
                          f"ON {shape.table}.{quote(_column(shape.model._meta.pk))} "
                          f"= t0.{quote(_column(field))}")
@@ -110,7 +110,7 @@ class RelatedFetch(Generic[M]):
         main = instances[0]
         assert main is not None  # the row was found
         for name, instance in zip(self.related, instances[1:], strict=True):
-            relation = cast(models.ForeignKey[Any, Any], self.model._meta.get_field(name))
+            relation = cast("models.ForeignKey[Any, Any]", self.model._meta.get_field(name))
             relation.set_cached_value(main, instance)
         return main  # type: ignore[no-any-return]
 
