@@ -59,7 +59,8 @@ init = function(args)
 end
 request = function()
   counter = counter + 1
-  local body = string.format('{"request_type":"%(type)s","service_point_id":%%d,"attributes":{"dn":%%d%(extra)s},"description":"bench"}',
+  local body = string.format('{"request_type":"%(type)s","service_point_id":%%d,' ..
+                             '"attributes":{"dn":%%d%(extra)s},"description":"bench"}',
                              points[math.random(#points)], math.random(50, 400))
   local headers = {}
   headers["Content-Type"] = "application/json"
@@ -141,27 +142,30 @@ def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: i
                 point = rng.choice(point_ids)
                 cur = conn.cursor()
                 cur.execute(sql(
-                    "INSERT INTO contacts_contactrecord (channel, direction, started_at, agent_id, reporter_kind,"
-                    " reporter_name, reporter_phone, customer_id, service_point_id, request_type_id, notes, outcome,"
-                    " first_contact_resolution) SELECT 'phone','in',%s,%s,'customer','','',customer_id,id,%s,"
-                    "'bench','information_recorded',false FROM customers_servicepoint WHERE id=%s RETURNING id"),
+                    "INSERT INTO contacts_contactrecord (channel, direction, started_at, agent_id, "
+                    "reporter_kind, reporter_name, reporter_phone, customer_id, service_point_id, "
+                    "request_type_id, notes, outcome, first_contact_resolution) SELECT 'phone','in',%s,%s,"
+                    "'customer','','',customer_id,id,%s,'bench','information_recorded',false FROM "
+                    "customers_servicepoint WHERE id=%s RETURNING id"),
                     [now.isoformat() if mark == "?" else now, agent_id, type_id, point])
                 contact_id = cur.fetchone()[0]
                 cur.execute(sql(
-                    "INSERT INTO tickets_servicerequest (request_type_id, status, priority, channel, customer_id,"
-                    " service_point_id, reporter_name, reporter_phone, location, district, subject, description,"
-                    " attributes, responsible_unit_id, routing_rule_id, crew_type, priority_reasons,"
-                    " estimated_completion_at, resolution, created_by_id, created_at, updated_at, resolved_at, closed_at)"
-                    " SELECT %s,'new',2,'phone',customer_id,id,'','','',district,'bench','bench',%s,NULL,NULL,"
-                    "'pipe_repair','[]',NULL,'',%s,%s,%s,NULL,NULL FROM customers_servicepoint WHERE id=%s RETURNING id"),
+                    "INSERT INTO tickets_servicerequest (request_type_id, status, priority, channel, "
+                    "customer_id, service_point_id, reporter_name, reporter_phone, location, district, "
+                    "subject, description, attributes, responsible_unit_id, routing_rule_id, crew_type, "
+                    "priority_reasons, estimated_completion_at, resolution, created_by_id, created_at, "
+                    "updated_at, resolved_at, closed_at) SELECT %s,'new',2,'phone',customer_id,id,'','','',"
+                    "district,'bench','bench',%s,NULL,NULL,'pipe_repair','[]',NULL,'',%s,%s,%s,NULL,NULL "
+                    "FROM customers_servicepoint WHERE id=%s RETURNING id"),
                     [type_id, json.dumps({"dn": rng.randint(50, 400)}), agent_id,
                      now.isoformat() if mark == "?" else now, now.isoformat() if mark == "?" else now, point])
                 request_id = cur.fetchone()[0]
-                cur.execute(sql("UPDATE contacts_contactrecord SET request_id=%s, outcome='request_created' WHERE id=%s"),
+                cur.execute(sql("UPDATE contacts_contactrecord SET request_id=%s, "
+                                "outcome='request_created' WHERE id=%s"),
                             [request_id, contact_id])
                 cur.execute(sql(
-                    "INSERT INTO tickets_requestevent (request_id, at, actor_id, kind, action, from_status, to_status,"
-                    " changes, reason) VALUES (%s,%s,%s,'created','','','new','{}','bench')"),
+                    "INSERT INTO tickets_requestevent (request_id, at, actor_id, kind, action, from_status, "
+                    "to_status, changes, reason) VALUES (%s,%s,%s,'created','','','new','{}','bench')"),
                     [request_id, now.isoformat() if mark == "?" else now, agent_id])
                 conn.commit()
         finally:
@@ -178,9 +182,11 @@ def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: i
 
 def _probe(url: str, token: str, type_code: str, point_id: int, extra: str) -> None:
     """One create before the load, so that a configuration problem stops the run with its message."""
-    body = f'{{"request_type":"{type_code}","service_point_id":{point_id},"attributes":{{"dn":100{extra.replace("%%", "%")}}}}}'
+    body = (f'{{"request_type":"{type_code}","service_point_id":{point_id},'
+            f'"attributes":{{"dn":100{extra.replace("%%", "%")}}}}}')
     request = urllib.request.Request(url + "/api/v1/requests", data=body.encode(), method="POST",
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
     try:
         urllib.request.urlopen(request, timeout=10)
     except urllib.error.HTTPError as error:
@@ -193,7 +199,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--bare-rows", type=int, default=8000)
-    parser.add_argument("--threads", type=int, default=None, help="gunicorn threads per worker (serve's default)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="gunicorn threads per worker (serve's default)")
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--skip-bare", action="store_true", help="only the HTTP part")
     args = parser.parse_args()
@@ -222,10 +229,12 @@ def main() -> None:
     port = _free_port()
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
            "ALLOWED_HOSTS": "127.0.0.1"}
-    server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind",
+                               f"127.0.0.1:{port}",
                                "--workers", str(args.workers),
                                *(["--threads", str(args.threads)] if args.threads else []),
-                               *(["--no-access-log"] if args.no_access_log else [])], env=env, start_new_session=True,
+                               *(["--no-access-log"] if args.no_access_log else [])], env=env,
+                              start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):

@@ -54,7 +54,8 @@ def rate(label: str, count: int, began: tuple[float, float]) -> None:
     """Per second of wall time and of this process's CPU time (other load on the machine shows as a gap)."""
     wall = time.perf_counter() - began[0]
     cpu = time.process_time() - began[1]
-    print(f"{label:<44} {count:>9,} in {wall:6.3f} s = {count / wall:>10,.0f}/s wall, {count / cpu:>10,.0f}/s CPU")
+    print(f"{label:<44} {count:>9,} in {wall:6.3f} s = {count / wall:>10,.0f}/s wall, "
+          f"{count / cpu:>10,.0f}/s CPU")
 
 
 def clock() -> tuple[float, float]:
@@ -62,7 +63,8 @@ def clock() -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=20260930)
     args = parser.parse_args()

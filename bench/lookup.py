@@ -142,7 +142,8 @@ def global_lookups(n: int, rng: random.Random) -> None:
     from django.test import Client
 
     agent = User.objects.filter(role=Role.AGENT, is_active=True).order_by("id").first()
-    crew = User.objects.filter(role=Role.PROVIDER_STAFF, is_active=True, provider__isnull=False).order_by("id").first()
+    crew = User.objects.filter(role=Role.PROVIDER_STAFF, is_active=True,
+                               provider__isnull=False).order_by("id").first()
     print(f"\nGlobal search (issue 10 item 5) as {agent.username}; rows: "
           f"{ServiceRequest.objects.count():,} requests, {WorkOrder.objects.count():,} work orders, "
           f"{ContactRecord.objects.count():,} contacts, {Callback.objects.count():,} callbacks, "

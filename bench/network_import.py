@@ -77,7 +77,8 @@ def prepare(points: int) -> tuple[list[str], list[str]]:
     return [n for n, u in numbers if u == "power"], [n for n, u in numbers if u == "water"]
 
 
-def network_rows(transformers: int, pipes: int, rng: random.Random) -> tuple[list[list[str]], list[str], list[str]]:
+def network_rows(transformers: int, pipes: int,
+                 rng: random.Random) -> tuple[list[list[str]], list[str], list[str]]:
     """Substations of 8 feeders, feeders of 2–4 sections, sections of a few transformers; zones of
     50 pipe segments. Returns the device rows and the transformer and pipe codes."""
     rows: list[list[str]] = []
@@ -86,12 +87,15 @@ def network_rows(transformers: int, pipes: int, rng: random.Random) -> tuple[lis
     while len(leaves) < transformers:
         if feeder % 8 == 0:
             substation += 1
-            rows.append(["substation", f"BS{substation:03d}", "", f"{substation}号110kV变电站", "", "南山区", ""])
+            rows.append(["substation", f"BS{substation:03d}", "",
+                         f"{substation}号110kV变电站", "", "南山区", ""])
         feeder += 1
-        rows.append(["feeder", f"BF{feeder:04d}", f"BS{substation:03d}", f"10kV{feeder}号线", "", "南山区", ""])
+        rows.append(["feeder", f"BF{feeder:04d}", f"BS{substation:03d}",
+                     f"10kV{feeder}号线", "", "南山区", ""])
         for section in range(1, 2 + feeder % 3 + 1):
             code = f"BF{feeder:04d}-K{section}"
-            rows.append(["section", code, f"BF{feeder:04d}", f"10kV{feeder}号线第{section}分段", "", "南山区", ""])
+            rows.append(["section", code, f"BF{feeder:04d}",
+                         f"10kV{feeder}号线第{section}分段", "", "南山区", ""])
             for _ in range(rng.randint(2, 4)):
                 leaves.append(f"BF{feeder:04d}-T{len(leaves) + 1:05d}")
                 rows.append(["transformer", leaves[-1], code, f"{len(leaves)}号配变", "", "南山区", ""])
@@ -102,11 +106,13 @@ def network_rows(transformers: int, pipes: int, rng: random.Random) -> tuple[lis
             if len(pipe_codes) < pipes:
                 pipe_codes.append(f"BZ{zone:02d}-P{len(pipe_codes) + 1:05d}")
                 dn = rng.choice((100, 100, 150, 150, 150, 200, 300, 400, 600))
-                rows.append(["pipe", pipe_codes[-1], f"BZ{zone:02d}", f"配水管{len(pipe_codes)}", str(dn), "南山区", ""])
+                rows.append(["pipe", pipe_codes[-1], f"BZ{zone:02d}", f"配水管{len(pipe_codes)}",
+                             str(dn), "南山区", ""])
     return rows, leaves, pipe_codes
 
 
-def write_csv(path: Path, devices: list[list[str]], attach: list[tuple[str, str]], rng: random.Random) -> None:
+def write_csv(path: Path, devices: list[list[str]], attach: list[tuple[str, str]],
+              rng: random.Random) -> None:
     rows = devices + [["service_point", number, device, "", "", "", ""] for number, device in attach]
     rng.shuffle(rows)  # parents after children, as often as not
     with path.open("w", encoding="utf-8-sig", newline="") as file:
@@ -138,7 +144,8 @@ def main() -> None:
     options = parser.parse_args()
     rng = random.Random(options.seed)
     print(machine())
-    print(f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}")
+    print(f"{connection.vendor} "
+          f"{connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}")
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     power, water = prepare(options.points)
@@ -149,8 +156,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="netimport-"))
     first = folder / "network.csv"
     write_csv(first, devices, attach, rng)
-    print(f"{first}: {len(devices):,} devices ({len(transformers):,} transformers, {len(pipes):,} pipe segments), "
-          f"{len(attach):,} service points, {first.stat().st_size / 1e6:.1f} MB")
+    print(f"{first}: {len(devices):,} devices ({len(transformers):,} transformers, {len(pipes):,} pipe "
+          f"segments), {len(attach):,} service points, {first.stat().st_size / 1e6:.1f} MB")
     run("first import", first)
     run("same file again", first)
     is_transformer = set(transformers)

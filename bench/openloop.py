@@ -92,7 +92,8 @@ async def run(args: argparse.Namespace) -> dict:
             out.writelines(f"{at - began:.4f} {spent * 1000:.2f}\n" for at, spent in sorted(timeline))
     return {
         "sent": len(requests), "statuses": dict(statuses), "errors": dict(errors),
-        "offered_rate": len(requests) / (last_due - began), "achieved_rate": len(latencies) / (finished - began),
+        "offered_rate": len(requests) / (last_due - began),
+        "achieved_rate": len(latencies) / (finished - began),
         "seconds": finished - began,
         **{f"p{p}_ms": percentile(latencies, p) * 1000 for p in (50, 90, 95, 99, 99.9)},
         "max_ms": max(latencies, default=float("nan")) * 1000,

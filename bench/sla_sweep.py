@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _sql(server: str, database: str, statement: str) -> str:
-    done = subprocess.run(["psql", f"{server}/{database}", "-tAqc", statement], capture_output=True, text=True)
+    done = subprocess.run(["psql", f"{server}/{database}", "-tAqc", statement],
+                          capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
@@ -44,15 +45,18 @@ def main() -> None:
     parser.add_argument("--database", default="sd_sweep")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of this script")
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes, the due timers put back before each")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed passes, the due timers put back before each")
     args = parser.parse_args()
     url = f"{args.server}/{args.database}"
     reuse = args.reuse and _sql(args.server, args.database,
-                                "SELECT count(*) FROM sla_timer WHERE subject_type = 'request'") == str(args.timers)
+                                "SELECT count(*) FROM sla_timer WHERE "
+                                "subject_type = 'request'") == str(args.timers)
     if not reuse:
         subprocess.run(["psql", f"{args.server}/postgres", "-qc",
                         f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"], check=True)
-        subprocess.run(["psql", f"{args.server}/postgres", "-qc", f"CREATE DATABASE {args.database}"], check=True)
+        subprocess.run(["psql", f"{args.server}/postgres", "-qc",
+                        f"CREATE DATABASE {args.database}"], check=True)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SERVICEDESK_DATA_DIR", "/tmp/sd_sweep_data")
     os.environ.setdefault("SERVICEDESK_FAST_PASSWORD_HASHER", "1")
@@ -90,13 +94,14 @@ def main() -> None:
         report = warnings_sweep(now=now)
         seconds = time.perf_counter() - started
         times.append(seconds)
-        print(f"sweep pass (batches of {SWEEP_BATCH}): {report.timers:,} timers ({due:,} due), {report.warnings:,} "
-              f"warnings, {report.notifications:,} notifications in {seconds:.3f} s "
+        print(f"sweep pass (batches of {SWEEP_BATCH}): {report.timers:,} timers ({due:,} due), "
+              f"{report.warnings:,} warnings, {report.notifications:,} notifications in {seconds:.3f} s "
               f"({report.timers / seconds:,.0f} timers/s)")
     print(f"median of {len(times)} passes: {statistics.median(times):.3f} s")
     started = time.perf_counter()
     again = warnings_sweep(now=now)
-    print(f"second pass (nothing due): {again.timers} timers in {(time.perf_counter() - started) * 1000:.1f} ms")
+    print(f"second pass (nothing due): {again.timers} timers in "
+          f"{(time.perf_counter() - started) * 1000:.1f} ms")
 
     _reset(now)
     _breakdown(now)
@@ -117,7 +122,8 @@ def _load(timers: int, due: int) -> datetime:
     world = build_world()
     calendar = Calendar.objects.create(code="24x7", name="7×24", kind="24x7", windows="")
     policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
-    target = Target.objects.create(policy=policy, kind="triage_dispatch", calendar=calendar, duration_minutes=60,
+    target = Target.objects.create(policy=policy, kind="triage_dispatch", calendar=calendar,
+                                   duration_minutes=60,
                                    stop_event="dispatched")
     now = datetime.now(UTC)
     start_due = now - timedelta(minutes=50)  # 75 % reached 5 minutes ago
@@ -129,7 +135,8 @@ def _load(timers: int, due: int) -> datetime:
         [ServiceRequest(request_type=world.types["leak"], customer=world.customers["alice"],
                         service_point=world.points["alice"], subject=f"报漏 {i}", attributes={"dn": 100},
                         responsible_unit=hotline if i % 2 else engineering, created_by=agent,
-                        assignee=dispatcher if i % 6 == 0 else None, status="accepted" if i % 6 == 0 else "new",
+                        assignee=dispatcher if i % 6 == 0 else None,
+                        status="accepted" if i % 6 == 0 else "new",
                         created_at=start_due)
          for i in range(due)], batch_size=2000)
     request_ids = [request.pk for request in requests]
@@ -147,7 +154,8 @@ def _load(timers: int, due: int) -> datetime:
                      f"{(start + timedelta(hours=1)).isoformat()}\t3600\t0\t75\t{warn.isoformat()}\t"
                      f"{start.isoformat()}\t\n")
     columns = ("subject_type", "subject_id", "policy_id", "target_id", "state", "started_at", "due_at",
-               "target_seconds", "used_seconds", "next_warning_percent", "next_warning_at", "computed_at", "problem")
+               "target_seconds", "used_seconds", "next_warning_percent", "next_warning_at",
+               "computed_at", "problem")
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY sla_timer ({', '.join(columns)}) FROM STDIN") as copy:
             copy.write(buffer.getvalue())
@@ -163,7 +171,8 @@ def _reset(now: datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE sla_notification, sla_timerwarning")
         cursor.execute("UPDATE sla_timer SET next_warning_percent = 75, next_warning_at = started_at + "
-                       "interval '45 minutes', state = 'running' WHERE started_at = %s", [now - timedelta(minutes=50)])
+                       "interval '45 minutes', state = 'running' WHERE started_at = %s",
+                       [now - timedelta(minutes=50)])
         due = cursor.rowcount
         cursor.execute("VACUUM ANALYZE sla_timer")  # the reset's dead rows: as after a fresh load
     return due
@@ -211,7 +220,8 @@ def _breakdown(now: datetime) -> None:
     for key, (count, seconds) in sorted(spent.items(), key=lambda item: -item[1][1]):
         accounted += seconds
         print(f"  {seconds * 1000:7.1f} ms  {count:4d} × {key}")
-    print(f"  {(total - accounted) * 1000:7.1f} ms  Python: calendar arithmetic, rows, JSON, titles, decoding the fetched rows")
+    print(f"  {(total - accounted) * 1000:7.1f} ms  Python: calendar arithmetic, rows, JSON, titles, "
+          "decoding the fetched rows")
 
 
 def _explain(now: datetime) -> None:

@@ -90,7 +90,8 @@ HISTORY_AGE = "30 days"
 
 
 def _psql(server: str, database: str, statement: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["psql", f"{server}/{database}", "-qtAc", statement], capture_output=True, text=True)
+    return subprocess.run(["psql", f"{server}/{database}", "-qtAc", statement],
+                          capture_output=True, text=True)
 
 
 def _use_database(args: argparse.Namespace) -> None:
@@ -123,8 +124,8 @@ class AutoAnalyze(threading.Thread):
                 return
             while not self.halt.wait(self.naptime):
                 changed = connection.execute(
-                    "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-                    "WHERE s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)",
+                    "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE "
+                    "s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)",
                     [list(RUN_TABLES)]).fetchall()
                 for (table,) in changed:
                     connection.execute(f"ANALYZE {table}")
@@ -256,11 +257,15 @@ def _storm_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault-sections", type=int, default=10)
     parser.add_argument("--fault-transformers", type=int, default=40)
     parser.add_argument("--minutes", type=float, default=45.0, help="simulated length of the storm")
-    parser.add_argument("--noise", type=float, default=0.15, help="share of calls from unaffected service points")
-    parser.add_argument("--unidentified", type=float, default=0.03, help="share of callers without a service point")
-    parser.add_argument("--self-help", type=float, default=0.2, help="share of noise calls the self-check solves")
+    parser.add_argument("--noise", type=float, default=0.15,
+                        help="share of calls from unaffected service points")
+    parser.add_argument("--unidentified", type=float, default=0.03,
+                        help="share of callers without a service point")
+    parser.add_argument("--self-help", type=float, default=0.2,
+                        help="share of noise calls the self-check solves")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rules", default="demo", help="preset (demo) or transformer=3:15%%,section=/2:50%%,…,window=120")
+    parser.add_argument("--rules", default="demo",
+                        help="preset (demo) or transformer=3:15%%,section=/2:50%%,…,window=120")
     parser.add_argument("--warmup", type=int, default=2000,
                         help="calls of another storm taken before the run, then deleted (service, http)")
 
@@ -282,13 +287,15 @@ def _storm(args: argparse.Namespace, network: Network) -> Storm:
 def build(args: argparse.Namespace) -> None:
     network = Network(feeders=args.feeders, sections=args.sections, transformers=args.transformers,
                       points=args.points)
-    subprocess.run(["psql", f"{args.server}/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"],
+    subprocess.run(["psql", f"{args.server}/postgres", "-qc",
+                    f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"],
                    check=True)
     subprocess.run(["psql", f"{args.server}/postgres", "-qc", f"CREATE DATABASE {args.database}"], check=True)
     started = time.perf_counter()
     env = {**os.environ, "DATABASE_URL": f"{args.server}/{args.database}"}
     subprocess.run([sys.executable, "-m", "servicedesk.cli", "migrate", "-v0"], check=True, cwd=ROOT, env=env)
-    subprocess.run([sys.executable, "-m", "servicedesk.cli", "createcachetable"], check=True, cwd=ROOT, env=env)
+    subprocess.run([sys.executable, "-m", "servicedesk.cli", "createcachetable"],
+                   check=True, cwd=ROOT, env=env)
     migrated = time.perf_counter()
     _use_database(args)
     from django.db import transaction
@@ -307,8 +314,9 @@ def build(args: argparse.Namespace) -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"migrate {migrated - started:.1f} s, configuration {configured - migrated:.1f} s, network and "
           f"customers {loaded - configured:.1f} s, vacuum {time.perf_counter() - loaded:.1f} s")
-    print(f"{network.substation_count} substations, {network.feeders} feeders, {network.section_count} sections, "
-          f"{network.transformer_count:,} transformers, {network.point_count:,} service points and customers")
+    print(f"{network.substation_count} substations, {network.feeders} feeders, {network.section_count} "
+          f"sections, {network.transformer_count:,} transformers, {network.point_count:,} service "
+          "points and customers")
     if args.history:
         _history_make(args)
 
@@ -338,7 +346,8 @@ def _history_make(args: argparse.Namespace) -> None:
         for table, columns in (("outages_outage", ("created_at", "closed_at", "etr", "confirmed_at")),
                                ("outages_faultcall", ("reported_at",)),
                                ("contacts_contactrecord", ("started_at",)),
-                               ("tickets_servicerequest", ("created_at", "updated_at", "estimated_completion_at",
+                               ("tickets_servicerequest",
+                                ("created_at", "updated_at", "estimated_completion_at",
                                                            "resolved_at", "closed_at")),
                                ("tickets_requestevent", ("at",)),
                                ("sla_timer", ("started_at", "due_at", "next_warning_at", "computed_at")),
@@ -350,7 +359,8 @@ def _history_make(args: argparse.Namespace) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {HISTORY_TABLE}")
         cursor.execute(f"CREATE TABLE {HISTORY_TABLE} (name text PRIMARY KEY, last_id bigint NOT NULL)")
         for table in RUN_TABLES:
-            cursor.execute(f"INSERT INTO {HISTORY_TABLE} SELECT %s, COALESCE(MAX(id), 0) FROM {table}", [table])
+            cursor.execute(f"INSERT INTO {HISTORY_TABLE} SELECT %s, COALESCE(MAX(id), 0) FROM {table}",
+                           [table])
     with connection.cursor() as cursor:
         for table in RUN_TABLES:
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -402,7 +412,8 @@ def _load_network(network: Network) -> None:
         above = rows[ids[parent] - rows[0][0]] if parent else None
         lineage = [*above[6], above[0]] if above else []
         area = pk if kind == "feeder" else (above[7] if above else None)
-        rows.append((pk, code, kind, "power", name, above[0] if above else None, lineage, area, None, district,
+        rows.append((pk, code, kind, "power", name, above[0] if above else None, lineage,
+                     area, None, district,
                      f"深圳市{district}"))
 
     for number in range(network.substation_count):
@@ -414,7 +425,8 @@ def _load_network(network: Network) -> None:
         device(network.feeder_code(f), "feeder", substation, f"10kV风暴{f + 1}线", district)
         for s in range(network.sections):
             section = f * network.sections + s
-            device(network.section_code(section), "section", network.feeder_code(f), f"10kV风暴{f + 1}线第{s + 1}分段",
+            device(network.section_code(section), "section", network.feeder_code(f),
+                   f"10kV风暴{f + 1}线第{s + 1}分段",
                    district)
             for t in range(network.transformers):
                 transformer = section * network.transformers + t
@@ -437,13 +449,15 @@ def _load_network(network: Network) -> None:
 
     def accounts():  # type: ignore[no-untyped-def]
         for i in range(network.point_count):
-            yield (first["account"] + i, f"SA{i:09d}", first["customer"] + i, "active", Decimal("0.00"), opened)
+            yield (first["account"] + i, f"SA{i:09d}", first["customer"] + i, "active",
+                   Decimal("0.00"), opened)
 
     def points():  # type: ignore[no-untyped-def]
         for i in range(network.point_count):
             transformer = transformer_ids[network.transformer_of(i)]
             district = district_of[transformer]
-            yield (first["point"] + i, f"{SP_PREFIX}{i:09d}", "power", first["customer"] + i, first["account"] + i,
+            yield (first["point"] + i, f"{SP_PREFIX}{i:09d}", "power", first["customer"] + i,
+                   first["account"] + i,
                    f"深圳市{district}风暴路{i // 400 + 1}号{i % 400 + 1}室", district,
                    "cut_unpaid" if i in cut else "connected", f"DB{i:010d}",
                    network.transformer_code(network.transformer_of(i)), transformer)
@@ -476,7 +490,8 @@ class Loaded:
         sections = kinds["section"] // kinds["feeder"]
         transformers = kinds["transformer"] // kinds["section"]
         points = ServicePoint.objects.filter(number__startswith=SP_PREFIX).count() // kinds["transformer"]
-        self.network = Network(feeders=kinds["feeder"], sections=sections, transformers=transformers, points=points)
+        self.network = Network(feeders=kinds["feeder"], sections=sections,
+                               transformers=transformers, points=points)
         self.ids = codes
         self.first_point = ServicePoint.objects.get(number=f"{SP_PREFIX}{0:09d}").pk
         last = self.network.point_count - 1
@@ -502,7 +517,8 @@ def _reset_and_configure(rules_spec: str, *, history_expected: bool = True) -> N
                 cursor.execute(f"DELETE FROM {table} WHERE id > %s", [marks.get(table, 0)])
     else:
         if history_expected:
-            print("No history in this database (built before `build --history`): the run starts on empty tables")
+            print("No history in this database (built before `build --history`): the run starts "
+                  "on empty tables")
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(RUN_TABLES)} RESTART IDENTITY CASCADE")
     rules = rules_parse(rules_spec)
@@ -544,14 +560,16 @@ def take_call(call, actor, first_point: int):  # type: ignore[no-untyped-def]
     from servicedesk.outages.selectors import service_point_for_call
     from servicedesk.outages.services import TroubleshootingAnswer, fault_call_take
 
-    answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok, done in _troubleshooting(call)]
+    answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok,
+               done in _troubleshooting(call)]
     if call.point >= 0:
         point = service_point_for_call(first_point + call.point)
         return fault_call_take(actor=actor, service_point=point, reporter_phone=point.customer.mobile,
                                troubleshooting=answers, problem=_problem(call))
     if call.kind == POLICE:
         return fault_call_take(actor=actor, reporter_kind="non_customer", reporter_name="110 民警",
-                               reporter_phone="110", location="深圳市福田区风暴路口 电线落地", problem=_problem(call))
+                               reporter_phone="110", location="深圳市福田区风暴路口 电线落地",
+                               problem=_problem(call))
     return fault_call_take(actor=actor, reporter_kind="unidentified", problem={})
 
 
@@ -630,7 +648,8 @@ def _play(calls: list, *, processes: int, first_point: int, description: str, wa
     ready = context.Barrier(processes + 1)
     warmed = context.Barrier(processes + 1)
     results = context.Queue()
-    workers = [context.Process(target=_worker, args=(n, calls[n::processes], agent_ids, first_point, done, ready,
+    workers = [context.Process(target=_worker,
+                               args=(n, calls[n::processes], agent_ids, first_point, done, ready,
                                                       results, warmup[n::processes], warmed))
                for n in range(processes)]
     for worker in workers:
@@ -688,9 +707,9 @@ def service(args: argparse.Namespace) -> None:
     errors = sum((Counter(r["errors"]) for r in reports), Counter())
     retries = sum(r["retries"] for r in reports)
     print(f"\nService layer ({args.processes} processes, rules {rules_text(rules_parse(args.rules))}): "
-          f"{len(latencies):,} calls in {wall:.1f} s = {len(latencies) / wall:,.0f} calls/s; "
-          f"latency p50 {percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, "
-          f"p99 {percentile(latencies, 99) * 1000:.1f} ms, max {max(latencies) * 1000:.0f} ms")
+          f"{len(latencies):,} calls in {wall:.1f} s = {len(latencies) / wall:,.0f} calls/s; latency p50 "
+          f"{percentile(latencies, 50) * 1000:.1f} ms, p95 {percentile(latencies, 95) * 1000:.1f} ms, p99 "
+          f"{percentile(latencies, 99) * 1000:.1f} ms, max {max(latencies) * 1000:.0f} ms")
     print(f"retried after a database error: {retries}; failed: {sum(errors.values())} {dict(errors)}; {load}")
     print(analyze)
     _report(args, loaded, storm, outcomes)
@@ -699,17 +718,18 @@ def service(args: argparse.Namespace) -> None:
 
 def _print_storm(network: Network, storm: Storm) -> None:
     kinds = storm.counts()
-    print(f"Network: {network.feeders} feeders × {network.sections} sections × {network.transformers} transformers "
-          f"× {network.points} service points = {network.point_count:,} service points, "
+    print(f"Network: {network.feeders} feeders × {network.sections} sections × {network.transformers} "
+          f"transformers × {network.points} service points = {network.point_count:,} service points, "
           f"{network.transformer_count:,} transformers")
     faults = Counter(f.level for f in storm.faults)
     noise_points = kinds[NOISE]
     unaffected = network.point_count - storm.affected_points
-    print(f"Storm: {len(storm.calls):,} calls over {storm.parameters['minutes']:.0f} simulated minutes; faults: "
-          f"{faults['feeder']} feeders, {faults['section']} sections, {faults['transformer']} transformers "
-          f"({storm.affected_points:,} service points without supply, {storm.call_share:.0%} of them call, "
-          f"{storm.parameters['repeat']:.0%} of callers again); calls: {dict(kinds)}; noise "
-          f"{noise_points / unaffected * network.points:.1f} calls per {network.points} unaffected service points")
+    print(f"Storm: {len(storm.calls):,} calls over {storm.parameters['minutes']:.0f} simulated "
+          f"minutes; faults: {faults['feeder']} feeders, {faults['section']} sections, "
+          f"{faults['transformer']} transformers ({storm.affected_points:,} service points without "
+          f"supply, {storm.call_share:.0%} of them call, {storm.parameters['repeat']:.0%} of callers "
+          f"again); calls: {dict(kinds)}; noise {noise_points / unaffected * network.points:.1f} calls "
+          f"per {network.points} unaffected service points")
 
 
 def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Counter) -> None:
@@ -725,12 +745,14 @@ def _report(args: argparse.Namespace, loaded: Loaded, storm: Storm, outcomes: Co
     calls = FaultCall.objects.filter(pk__gt=marks.get("outages_faultcall", 0))
     outages = Outage.objects.filter(pk__gt=marks.get("outages_outage", 0))
     requests = ServiceRequest.objects.filter(pk__gt=marks.get("tickets_servicerequest", 0))
-    open_devices = list(Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES).values_list("device_id", flat=True))
+    open_devices = list(Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES)
+                        .values_list("device_id", flat=True))
     predicted = {loaded.level_of[d] for d in open_devices if d in loaded.level_of}
     result = evaluate(network, storm.faults, predicted)
     recorded = dict(contacts.values_list("outcome").annotate(n=Count("id")).order_by())
     linked = calls.filter(outage__status__in=OPEN_OUTAGE_STATUSES).count()
-    print(f"Contacts recorded: {sum(recorded.values()):,} of {len(storm.calls):,} calls; by outcome {recorded}")
+    print(f"Contacts recorded: {sum(recorded.values()):,} of {len(storm.calls):,} calls; by "
+          f"outcome {recorded}")
     print(f"Fault calls {calls.count():,}, linked to an open outage {linked:,}; "
           f"work requests {requests.count():,}; outages "
           f"{dict(outages.values_list('status').annotate(n=Count('id')).order_by())}"
@@ -748,8 +770,8 @@ def _print_evaluation(label: str, result: dict) -> None:
     levels = ", ".join(f"{level} {v['found']}/{v['injected']} (+{v['false']} false)"
                        for level, v in result["by_level"].items())
     print(f"Predicted outages ({label}): {result['predicted']} open, {result['true']} at injected devices, "
-          f"{result['false']} elsewhere ({result['near_misses']} near misses: above or below an injected device); "
-          f"precision {result['precision']:.3f}, recall {result['recall']:.3f}; {levels}")
+          f"{result['false']} elsewhere ({result['near_misses']} near misses: above or below an injected "
+          f"device); precision {result['precision']:.3f}, recall {result['recall']:.3f}; {levels}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -831,7 +853,8 @@ def _body(call, first_point: int) -> str:  # type: ignore[no-untyped-def]
         body.update(reporter_kind="unidentified", problem={})
     answers = _troubleshooting(call)
     if answers:
-        body["troubleshooting"] = [{"script": s, "solved": ok, "steps_done": list(done)} for s, ok, done in answers]
+        body["troubleshooting"] = [{"script": s, "solved": ok, "steps_done": list(done)} for s,
+                                   ok, done in answers]
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -890,7 +913,8 @@ def http(args: argparse.Namespace) -> None:
     port = _free_port()
     env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
            "ALLOWED_HOSTS": "127.0.0.1"}
-    server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "serve", "--bind",
+                               f"127.0.0.1:{port}",
                                "--workers", str(args.workers), "--threads", str(args.server_threads),
                                *(["--no-access-log"] if args.no_access_log else [])],
                               env=env, start_new_session=True, cwd=ROOT,
@@ -909,17 +933,22 @@ def http(args: argparse.Namespace) -> None:
         warmup = _warmup(args, network)
         if warmup.calls:
             warm_bodies = Path(tempfile.mkstemp(suffix=".jsonl")[1])
-            warm_bodies.write_text("\n".join(_body(call, loaded.first_point) for call in warmup.calls), encoding="utf-8")
-            subprocess.run([sys.executable, str(Path(__file__).with_name("openloop.py")), "--url", url, "--rate",
+            warm_bodies.write_text("\n".join(_body(call,
+                                                   loaded.first_point) for call in warmup.calls),
+                                   encoding="utf-8")
+            subprocess.run([sys.executable, str(Path(__file__).with_name("openloop.py")),
+                            "--url", url, "--rate",
                             "150", "--bodies", str(warm_bodies), "--tokens", ",".join(tokens)],
                            check=True, stdout=subprocess.DEVNULL)
             warm_bodies.unlink()
             _reset_and_configure(args.rules)
             connections.close_all()
         if args.rate:
-            bodies_file.write_text("\n".join(_body(call, loaded.first_point) for call in storm.calls), encoding="utf-8")
-            print(f"Sending {len(storm.calls):,} calls at {args.rate:g} calls/s (Poisson arrivals, open loop), "
-                  f"{args.workers} gunicorn workers × {args.server_threads} threads …")
+            bodies_file.write_text("\n".join(_body(call,
+                                                   loaded.first_point) for call in storm.calls),
+                                   encoding="utf-8")
+            print(f"Sending {len(storm.calls):,} calls at {args.rate:g} calls/s (Poisson arrivals, open "
+                  f"loop), {args.workers} gunicorn workers × {args.server_threads} threads …")
             command = [sys.executable, str(Path(__file__).with_name("openloop.py")), "--url", url, "--rate",
                        str(args.rate), "--bodies", str(bodies_file), "--tokens", ",".join(tokens),
                        *(["--key-prefix", f"storm-{run}"] if args.idempotency else []),
@@ -962,19 +991,20 @@ def http(args: argparse.Namespace) -> None:
             result = json.loads(output.strip().splitlines()[-1])
             print(f"HTTP ({args.workers} workers, open loop at {args.rate:g} calls/s offered, "
                   f"{result['offered_rate']:.0f} sent): {taken:,} calls recorded in {elapsed:.1f} s = "
-                  f"{taken / elapsed:,.0f} calls/s; latency from when each call was due: p50 {result['p50_ms']:.1f} ms, "
-                  f"p90 {result['p90_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                  f"p99.9 {result['p99.9_ms']:.1f} ms, max {result['max_ms']:.0f} ms; statuses {result['statuses']}, "
-                  f"errors {result['errors']}; load generator CPU {result['generator_cpu_s']:.0f} s; {meter.split(backends)}; "
-                  f"other processes used {meter.others():.0%} of the machine's CPU during the run")
+                  f"{taken / elapsed:,.0f} calls/s; latency from when each call was due: p50 "
+                  f"{result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
+                  f"p99 {result['p99_ms']:.1f} ms, p99.9 {result['p99.9_ms']:.1f} ms, max "
+                  f"{result['max_ms']:.0f} ms; statuses {result['statuses']}, errors {result['errors']}; "
+                  f"load generator CPU {result['generator_cpu_s']:.0f} s; {meter.split(backends)}; other "
+                  f"processes used {meter.others():.0%} of the machine's CPU during the run")
         else:
             result = _parse_wrk(output)
             print(output)
-            print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded in "
-                  f"{elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} ms, "
-                  f"p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx "
-                  f"{result['non_2xx']}; {meter.split(backends)}; other processes used {meter.others():.0%} of the "
-                  f"machine's CPU during the run")
+            print(f"HTTP ({args.workers} workers, {args.connections} connections): {taken:,} calls recorded "
+                  f"in {elapsed:.1f} s = {taken / elapsed:,.0f} calls/s; wrk: p50 {result['p50'] * 1000:.1f} "
+                  f"ms, p90 {result['p90'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, non-2xx "
+                  f"{result['non_2xx']}; {meter.split(backends)}; other processes used {meter.others():.0%} "
+                  "of the machine's CPU during the run")
     finally:
         if analyze.is_alive():
             analyze.__exit__()
@@ -1083,7 +1113,8 @@ def profile(args: argparse.Namespace) -> None:
                 last.setdefault(shape, []).append(spent)
         commit_first = commits[1:step]
         commit_last = commits[-step:]
-        growth = sorted(((sum(last[k]) / len(last[k]) - sum(v) / len(v), k, sum(v) / len(v), sum(last[k]) / len(last[k]))
+        growth = sorted(((sum(last[k]) / len(last[k]) - sum(v) / len(v), k, sum(v) / len(v),
+                          sum(last[k]) / len(last[k]))
                          for k, v in first.items() if k in last and len(v) > step // 4), reverse=True)
         print(f"  COMMIT: {sum(commit_first) / len(commit_first) * 1000:.2f} → "
               f"{sum(commit_last) / len(commit_last) * 1000:.2f} ms")
@@ -1093,13 +1124,15 @@ def profile(args: argparse.Namespace) -> None:
     for outcome, n, sql, total in per_call:
         by_outcome.setdefault(outcome, []).append((n, sql, total))
     print(f"{len(per_call)} calls, one process (rules {rules_text(rules_parse(args.rules))}):")
-    print("outcome | calls | statements per call (min–max) | SQL + COMMIT ms per call | total ms p50 / mean / p99")
+    print("outcome | calls | statements per call (min–max) | SQL + COMMIT ms per call | total ms "
+          "p50 / mean / p99")
     for outcome, rows in sorted(by_outcome.items(), key=lambda kv: -len(kv[1])):
         counts = [r[0] for r in rows]
         print(f"{outcome} | {len(rows)} | {sum(counts) / len(rows):.1f} ({min(counts)}–{max(counts)}) | "
               f"{sum(r[1] for r in rows) / len(rows) * 1000:.2f} | "
-              f"{percentile([r[2] for r in rows], 50) * 1000:.2f} / {sum(r[2] for r in rows) / len(rows) * 1000:.2f}"
-              f" / {percentile([r[2] for r in rows], 99) * 1000:.2f}")
+              f"{percentile([r[2] for r in rows], 50) * 1000:.2f} / "
+              f"{sum(r[2] for r in rows) / len(rows) * 1000:.2f} / "
+              f"{percentile([r[2] for r in rows], 99) * 1000:.2f}")
     total_sql = sum(statement_time.values())
     total = sum(r[3] for r in per_call)
     print(f"statements {total_sql:.2f} s and COMMIT {sum(commits):.2f} s ({len(commits)}, p50 "
@@ -1138,9 +1171,10 @@ def main() -> None:
     http_parser.add_argument("--close", action=argparse.BooleanOptionalAction, default=True,
                              help="a new connection for every call (Connection: close)")
     http_parser.add_argument("--rate", type=float, default=0.0,
-                             help="open loop: send the calls at this mean rate (Poisson) instead of with wrk, "
-                                  "latency counted from when each call was due (bench/openloop.py)")
-    http_parser.add_argument("--timeline", default="", help="with --rate: each call's due time and latency, to a file")
+                             help="open loop: send the calls at this mean rate (Poisson) instead of with "
+                                  "wrk, latency counted from when each call was due (bench/openloop.py)")
+    http_parser.add_argument("--timeline", default="",
+                             help="with --rate: each call's due time and latency, to a file")
     http_parser.add_argument("--idempotency", action=argparse.BooleanOptionalAction, default=True,
                              help="an Idempotency-Key on each call (as a desk client that retries sends)")
     profile_parser = commands.add_parser("profile", help="statements and time per call on the first calls")
@@ -1152,7 +1186,8 @@ def main() -> None:
     profile_parser.add_argument("--no-reset", action="store_true",
                                 help="keep the calls already in the database (e.g. the end of a storm)")
     args = parser.parse_args()
-    {"build": build, "simulate": simulate_only, "service": service, "http": http, "profile": profile}[args.command](args)
+    {"build": build, "simulate": simulate_only, "service": service, "http": http,
+     "profile": profile}[args.command](args)
 
 
 if __name__ == "__main__":

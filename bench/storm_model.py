@@ -156,7 +156,8 @@ def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, secti
     taken_sections = set(chosen_sections)
     transformer_pool = [t for t in range(network.transformer_count)
                         if network.section_of_transformer(t) not in taken_sections
-                        and network.feeder_of_section(network.section_of_transformer(t)) not in set(chosen_feeders)]
+                        and network.feeder_of_section(network.section_of_transformer(t))
+                        not in set(chosen_feeders)]
     chosen_transformers = rng.sample(transformer_pool, transformers)
     faults = ([Fault("feeder", i, rng.uniform(0, 0.4 * duration)) for i in chosen_feeders]
               + [Fault("section", i, rng.uniform(0, 0.4 * duration)) for i in chosen_sections]
@@ -199,8 +200,10 @@ def storm_make(network: Network, *, calls: int = 50_000, feeders: int = 5, secti
            if c.point >= 0 else c for c in out]
     out.sort(key=lambda c: c.at)
     return Storm(faults=faults, calls=out, affected_points=len(affected), call_share=share,
-                 parameters={"calls": calls, "feeders": feeders, "sections": sections, "transformers": transformers,
-                             "minutes": minutes, "noise": noise, "unidentified": unidentified, "repeat": repeat,
+                 parameters={"calls": calls, "feeders": feeders, "sections": sections,
+                             "transformers": transformers,
+                             "minutes": minutes, "noise": noise,
+                             "unidentified": unidentified, "repeat": repeat,
                              "arrival_minutes": arrival_minutes, "self_help": self_help, "seed": seed})
 
 
@@ -335,7 +338,8 @@ def simulate(network: Network, storm: Storm, rules: Rules, *, single_premise: bo
     def chain(point: int) -> tuple[tuple[str, int], ...]:
         transformer = network.transformer_of(point)
         section = network.section_of_transformer(transformer)
-        return (("feeder", network.feeder_of_section(section)), ("section", section), ("transformer", transformer))
+        return (("feeder", network.feeder_of_section(section)), ("section", section),
+                ("transformer", transformer))
 
     def parent(device: tuple[str, int]) -> tuple[str, int] | None:
         level, index = device

@@ -34,7 +34,8 @@ COMMANDS: tuple[Command, ...] = (
         "try it: SQLite in ./data, migrations, demo data when empty, server on http://127.0.0.1:8000, "
         "logins printed  [--port 8000] [--no-seed]")),
     Command("serve", "serve", gettext_noop(
-        "production server (gunicorn); needs SECRET_KEY, reads DATABASE_URL  [--bind 0.0.0.0:8000] [--workers N]")),
+        "production server (gunicorn); needs SECRET_KEY, reads DATABASE_URL  [--bind "
+        "0.0.0.0:8000] [--workers N]")),
     Command("seed-demo", "seed_demo", gettext_noop(
         "generate demo data  --scale small|medium|large [--seed N] [--append | --reset]")),
     Command("import-network", "import_network", gettext_noop(
@@ -90,7 +91,8 @@ def _usage_text(_: Callable[[str], str]) -> str:
         _("Commands:"),
         *(f"  {command.name:<{width}}  {_(command.summary)}" for command in COMMANDS),
         "",
-        _("Any other Django management command works too (dashes or underscores): servicedesk help --commands."),
+        _("Any other Django management command works too (dashes or underscores): servicedesk "
+          "help --commands."),
         _("Options of a command: servicedesk COMMAND --help."),
     ]
     return "\n".join(lines)

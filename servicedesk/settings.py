@@ -28,7 +28,9 @@ if not SECRET_KEY:
     # The demo and the tests run without configuration; production must set SECRET_KEY
     # (the `servicedesk serve` command refuses to start without it).
     SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [h.strip()
+                 for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+                 if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
@@ -92,7 +94,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+if (DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        and _env_bool("DATABASE_PREPARED_STATEMENTS", True)):
     # Parameters bound on the server and statements prepared after their fifth use on a
     # connection: PostgreSQL then plans a statement once per connection instead of on every
     # execution (a fault call's queries went from about 0.6 ms to 0.1 ms each). Turn off
@@ -118,7 +121,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "servicedesk_cache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "servicedesk_cache"}}
 
 # The background task queue (SLA warning sweep, e-mail, recomputation): ``servicedesk worker``.
 # Embedded default: a SQLite file in the data folder, no extra service. With REDIS_URL: Redis, so
@@ -170,7 +174,8 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# SLA warnings are mailed through the utility's SMTP relay (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+# SLA warnings are mailed through the utility's SMTP relay
+# (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -179,7 +184,8 @@ EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicedesk@localhost")
 # OUT-6, INT-8: messages to callers (ETR changes, restoration) go through these gateways: any class
 # with ``send(message) -> reference`` (servicedesk.contacts.gateways). The default only logs.
-SERVICEDESK_SMS_GATEWAY = os.environ.get("SERVICEDESK_SMS_GATEWAY", "servicedesk.contacts.gateways.LoggingGateway")
+SERVICEDESK_SMS_GATEWAY = os.environ.get("SERVICEDESK_SMS_GATEWAY",
+                                         "servicedesk.contacts.gateways.LoggingGateway")
 SERVICEDESK_VOICE_GATEWAY = os.environ.get("SERVICEDESK_VOICE_GATEWAY",
                                            "servicedesk.contacts.gateways.LoggingGateway")
 

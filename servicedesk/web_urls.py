@@ -57,7 +57,8 @@ urlpatterns: list = [
     # Requests
     path("requests/", ticket_views.request_list, name="requests"),
     path("requests/<id:request_id>/", ticket_views.request_detail, name="request_detail"),
-    path("requests/<id:request_id>/actions/<slug:action>/", ticket_views.request_action, name="request_action"),
+    path("requests/<id:request_id>/actions/<slug:action>/", ticket_views.request_action,
+         name="request_action"),
     path("requests/<id:request_id>/notes/", ticket_views.request_note, name="request_note"),
     path("requests/<id:request_id>/work-orders/", ticket_views.work_order_new, name="work_order_new"),
     path("queue/", ticket_views.queue, name="queue"),

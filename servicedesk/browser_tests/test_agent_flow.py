@@ -21,7 +21,8 @@ from servicedesk.tickets.models import ServiceRequest
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not shutil.which(CHROMIUM),
+                       reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 

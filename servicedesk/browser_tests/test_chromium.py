@@ -12,7 +12,8 @@ from servicedesk.org.models import User
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not shutil.which(CHROMIUM),
+                       reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 

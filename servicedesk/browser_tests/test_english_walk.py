@@ -28,7 +28,8 @@ from servicedesk.tickets.services import request_create, work_order_create, work
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not shutil.which(CHROMIUM),
+                       reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 # Every text node of the page (and the title) with a Chinese character, unless it is inside an
@@ -72,7 +73,8 @@ def browser_page():
 def _build(world):
     """The day's events, written in Chinese (the default language)."""
     with translation.override("zh-hans"):
-        clock = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+        clock = Calendar.objects.create(code="24x7", name="7×24",
+                                        kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
         policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
         Target.objects.create(policy=policy, kind="triage_dispatch", calendar=clock, duration_minutes=60,
                               stop_event="dispatched")
@@ -87,17 +89,20 @@ def _build(world):
         request = request_create(actor=world.users["agent"], request_type=world.types["leak"],
                                  service_point=world.points["alice"], attributes={"dn": 200},
                                  description="楼下路面冒水，水量较大")
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers["a"],
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers["a"],
                                   instructions="关闭上游阀门后抢修")
         work_order_transition(work_order=order, action="accept", actor=world.users["provider_a_staff"])
         work_order_transition(work_order=order, action="start", actor=world.users["provider_a_staff"])
         # An outage on transformer T1 whose ETR changes.
-        outage = outage_declare(actor=world.users["dispatcher"], device=world.devices["T1"], cause="变压器烧损",
+        outage = outage_declare(actor=world.users["dispatcher"],
+                                device=world.devices["T1"], cause="变压器烧损",
                                 etr=timezone.now() + datetime.timedelta(hours=3))
         outage_update(actor=world.users["dispatcher"], outage=outage,
                       etr=timezone.now() + datetime.timedelta(hours=5))
         # A callback owed after a restoration.
-        callbacks_create([CallbackDraft(reason="已恢复供应", message=message("outage_restored", ref=outage.reference),
+        callbacks_create([CallbackDraft(reason="已恢复供应",
+                                        message=message("outage_restored", ref=outage.reference),
                                         source=outage.reference, customer=world.customers["alice"],
                                         name=world.customers["alice"].name, phone="13800138000")])
     return {"late": late, "request": request, "order": order, "outage": outage}
@@ -144,7 +149,8 @@ def test_english_walk_of_agent_dispatcher_and_crew_pages_finds_no_chinese_outsid
     assert "of the time used: Triage and dispatch" in page.content()
 
     _sign_in(page, live_server, "dispatcher")
-    for path in (reverse("web:queue"), reverse("web:requests"), reverse("web:request_detail", args=[request.pk]),
+    for path in (reverse("web:queue"), reverse("web:requests"),
+                 reverse("web:request_detail", args=[request.pk]),
                  reverse("web:work_orders"), reverse("web:work_order_detail", args=[order.pk]),
                  reverse("web:outages"), reverse("web:outage_detail", args=[outage.pk]),
                  reverse("web:notifications")):

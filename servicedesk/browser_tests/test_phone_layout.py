@@ -26,7 +26,8 @@ DESKTOP = {"width": 1024, "height": 768}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not shutil.which(CHROMIUM),
+                       reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 # Visible table cells narrower than 60 px in a table still laid out as a table (the card layout
@@ -77,7 +78,8 @@ def _step(page, action: str, order: WorkOrder, expected: str) -> None:
     _fits_the_phone(page)
 
 
-def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_server, transactional_db, phone):
+def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_server,
+                                                                           transactional_db, phone):
     """Issue 10 item 9: at 390×844 the work-order list is cards, the header folds into a menu, the
     work-order page's actions are within reach, and the callback list and the notifications fit;
     at 1024 px the tables and the header are as before."""
@@ -89,10 +91,12 @@ def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_
                               instructions="关闭上游阀门后抢修，注意交通疏导")
     crew = world.users["provider_a_staff"]
     for i in range(3):
-        Notification.objects.create(user=crew, title=f"75 % 的时限已用：{order.reference} 回复（第{i + 1}次提醒）",
+        Notification.objects.create(user=crew,
+                                    title=f"75 % 的时限已用：{order.reference} 回复（第{i + 1}次提醒）",
                                     link=reverse("web:work_order_detail", args=[order.pk]),
                                     subject_type="work_order", subject_id=order.pk)
-    callbacks_create([CallbackDraft(reason="停电恢复后回访，确认用户用电正常", customer=world.customers["alice"],
+    callbacks_create([CallbackDraft(reason="停电恢复后回访，确认用户用电正常",
+                                    customer=world.customers["alice"],
                                     request_id=request.pk, phone="13800138000")])
     assert Callback.objects.filter(assigned_to=world.users["agent"]).exists()
     page = phone
@@ -101,7 +105,8 @@ def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_
     _sign_in(page, live_server.url, "provider_a_staff")
     assert page.url.endswith(reverse("web:work_orders"))
     _fits_the_phone(page)
-    assert page.evaluate("getComputedStyle(document.querySelector('table.work-order-list')).display") == "block"
+    display = page.evaluate("getComputedStyle(document.querySelector('table.work-order-list')).display")
+    assert display == "block"
     assert page.locator("table.work-order-list td[data-label]").first.evaluate(
         "cell => getComputedStyle(cell, '::before').content").strip('"') != ""
 

@@ -19,7 +19,8 @@ from servicedesk.tickets.services import request_create
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not shutil.which(CHROMIUM),
+                       reason="Chromium is not installed (apt-get install chromium)"),
 ]
 
 

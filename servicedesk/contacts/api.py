@@ -80,9 +80,11 @@ class ContactIn(InputSchema):
     service_point_id: Id | None = None
     reporter_name: str = Field("", max_length=100)
     reporter_phone: str = Field("", max_length=40, description=PHONE_DESCRIPTION)
-    request_type: str | None = Field(None, max_length=50, description="What the caller asked about: a type code.")
+    request_type: str | None = Field(None, max_length=50,
+                                     description="What the caller asked about: a type code.")
     notes: str = Field("", max_length=4000)
-    answered_on_the_spot: StrictBool = Field(False, description="A consultation or inquiry answered on the call "
+    answered_on_the_spot: StrictBool = Field(False,
+                                             description="A consultation or inquiry answered on the call "
                                                           "is closed as first-contact resolution.")
     started_at: PastMoment | None = None
 
@@ -112,10 +114,12 @@ def contact_create_endpoint(request: HttpRequest, payload: ContactIn,
     def create() -> dict[str, Any]:
         contact = contact_create(
             agent=user,
-            **payload.model_dump(include={"channel", "direction", "reporter_kind", "reporter_name", "reporter_phone",
+            **payload.model_dump(include={"channel", "direction", "reporter_kind",
+                                          "reporter_name", "reporter_phone",
                                           "notes", "answered_on_the_spot"}),
             customer=referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
-            service_point=referenced_by_pk(ServicePoint.objects.select_related("customer"), payload.service_point_id,
+            service_point=referenced_by_pk(ServicePoint.objects.select_related("customer"),
+                                           payload.service_point_id,
                                            field="service_point_id"),
             request_type=(referenced(topics(), field="request_type", code=payload.request_type)
                           if payload.request_type else None),
@@ -146,7 +150,8 @@ def contact_detail(request: HttpRequest, contact_id: int) -> ContactRecord:
 
 @router.get("/customers/{id:customer_id}/contacts", response=Page[ContactOut],
             summary="A customer's contact history",
-            description=f"Every contact with this customer, newest first, shared by all agents.\n\n**Roles:** {_SEARCH}.")
+            description="Every contact with this customer, newest first, shared by all "
+                        f"agents.\n\n**Roles:** {_SEARCH}.")
 def customer_contact_history(request: HttpRequest, customer_id: int, params: Query[PageParams]) -> dict:
     user = current_user(request)
     require(user, Capability.SEARCH_CUSTOMERS)

@@ -93,9 +93,9 @@ def _callback_get(user: User, callback_id: int) -> Callback:
 
 
 @router.get("/callbacks", response=Page[CallbackOut], summary="Callbacks to make (INT-8)",
-            description="Oldest first. An agent sees those assigned to them and the unassigned ones; team leads "
-                        "and desk managers see all. Filters: `mine` (assigned to me or unassigned), `status` "
-                        "(open, done, unreachable, cancelled), `source`." + _ROLES)
+            description="Oldest first. An agent sees those assigned to them and the unassigned ones; team "
+                        "leads and desk managers see all. Filters: `mine` (assigned to me or unassigned), "
+                        "`status` (open, done, unreachable, cancelled), `source`." + _ROLES)
 def callback_list(request: HttpRequest, filters: Query[CallbackFilters]) -> dict:
     user = current_user(request)
     callbacks = callbacks_for_user(user)
@@ -108,14 +108,17 @@ def callback_list(request: HttpRequest, filters: Query[CallbackFilters]) -> dict
     return paginate(callbacks.order_by("created_at", "id"), filters)
 
 
-@router.get("/callbacks/{id:callback_id}", response=CallbackOut, summary="A callback", description=_ROLES.strip())
+@router.get("/callbacks/{id:callback_id}", response=CallbackOut, summary="A callback",
+            description=_ROLES.strip())
 def callback_detail(request: HttpRequest, callback_id: int) -> Callback:
     return _callback_get(current_user(request), callback_id)
 
 
-@router.post("/callbacks/{id:callback_id}/complete", response=CallbackOut, summary="Record a callback's outcome",
-             description="The customer was reached (`reached`) or not, and what was said (`result`); the call is "
-                         "kept as an outbound contact. An unassigned callback becomes the caller's." + _ROLES)
+@router.post("/callbacks/{id:callback_id}/complete", response=CallbackOut,
+             summary="Record a callback's outcome",
+             description="The customer was reached (`reached`) or not, and what was said "
+                         "(`result`); the call is kept as an outbound contact. An unassigned "
+                         "callback becomes the caller's." + _ROLES)
 def callback_complete_endpoint(request: HttpRequest, callback_id: int, payload: CallbackCompleteIn,
                                idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)
@@ -139,6 +142,7 @@ def agent_availability(request: HttpRequest, payload: AvailabilityIn,
     def set_available() -> dict[str, Any]:
         agent = agent_set_available(agent=user, available=payload.available)
         return {"username": agent.username, "available": agent.available,
-                "open_callbacks": Callback.objects.filter(assigned_to=agent, status=Callback.Status.OPEN).count()}
+                "open_callbacks": Callback.objects.filter(assigned_to=agent,
+                                                          status=Callback.Status.OPEN).count()}
 
     return write(request, payload=payload, idempotency_key=idempotency_key, action=set_available, status=200)

@@ -38,7 +38,8 @@ class ContactForm(forms.Form):
     reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=40, required=False)
     # The customer's addresses: shown as typed (data-customer-text, see core/templatetags/typed_text.py).
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
-                                           required=False, widget=forms.Select(attrs={"data-customer-text": ""}))
+                                           required=False,
+                                           widget=forms.Select(attrs={"data-customer-text": ""}))
     # The topics are the request types, which the page showing the form passes in (``topics``).
     request_type = TopicChoiceField(label=_("Topic"), queryset=ContactRecord.objects.none(), required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)

@@ -42,7 +42,8 @@ class FailingGateway:
 
 def gateway_path(channel: str) -> str:
     if channel == Channel.VOICE:
-        return str(getattr(settings, "SERVICEDESK_VOICE_GATEWAY", "servicedesk.contacts.gateways.LoggingGateway"))
+        return str(getattr(settings, "SERVICEDESK_VOICE_GATEWAY",
+                           "servicedesk.contacts.gateways.LoggingGateway"))
     return str(getattr(settings, "SERVICEDESK_SMS_GATEWAY", "servicedesk.contacts.gateways.LoggingGateway"))
 
 

@@ -45,7 +45,8 @@ class ContactRecord(models.Model):
         SELF_HELP = "self_help", _("Solved with a guided self-check")  # OUT-5
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
-    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.INBOUND)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices,
+                                 default=Direction.INBOUND)
     started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT,
                               related_name="contacts_taken")

@@ -74,7 +74,8 @@ def topics() -> QuerySet[Any]:
 
 def pending_contacts(customer: Customer | None) -> QuerySet[ContactRecord]:
     """Contacts of this caller that may still get a request: not answered, no request yet."""
-    contacts = ContactRecord.objects.filter(request__isnull=True).exclude(outcome=ContactRecord.Outcome.ANSWERED)
+    contacts = (ContactRecord.objects.filter(request__isnull=True)
+                .exclude(outcome=ContactRecord.Outcome.ANSWERED))
     if customer is None:
         return contacts.filter(customer__isnull=True)
     return contacts.filter(customer=customer)

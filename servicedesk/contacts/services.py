@@ -33,14 +33,16 @@ def _check_parties(*, reporter_kind: str, customer: Customer | None, service_poi
     if reporter_kind not in ReporterKind.values:
         errors["reporter_kind"] = _("Unknown reporter kind.")
     if reporter_kind == ReporterKind.CUSTOMER and customer is None:
-        errors["customer_id"] = _("Choose the customer, or record the caller as a non-customer or unidentified.")
+        errors["customer_id"] = _("Choose the customer, or record the caller as a non-customer "
+                                  "or unidentified.")
     if reporter_kind == ReporterKind.UNIDENTIFIED and customer is not None:
         errors["customer_id"] = _("An unidentified caller cannot have a customer.")
     if reporter_kind == ReporterKind.NON_CUSTOMER and not (reporter_name.strip() or reporter_phone.strip()):
         errors["reporter_name"] = _("Give the reporter's name or phone (e.g. police officer's number).")
     if (problem := phone_problem(reporter_phone)) is not None:
         errors["reporter_phone"] = problem
-    if service_point is not None and customer is not None and service_point.customer_id not in (None, customer.pk):
+    if (service_point is not None and customer is not None
+            and service_point.customer_id not in (None, customer.pk)):
         errors["service_point_id"] = _("This service point does not belong to the chosen customer.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
@@ -79,7 +81,8 @@ def contact_build(
             raise ValidationFailed(_("Say what the caller asked about."), field="request_type")
         if not request_type.answerable_on_contact:
             raise ValidationFailed(
-                _("A %(type)s cannot be closed on the call; create a service request.") % {"type": request_type.display_name},
+                _("A %(type)s cannot be closed on the call; create a "
+                  "service request.") % {"type": request_type.display_name},
                 field="request_type",
             )
     contact = ContactRecord(
@@ -137,7 +140,8 @@ def _available_agents() -> list[tuple[int, int]]:
     return list(agents)
 
 
-def callbacks_create(drafts: Iterable[CallbackDraft], *, at: datetime.datetime | None = None) -> list[Callback]:
+def callbacks_create(drafts: Iterable[CallbackDraft], *,
+                     at: datetime.datetime | None = None) -> list[Callback]:
     """Create callbacks and route them (INT-8): a key account to its key account manager, anyone
     else to the available agent with the fewest open callbacks; none available → the team's
     unassigned queue (any agent may take it)."""
@@ -214,7 +218,8 @@ class MessageDraft:
 def messages_queue(drafts: Iterable[MessageDraft]) -> list[OutboundMessage]:
     """Queue messages to callers; the worker sends them through the gateway after commit."""
     messages = [
-        OutboundMessage(channel=d.channel, phone=normalise_phone(d.phone), text=d.text, customer_id=d.customer_id,
+        OutboundMessage(channel=d.channel, phone=normalise_phone(d.phone), text=d.text,
+                        customer_id=d.customer_id,
                         contact_id=d.contact_id, source=d.source, gateway=gateway_path(d.channel))
         for d in drafts if normalise_phone(d.phone)
     ]

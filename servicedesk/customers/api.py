@@ -91,8 +91,9 @@ class CallerHitOut(Schema):
 
 
 class CallerSearchParams(PageParams):
-    q: str = Field(..., min_length=1, max_length=200, description="Phone, account or customer number, name, "
-                                                                   "or a fragment of the address (Chinese text).")
+    q: str = Field(..., min_length=1, max_length=200, description="Phone, account or customer number, "
+                                                                   "name, or a fragment of the address "
+                                                                   "(Chinese text).")
     kind: Literal["auto", "phone", "account", "name", "address"] = "auto"
 
 
@@ -111,8 +112,8 @@ def customer_search(request: HttpRequest, params: Query[CallerSearchParams]) -> 
 
 
 @router.get("/service-points/{id:service_point_id}", response=ServicePointOut, summary="A service point",
-            description="Address, connection status, network position, customer and account of a service point. "
-                        "A self-service customer sees only their own.\n\n"
-                        f"**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
+            description="Address, connection status, network position, customer and account of a service "
+                        "point. A self-service customer sees only their own.\n\n**Roles:** "
+                        f"{roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
 def service_point_detail(request: HttpRequest, service_point_id: int) -> ServicePoint:
     return service_point_get_for_user(current_user(request), service_point_id)

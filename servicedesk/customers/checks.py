@@ -17,9 +17,10 @@ def trigram_understands_chinese(app_configs=None, databases=None, **kwargs) -> l
         return []  # pg_trgm not installed yet: the migration installs it
     return [
         Warning(
-            "pg_trgm does not index Chinese text under this database's LC_CTYPE; address search will find nothing.",
-            hint="Create the database with a UTF-8 ctype, e.g. CREATE DATABASE servicedesk LC_CTYPE 'C.UTF-8' "
-            "TEMPLATE template0.",
+            "pg_trgm does not index Chinese text under this database's LC_CTYPE; address search "
+            "will find nothing.",
+            hint="Create the database with a UTF-8 ctype, e.g. CREATE DATABASE servicedesk LC_CTYPE "
+            "'C.UTF-8' TEMPLATE template0.",
             id="customers.W001",
         )
     ]

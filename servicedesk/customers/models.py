@@ -43,7 +43,8 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
-    flags = models.ManyToManyField(CustomerFlag, verbose_name=_("flags"), blank=True, related_name="customers")
+    flags = models.ManyToManyField(CustomerFlag, verbose_name=_("flags"), blank=True,
+                                   related_name="customers")
     key_account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("key account manager"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="key_accounts",

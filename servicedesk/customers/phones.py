@@ -21,8 +21,8 @@ from servicedesk.core.exceptions import ValidationFailed
 
 REGION = "CN"
 PHONE_DESCRIPTION = ("A mobile (13800138000), a landline with its area code (0755-83330000, extension after "
-                     "`转`, `ext` or a comma), a short service number (95598) or a number abroad (+44 …, 0044 …); "
-                     "stored as digits.")
+                     "`转`, `ext` or a comma), a short service number (95598) or a number abroad (+44 …, "
+                     "0044 …); stored as digits.")
 STORED_MAX_LENGTH = 20  # the phone columns' length
 
 _NON_DIGITS = re.compile(r"\D+")
@@ -50,7 +50,8 @@ def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
 
 def _stored(number: phonenumbers.PhoneNumber) -> str:
     if number.country_code == 86:
-        digits = _NON_DIGITS.sub("", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        digits = _NON_DIGITS.sub("",
+                                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
                                  .split("ext")[0])
     else:
         digits = f"00{number.country_code}{number.national_number}"

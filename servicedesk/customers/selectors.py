@@ -74,7 +74,8 @@ def service_points_by_address(fragment: str) -> QuerySet[ServicePoint]:
     if connection.vendor == "sqlite":
         phrase = '"' + fragment.replace('"', '""') + '"'
         return ServicePoint.objects.filter(
-            pk__in=RawSQL("SELECT rowid FROM customers_servicepoint_fts WHERE customers_servicepoint_fts MATCH %s",
+            pk__in=RawSQL("SELECT rowid FROM customers_servicepoint_fts WHERE "
+                          "customers_servicepoint_fts MATCH %s",
                           [phrase])
         )
     return ServicePoint.objects.filter(address__contains=fragment)
@@ -145,7 +146,8 @@ def customer_get(customer_id: int) -> Customer:
         .prefetch_related(
             "flags",
             Prefetch("accounts", queryset=Account.objects.order_by("number")),
-            Prefetch("service_points", queryset=ServicePoint.objects.select_related("account").order_by("number")),
+            Prefetch("service_points",
+                     queryset=ServicePoint.objects.select_related("account").order_by("number")),
         )
         .get(pk=customer_id)
     )

@@ -85,7 +85,8 @@ __all__ = ["COLUMNS", "SERVICE_POINT", "ImportReport", "NetworkImportRejected", 
 SERVICE_POINT = "service_point"
 COLUMNS = ("kind", "code", "parent", "name", "dn", "district", "location")
 REQUIRED_COLUMNS = ("kind", "code", "parent")
-MAX_LENGTH = {name: Device._meta.get_field(name).max_length for name in ("code", "name", "district", "location")}
+MAX_LENGTH = {name: Device._meta.get_field(name).max_length
+              for name in ("code", "name", "district", "location")}
 BATCH_SIZE = 2_000
 MAX_DN = 5_000  # the widest water mains are DN4000
 POINT_BATCH_SIZE = 20_000
@@ -119,7 +120,8 @@ class NetworkImportRejected(ValidationFailed):
             key = f"line {error.line}: {error.field}"
             errors[key] = f"{errors[key]} {error.message}" if key in errors else error.message
         super().__init__(ngettext("The file has %(count)d problem; nothing was imported.",
-                                  "The file has %(count)d problems; nothing was imported.", count) % {"count": count},
+                                  "The file has %(count)d problems; nothing was imported.",
+                                  count) % {"count": count},
                          errors=errors)
 
 
@@ -209,7 +211,8 @@ def _header(row: list[str] | None, parsed: _Parsed) -> dict[str, int] | None:
     columns: dict[str, int] = {}
     for index, name in enumerate(names):
         if name not in COLUMNS:
-            parsed.error(1, name or f"#{index + 1}", _("Unknown column %(column)s; the columns are: %(columns)s.") % {
+            parsed.error(1, name or f"#{index + 1}",
+                         _("Unknown column %(column)s; the columns are: %(columns)s.") % {
                 "column": name or "''", "columns": ",".join(COLUMNS)})
         elif name in columns:
             parsed.error(1, name, _("The column %(column)s is there twice.") % {"column": name})
@@ -233,7 +236,8 @@ def _parse(text: str, progress: ProgressFactory) -> _Parsed:
     for cells in reader:
         if any(cell.strip() for cell in cells):
             if len(cells) > width:
-                parsed.error(line, "file", _("This row has %(found)d values; the header names %(expected)d.") % {
+                parsed.error(line, "file",
+                             _("This row has %(found)d values; the header names %(expected)d.") % {
                     "found": len(cells), "expected": width})
             else:
                 values = {name: cells[index].strip() if index < len(cells) else ""
@@ -253,7 +257,8 @@ def _parse_row(line: int, values: dict[str, str], parsed: _Parsed) -> None:
         if not code:
             parsed.error(line, "code", _("Give the service point's number."))
         if not parent:
-            parsed.error(line, "parent", _("Give the code of the transformer or pipe segment that supplies it."))
+            parsed.error(line, "parent",
+                         _("Give the code of the transformer or pipe segment that supplies it."))
         if dn_text:
             parsed.error(line, "dn", _("Only pipe segments have a DN."))
         if code in parsed.points:
@@ -264,7 +269,8 @@ def _parse_row(line: int, values: dict[str, str], parsed: _Parsed) -> None:
         return
     if kind not in PARENT_KIND:
         kinds = ", ".join([*PARENT_KIND, SERVICE_POINT])
-        parsed.error(line, "kind", _("Unknown kind %(kind)s; use one of: %(kinds)s.") % {"kind": kind, "kinds": kinds}
+        parsed.error(line, "kind",
+                     _("Unknown kind %(kind)s; use one of: %(kinds)s.") % {"kind": kind, "kinds": kinds}
                      if kind else _("Give the kind: one of %(kinds)s.") % {"kinds": kinds})
     if not code:
         parsed.error(line, "code", _("Give the device's code."))
@@ -382,7 +388,8 @@ def _loops(devices: dict[str, _DeviceRow], existing: dict[str, DeviceState],
             seen.add(current)
             current = parent_of(current)
         if current == row.code:
-            errors.append(RowError(row.line, "parent", _("The parents loop back to this device: %(chain)s.") % {
+            errors.append(RowError(row.line, "parent",
+                                   _("The parents loop back to this device: %(chain)s.") % {
                 "chain": " → ".join([*chain, row.code])}))
     return errors
 
@@ -480,13 +487,15 @@ def _write_devices(plan: _Plan, *, dry_run: bool, progress: ProgressFactory) -> 
             placed[code] = (state.id, lineage, area_id)
             if row is None:
                 if (lineage, area_id) != (state.lineage, state.area_id):
-                    changed.append(Device(pk=state.id, code=code, kind=state.kind, name=state.name, dn=state.dn,
+                    changed.append(Device(pk=state.id, code=code, kind=state.kind,
+                                          name=state.name, dn=state.dn,
                                           district=state.district, location=state.location,
                                           parent_id=state.parent_id, lineage=lineage, area_id=area_id))
                     report.devices_relineaged += 1
                 continue
             values = (row.name, row.dn, row.district, row.location, parent_id, lineage, area_id)
-            if values == (state.name, state.dn, state.district, state.location, state.parent_id, state.lineage,
+            if values == (state.name, state.dn, state.district, state.location,
+                          state.parent_id, state.lineage,
                           state.area_id):
                 report.unchanged[row.kind] += 1
             else:
@@ -513,7 +522,8 @@ def _write_devices(plan: _Plan, *, dry_run: bool, progress: ProgressFactory) -> 
             size = lookup_chunk_size()
             for start in range(0, len(area_ids), size):
                 Device.objects.filter(pk__in=area_ids[start:start + size]).update(area=F("pk"))
-            Device.objects.bulk_update(changed, ["name", "dn", "district", "location", "parent", "lineage", "area"],
+            Device.objects.bulk_update(changed,
+                                       ["name", "dn", "district", "location", "parent", "lineage", "area"],
                                        batch_size=500)
     bar.close()
     return placed
@@ -523,7 +533,8 @@ def _write_devices(plan: _Plan, *, dry_run: bool, progress: ProgressFactory) -> 
 # 4. Attaching the service points
 
 
-def _attach_points(plan: _Plan, placed: dict[str, _Placed], *, dry_run: bool, progress: ProgressFactory) -> None:
+def _attach_points(plan: _Plan, placed: dict[str, _Placed], *, dry_run: bool,
+                   progress: ProgressFactory) -> None:
     report = plan.report
     changes: list[tuple[int, str, int]] = []  # (device id, device code, service point id)
     for state, code in plan.points:
@@ -554,7 +565,8 @@ def _service_points_place(batch: list[tuple[int, str, int]]) -> None:
     meta = ServicePoint._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    pk, device, network_code = (quote(meta.get_field(name).column) for name in ("id", "device", "network_code"))
+    pk, device, network_code = (quote(meta.get_field(name).column)
+                                for name in ("id", "device", "network_code"))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -563,13 +575,15 @@ def _service_points_place(batch: list[tuple[int, str, int]]) -> None:
                 f"WHERE point.{pk} = placed.point_id",
                 [[row[0] for row in batch], [row[1] for row in batch], [row[2] for row in batch]])
         else:
-            cursor.executemany(f"UPDATE {table} SET {device} = %s, {network_code} = %s WHERE {pk} = %s", batch)
+            cursor.executemany(f"UPDATE {table} SET {device} = %s, {network_code} = %s WHERE {pk} = %s",
+                               batch)
 
 
 # ----------------------------------------------------------------------------------------------
 
 
-def network_import(source: Source, *, dry_run: bool = False, progress: ProgressFactory | None = None) -> ImportReport:
+def network_import(source: Source, *, dry_run: bool = False,
+                   progress: ProgressFactory | None = None) -> ImportReport:
     """Import the network CSV ``source`` (a path or an open file; the format is in the module doc).
 
     All or nothing: raises ``NetworkImportRejected`` with every bad row and writes nothing if any

@@ -55,7 +55,8 @@ class Device(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
     utility = models.CharField(_("utility"), max_length=10, choices=Utility.choices)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
+                               on_delete=models.PROTECT,
                                related_name="children")
     # Ancestor ids, root first (not including this device). Kept by network.services.
     lineage = models.JSONField(_("ancestors"), default=list, blank=True, editable=False)

@@ -73,7 +73,8 @@ def devices_below(device: Device) -> list[Device]:
     size = lookup_chunk_size()
     while level:
         children = [child for start in range(0, len(level), size)
-                    for child in Device.objects.filter(parent_id__in=level[start:start + size]).order_by("code")]
+                    for child in (Device.objects.filter(parent_id__in=level[start:start + size])
+                                  .order_by("code"))]
         below += children
         level = [child.pk for child in children]
     return below

@@ -18,7 +18,8 @@ def device_check(device: Device, parent: Device | None) -> dict[str, str]:
     if expected is None and parent is not None:
         errors["parent"] = _("A %(kind)s has no parent.") % {"kind": device.kind}
     elif expected is not None and parent is None:
-        errors["parent"] = _("A %(kind)s must be under a %(parent)s.") % {"kind": device.kind, "parent": expected}
+        errors["parent"] = _("A %(kind)s must be under a %(parent)s.") % {"kind": device.kind,
+                                                                          "parent": expected}
     elif expected is not None and parent is not None and parent.kind != expected:
         errors["parent"] = _("A %(kind)s must be under a %(parent)s, not a %(actual)s.") % {
             "kind": device.kind, "parent": expected, "actual": parent.kind}

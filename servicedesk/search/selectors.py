@@ -125,7 +125,8 @@ def global_search(user: User, *, query: str, limit: int = LIMIT_PER_KIND) -> Sea
         result.hits += _service_points_by_number(user, query)
         result.hits += _requests_by_reporter_phone(user, query, limit)
     if user.can(Capability.SEARCH_CUSTOMERS):
-        result.hits += _callers(query, limit, already={hit.id for hit in result.hits if hit.kind == "service_point"})
+        result.hits += _callers(query, limit,
+                                already={hit.id for hit in result.hits if hit.kind == "service_point"})
     return result
 
 
@@ -171,7 +172,8 @@ def _contact(user: User, pk: int) -> list[SearchHit]:
                       contact.customer.name if contact.customer else contact.reporter_name,
                       f"{contact.get_channel_display()} · {contact.get_outcome_display()}",
                       _contact_page(user, contact), True)
-            for contact in contact_list_for_user(user).select_related(None).select_related("customer").filter(pk=pk)]
+            for contact in (contact_list_for_user(user).select_related(None).select_related("customer")
+                            .filter(pk=pk))]
 
 
 def _callback_page(callback: Callback) -> str:
@@ -187,7 +189,8 @@ def _callback(user: User, pk: int) -> list[SearchHit]:
     return [SearchHit("callback", callback.pk, callback.reference,
                       callback.customer.name if callback.customer else callback.name,
                       f"{callback.get_status_display()} · {callback.reason}", _callback_page(callback), True)
-            for callback in callbacks_for_user(user).select_related(None).select_related("customer").filter(pk=pk)]
+            for callback in (callbacks_for_user(user).select_related(None).select_related("customer")
+                             .filter(pk=pk))]
 
 
 def _outage(user: User, pk: int) -> list[SearchHit]:
@@ -271,7 +274,8 @@ def _callers(query: str, limit: int, *, already: set[int]) -> list[SearchHit]:
             customer = found.customer
             points = ", ".join(point.number for point in found.service_points[:3])
             hits.append(SearchHit("customer", customer.pk, customer.number, customer.name,
-                                  " · ".join(part for part in (_matched_on(found.matched_on), points) if part),
+                                  " · ".join(part for part in (_matched_on(found.matched_on), points)
+                                             if part),
                                   _customer_page(customer.pk), by_number=customer.number.upper() == compact))
             continue
         hits += [_service_point_hit(point, detail=_matched_on(found.matched_on), by_number=False)

@@ -93,7 +93,8 @@ class TargetForm(forms.ModelForm):
 
     EVENT_FIELDS = ("start_event", "stop_event", "restart_event")
 
-    start_event = forms.MultipleChoiceField(label=_("starts at"), help_text=_("The first of these events starts the clock."))
+    start_event = forms.MultipleChoiceField(label=_("starts at"),
+                                            help_text=_("The first of these events starts the clock."))
     stop_event = forms.MultipleChoiceField(label=_("stops at"), help_text=_(
         "The first of these events stops the clock; a cancelled subject stops every clock."))
     restart_event = forms.MultipleChoiceField(label=_("restarts at"), required=False, help_text=_(
@@ -148,7 +149,8 @@ class TargetInline(admin.StackedInline):
 
 @admin.register(Policy)
 class PolicyAdmin(ActorMixin, admin.ModelAdmin):
-    list_display = ("name", "applies_to", "sort_order", "request_type", "severity", "priority", "customer_class",
+    list_display = ("name", "applies_to", "sort_order", "request_type", "severity",
+                    "priority", "customer_class",
                     "channel", "provider", "active")
     list_filter = ("applies_to", "active")
     search_fields = ("name",)
@@ -157,7 +159,8 @@ class PolicyAdmin(ActorMixin, admin.ModelAdmin):
 
 @admin.register(Timer)
 class TimerAdmin(ReadOnlyAdmin):
-    list_display = ("subject_type", "subject_id", "target", "state", "due_at", "provisional", "next_warning_percent",
+    list_display = ("subject_type", "subject_id", "target", "state", "due_at", "provisional",
+                    "next_warning_percent",
                     "next_warning_at", "problem")
     list_filter = ("state", "subject_type", "provisional")
     list_select_related = ("target", "target__policy")

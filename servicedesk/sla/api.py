@@ -38,29 +38,31 @@ class ClockOut(Schema):
     label: str
     limit: str = Field(description="The limit as people read it, e.g. `1 h`, `2 working days`.")
     calendar: str
-    state: TimerState = Field(description="`unknown`: the clock cannot be computed — no official holidays are known "
-                                          "for a year it reaches (`problem` says which); it counts neither as at "
-                                          "risk nor as breached, met nor missed, until that year's holidays are "
-                                          "entered and it is recomputed.")
+    state: TimerState = Field(description="`unknown`: the clock cannot be computed — no official holidays "
+                                          "are known for a year it reaches (`problem` says which); it counts "
+                                          "neither as at risk nor as breached, met nor missed, until that "
+                                          "year's holidays are entered and it is recomputed.")
     state_label: str = Field(description="The state as people read it, in the request's language.")
-    tone: str = Field(description="on_track | at_risk | breached | paused | met | unknown (the colour of the web "
-                                  "pages).")
+    tone: str = Field(description="on_track | at_risk | breached | paused | met | unknown (the colour of "
+                                  "the web pages).")
     started_at: datetime.datetime
     due_at: datetime.datetime | None = Field(description="Empty while paused.")
     at_risk_at: datetime.datetime | None = Field(
-        description="When the running clock turns at risk (its target's share of the limit used, or its margin "
-                    "left, never before half the limit); empty while paused or stopped.")
+        description="When the running clock turns at risk (its target's share of the limit used, or its "
+                    "margin left, never before half the limit); empty while paused or stopped.")
     stopped_at: datetime.datetime | None
     time_left_seconds: int | None = Field(description="Wall-clock seconds to the due time, negative when "
                                                       "overdue; empty when paused or stopped.")
     used_seconds: int = Field(description="Working seconds used (pauses excluded).")
     target_seconds: int = Field(description="The limit in working seconds.")
-    achieved_percent: float = Field(description="used ÷ target × 100; for a stopped clock, the achieved level.")
-    problem: str = Field(description="Why the clock cannot be computed, if it cannot (e.g. no holiday schedule "
-                                     "for its year), and what to do.")
-    due_provisional: bool = Field(description="The due time was computed with the statutory holidays of a year "
-                                              "whose official holidays are not announced yet (no make-up working "
-                                              "days): it is recomputed, and may move, when they are entered.")
+    achieved_percent: float = Field(description="used ÷ target × 100; for a stopped clock, the "
+                                                "achieved level.")
+    problem: str = Field(description="Why the clock cannot be computed, if it cannot (e.g. no holiday "
+                                     "schedule for its year), and what to do.")
+    due_provisional: bool = Field(description="The due time was computed with the statutory holidays of a "
+                                              "year whose official holidays are not announced yet (no "
+                                              "make-up working days): it is recomputed, and may move, when "
+                                              "they are entered.")
     segments: list[SegmentOut] = Field(description="The explanation: every running or paused span and why.")
 
     @staticmethod
@@ -92,20 +94,22 @@ class NotificationFilters(PageParams):
 
 
 @router.get("/notifications", response=Page[NotificationOut], summary="My notifications",
-            description="The signed-in user's own notifications (SLA warnings and escalations), newest first; "
-                        "`unread=true` for the unread ones only.\n\n**Roles:** every authenticated user "
-                        "(each sees only their own).")
+            description="The signed-in user's own notifications (SLA warnings and escalations), newest "
+                        "first; `unread=true` for the unread ones only.\n\n**Roles:** every authenticated "
+                        "user (each sees only their own).")
 def notification_list(request: HttpRequest, filters: Query[NotificationFilters]) -> dict:
     return paginate(notifications_for_user(current_user(request), unread_only=filters.unread), filters)
 
 
 @router.post("/notifications/{id:notification_id}/read", response=NotificationOut,
              summary="Mark a notification read",
-             description="Marks one of the user's own notifications read (again: no change, the first time "
-                         "stays). Another user's notification is 404.\n\n**Roles:** every authenticated user.")
+             description="Marks one of the user's own notifications read (again: no change, the first "
+                         "time stays). Another user's notification is 404.\n\n**Roles:** every "
+                         "authenticated user.")
 def notification_read(request: HttpRequest, notification_id: int,
                       idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER,
-                                                           max_length=IDEMPOTENCY_KEY_MAX_LENGTH)) -> HttpResponse:
+                                                           max_length=IDEMPOTENCY_KEY_MAX_LENGTH),
+                      ) -> HttpResponse:
     user = current_user(request)
 
     def mark() -> dict[str, Any]:
@@ -124,7 +128,8 @@ class ReadAllOut(Schema):
                          "**Roles:** every authenticated user.")
 def notification_read_all(request: HttpRequest,
                           idempotency_key: str | None = Header(None, alias=IDEMPOTENCY_HEADER,
-                                                               max_length=IDEMPOTENCY_KEY_MAX_LENGTH)) -> HttpResponse:
+                                                               max_length=IDEMPOTENCY_KEY_MAX_LENGTH),
+                          ) -> HttpResponse:
     user = current_user(request)
     return write(request, payload=None, idempotency_key=idempotency_key, status=200,
                  action=lambda: {"marked": notifications_mark_all_read(user=user)})

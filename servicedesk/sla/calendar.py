@@ -95,7 +95,8 @@ class Window:
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end <= SECONDS_PER_DAY:
-            raise InvalidCalendar(f"Invalid working window {self.start}s–{self.end}s: need 00:00 <= start < end <= 24:00.")
+            raise InvalidCalendar(f"Invalid working window {self.start}s–{self.end}s: need 00:00 <= start "
+                                  "< end <= 24:00.")
 
     @classmethod
     def parse(cls, text: str) -> "Window":
@@ -210,7 +211,8 @@ class WorkingCalendar:
         if self.kind == CalendarKind.WORKING_HOURS:
             both = self.closed_dates & self.makeup_working_dates
             if both:
-                raise InvalidCalendar(f"Dates both closed and make-up working days: {', '.join(map(str, sorted(both)))}.")
+                raise InvalidCalendar("Dates both closed and make-up working days: "
+                                      f"{', '.join(map(str, sorted(both)))}.")
             if not any(weekly) and not self.makeup_working_dates and not any(w for _, w in overrides):
                 raise InvalidCalendar("A working-hours calendar needs at least one working window.")
         object.__setattr__(self, "_timeline", _shared_timeline(self))
@@ -262,13 +264,15 @@ class WorkingCalendar:
         else:
             schedule = None
         closed = frozenset(closed_dates) | (schedule.holidays if schedule else frozenset())
-        makeup = frozenset(makeup_working_dates) | (schedule.makeup_working_dates if schedule else frozenset())
+        makeup = frozenset(makeup_working_dates) | (schedule.makeup_working_dates if schedule
+                                                    else frozenset())
         return cls(
             kind=CalendarKind.WORKING_HOURS,
             time_zone=time_zone,
             weekly_windows=tuple(weekly),
             makeup_day_windows=(
-                parse_windows(makeup_day_windows) if isinstance(makeup_day_windows, str) else makeup_day_windows
+                parse_windows(makeup_day_windows) if isinstance(makeup_day_windows, str)
+                else makeup_day_windows
             ),
             closed_dates=closed,
             makeup_working_dates=makeup,

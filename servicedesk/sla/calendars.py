@@ -43,7 +43,8 @@ def official_schedule(rows: OfficialRows) -> OfficialSchedule:
     return schedule.with_provisional_years()
 
 
-CalendarRow = tuple[str, str, str, tuple[int, ...], bool, str]  # kind, zone, windows, weekdays, official, makeup
+# kind, zone, windows, weekdays, official, makeup
+CalendarRow = tuple[str, str, str, tuple[int, ...], bool, str]
 OverrideRows = tuple[tuple[date, bool, str], ...]
 
 

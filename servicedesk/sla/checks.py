@@ -55,14 +55,15 @@ def coverage_warning(today: datetime.date | None = None) -> str | None:
     today = today or timezone.localdate()
     end = official_coverage_end()
     if end < today:
-        return _("China's official holidays are announced only until %(end)s: due times after that date are "
-                 "provisional, computed with the statutory holidays and without make-up working days. Update "
-                 "the chinesecalendar package or enter the State Council's notice for %(year)d as an official "
-                 "holiday year: the provisional due times are then recomputed.") % {"end": end, "year": end.year + 1}
+        return _("China's official holidays are announced only until %(end)s: due times after that "
+                 "date are provisional, computed with the statutory holidays and without make-up "
+                 "working days. Update the chinesecalendar package or enter the State Council's "
+                 "notice for %(year)d as an official holiday year: the provisional due times are "
+                 "then recomputed.") % {"end": end, "year": end.year + 1}
     if (end - today).days <= WARN_DAYS:
-        return _("China's official holidays are known only until %(end)s (%(days)d days from now). Update the "
-                 "chinesecalendar package or enter the State Council's notice for %(year)d as an official "
-                 "holiday year.") % {"end": end, "days": (end - today).days, "year": end.year + 1}
+        return _("China's official holidays are known only until %(end)s (%(days)d days from now). Update "
+                 "the chinesecalendar package or enter the State Council's notice for %(year)d as an "
+                 "official holiday year.") % {"end": end, "days": (end - today).days, "year": end.year + 1}
     return None
 
 
@@ -83,11 +84,11 @@ def unknown_timer_count() -> int:
 def unknown_message(count: int) -> str:
     """The admin's banner while clocks cannot be computed: how many, and what to do."""
     return ngettext(
-        "%(count)d clock cannot be computed: it reaches a year whose official holidays are not known. Enter the "
-        "State Council's notice for that year as an official holiday year (or update the chinesecalendar "
+        "%(count)d clock cannot be computed: it reaches a year whose official holidays are not known. Enter "
+        "the State Council's notice for that year as an official holiday year (or update the chinesecalendar "
         "package): it is then recomputed.",
-        "%(count)d clocks cannot be computed: they reach a year whose official holidays are not known. Enter the "
-        "State Council's notice for that year as an official holiday year (or update the chinesecalendar "
+        "%(count)d clocks cannot be computed: they reach a year whose official holidays are not known. Enter "
+        "the State Council's notice for that year as an official holiday year (or update the chinesecalendar "
         "package): they are then recomputed.",
         count) % {"count": count}
 

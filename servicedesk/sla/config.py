@@ -63,7 +63,8 @@ def _build() -> SlaConfig:
     config.official = official_rows(OfficialYear.objects.all())
     for policy in Policy.objects.filter(active=True).prefetch_related("targets").order_by("sort_order", "id"):
         # Policy.CRITERIA are named like the fields of SubjectFacts.
-        criteria = {name: getattr(policy, name) for name in Policy.CRITERIA if getattr(policy, name) not in (None, "")}
+        criteria = {name: getattr(policy, name) for name in Policy.CRITERIA
+                    if getattr(policy, name) not in (None, "")}
         config.policies.append(PolicyEntry(
             id=policy.pk, applies_to=policy.applies_to, specificity=policy.specificity,
             sort_order=policy.sort_order, criteria=criteria,

@@ -190,11 +190,13 @@ def clock_compute(spec: TargetSpec, calendar: WorkingCalendar, events: list[Subj
     if spec.working_days is not None:
         no_pause_due = add_working_days(calendar, started_at, spec.working_days)
         target_seconds = int(working_time_between(calendar, started_at, no_pause_due).total_seconds())
-        due_at = add_working_days(calendar, started_at, spec.working_days, pauses) if paused_since is None else None
+        due_at = add_working_days(calendar, started_at, spec.working_days,
+                                  pauses) if paused_since is None else None
     else:
         assert spec.duration is not None
         target_seconds = int(spec.duration.total_seconds())
-        due_at = add_working_time(calendar, started_at, spec.duration, pauses) if paused_since is None else None
+        due_at = add_working_time(calendar, started_at, spec.duration,
+                                  pauses) if paused_since is None else None
     used = int(working_time_between(calendar, started_at, end, pauses).total_seconds())
 
     if stopped_at is not None and spans[-1][2] == "cancelled":
@@ -254,7 +256,8 @@ def clock_uncomputable(spec: TargetSpec, events: list[SubjectEvent]) -> Clock | 
                  segments=_segments(started_at, spans, stopped_at))
 
 
-def _segments(started_at: datetime.datetime, spans: list, stopped_at: datetime.datetime | None) -> list[Segment]:
+def _segments(started_at: datetime.datetime, spans: list,
+              stopped_at: datetime.datetime | None) -> list[Segment]:
     segments: list[Segment] = []
     cursor = started_at
     for start, end, kind, reason in spans:

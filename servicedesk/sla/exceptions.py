@@ -19,8 +19,9 @@ class OutsideCalendarCoverage(Conflict):
         first, last = covered
         super().__init__(
             _(
-                "No official holiday schedule is known for %(year)s (the calendar covers %(first)s–%(last)s): "
-                "enter the State Council's holiday notice for %(year)s or update the holiday data."
+                "No official holiday schedule is known for %(year)s (the calendar covers "
+                "%(first)s–%(last)s): enter the State Council's holiday notice for %(year)s or update "
+                "the holiday data."
             )
             % {"year": year, "first": first, "last": last}
         )

@@ -14,7 +14,8 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         # A conditional update: a concurrent read of the same notification keeps the first time.
-        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+        Notification.objects.filter(pk=notification.pk,
+                                    read_at__isnull=True).update(read_at=notification.read_at)
     return notification
 
 

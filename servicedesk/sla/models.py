@@ -31,8 +31,10 @@ class Calendar(BilingualNameMixin):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.WORKING_HOURS)
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
-    windows = models.CharField(_("working windows"), max_length=200, blank=True, default="08:30-12:00, 13:30-17:30",
-                               help_text=_("Of each working day, e.g. \"08:30-12:00, 13:30-17:30\" (a lunch break)."))
+    windows = models.CharField(_("working windows"), max_length=200, blank=True,
+                               default="08:30-12:00, 13:30-17:30",
+                               help_text=_("Of each working day, e.g. \"08:30-12:00, 13:30-17:30\" "
+                                           "(a lunch break)."))
     weekdays = models.JSONField(_("working weekdays"), default=list, blank=True,
                                 help_text=_("0 = Monday … 6 = Sunday; e.g. [0, 1, 2, 3, 4]."))
     follows_official_holidays = models.BooleanField(
@@ -67,7 +69,8 @@ class CalendarOverride(models.Model):
         verbose_name = _("calendar override")
         verbose_name_plural = _("calendar overrides")
         ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_override_unique_date")]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"],
+                                               name="calendar_override_unique_date")]
 
     def clean(self) -> None:
         if self.closed and self.windows.strip():
@@ -86,10 +89,12 @@ class OfficialYear(models.Model):
     """
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    holidays = models.TextField(_("days off"), help_text=_("Dates, one per line or comma-separated: 2027-01-01, …"))
+    holidays = models.TextField(_("days off"),
+                                help_text=_("Dates, one per line or comma-separated: 2027-01-01, …"))
     makeup_working_dates = models.TextField(_("make-up working days"), blank=True,
                                             help_text=_("Weekend dates that are working days (调休)."))
-    source = models.CharField(_("source"), max_length=200, help_text=_("The notice, e.g. 国办发明电〔2026〕N号."))
+    source = models.CharField(_("source"), max_length=200,
+                              help_text=_("The notice, e.g. 国办发明电〔2026〕N号."))
 
     class Meta:
         verbose_name = _("official holiday year")
@@ -121,7 +126,8 @@ class Policy(BilingualNameMixin):
     applies_to = models.CharField(_("applies to"), max_length=20, choices=SubjectType.choices)
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     active = models.BooleanField(_("active"), default=True)
-    request_type = models.ForeignKey("tickets.RequestType", verbose_name=_("request type"), null=True, blank=True,
+    request_type = models.ForeignKey("tickets.RequestType", verbose_name=_("request type"),
+                                     null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="+")
     severity = models.PositiveSmallIntegerField(_("severity level"), null=True, blank=True,
                                                 choices=[(1, "1"), (2, "2"), (3, "3")])
@@ -172,22 +178,25 @@ class Target(models.Model):
                                  related_name="targets")
     duration_minutes = models.PositiveIntegerField(_("limit in working minutes"), null=True, blank=True)
     working_days = models.PositiveSmallIntegerField(_("limit in working days"), null=True, blank=True,
-                                                    help_text=_("Due at the close of the N-th working day after "
-                                                                "the day the clock starts."))
+                                                    help_text=_("Due at the close of the N-th working day "
+                                                                "after the day the clock starts."))
     start_event = models.CharField(_("starts at"), max_length=100, default="created",
-                                   help_text=_("An action or a status of the subject, e.g. created, accepted."))
+                                   help_text=_("An action or a status of the subject, e.g. "
+                                               "created, accepted."))
     stop_event = models.CharField(_("stops at"), max_length=100,
-                                  help_text=_("An action or a status, or several separated by commas, e.g. "
-                                              "\"accepted, dispatched\"; a cancelled subject stops every clock."))
+                                  help_text=_("An action or a status, or several separated by commas, "
+                                              "e.g. \"accepted, dispatched\"; a cancelled subject "
+                                              "stops every clock."))
     restart_event = models.CharField(
         _("restarts at"), max_length=100, blank=True, default="",
-        help_text=_("Once stopped, the clock runs again only at this action or status (or several, separated by "
-                    "commas), e.g. \"reopen\"; empty: it never runs again."))
+        help_text=_("Once stopped, the clock runs again only at this action or status (or several, separated "
+                    "by commas), e.g. \"reopen\"; empty: it never runs again."))
     pause_statuses = models.JSONField(_("paused while"), default=list, blank=True,
-                                      help_text=_("Statuses in which the clock stands still, e.g. [\"waiting\"]."))
+                                      help_text=_("Statuses in which the clock stands still, "
+                                                  "e.g. [\"waiting\"]."))
     thresholds = models.JSONField(_("warnings"), default=_default_thresholds, blank=True,
-                                  help_text=_("[{\"percent\": 75, \"notify\": \"owner\"}, …]; notify is owner, "
-                                              "team_lead or desk_manager."))
+                                  help_text=_("[{\"percent\": 75, \"notify\": \"owner\"}, …]; notify is "
+                                              "owner, team_lead or desk_manager."))
     # When a running clock shows "at risk" (sla.engine rule 6): the share used or the margin left,
     # whichever comes first, but never before half the limit.
     at_risk_percent = models.PositiveSmallIntegerField(
@@ -195,7 +204,8 @@ class Target(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)])
     at_risk_margin_minutes = models.PositiveIntegerField(
         _("or when less than this is left (working minutes)"), default=60,
-        help_text=_("Never more than half the limit: a 1-hour target is at risk after 30 minutes, not at once."))
+        help_text=_("Never more than half the limit: a 1-hour target is at risk after 30 "
+                    "minutes, not at once."))
 
     class Meta:
         verbose_name = _("service-level target")
@@ -211,7 +221,8 @@ class Target(models.Model):
 
     def clean(self) -> None:
         if (self.duration_minutes is None) == (self.working_days is None):
-            raise ValidationError({"duration_minutes": _("Give the limit either in working minutes or in working days.")})
+            raise ValidationError({"duration_minutes": _("Give the limit either in working minutes or "
+                                                         "in working days.")})
         from servicedesk.sla.thresholds import thresholds_check
 
         thresholds_check(self.thresholds)
@@ -258,7 +269,8 @@ class Timer(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     paused_since = models.DateTimeField(null=True, blank=True)
     target_seconds = models.PositiveIntegerField(help_text="The limit in working seconds.")
-    used_seconds = models.PositiveIntegerField(default=0, help_text="Working seconds used, as of computed_at.")
+    used_seconds = models.PositiveIntegerField(default=0,
+                                               help_text="Working seconds used, as of computed_at.")
     # The next warning threshold, and when the clock reaches it: what the warning sweep reads.
     next_warning_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     next_warning_at = models.DateTimeField(null=True, blank=True)
@@ -276,7 +288,8 @@ class Timer(models.Model):
         verbose_name_plural = _("SLA timers")
         constraints = [
             # Also the index for "the timers of this subject" (its leading columns).
-            models.UniqueConstraint(fields=["subject_type", "subject_id", "target"], name="timer_unique_subject_target"),
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "target"],
+                                    name="timer_unique_subject_target"),
         ]
         indexes = [
             # The sweep: WHERE next_warning_at <= now, oldest first.

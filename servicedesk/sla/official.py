@@ -88,7 +88,8 @@ class OfficialSchedule:
         if self.provisional_from is not None:
             raise ValueError("Add announced years before the provisional ones (with_provisional_years).")
         if year != self.last_year + 1:
-            raise ValueError(f"Only {self.last_year + 1} can be added to a schedule ending in {self.last_year}.")
+            raise ValueError(f"Only {self.last_year + 1} can be added to a schedule ending in "
+                             f"{self.last_year}.")
         added_holidays = frozenset(holidays)
         added_makeup = frozenset(makeup_working_dates)
         stray = sorted(d for d in added_holidays | added_makeup if d.year != year)

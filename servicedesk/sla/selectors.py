@@ -73,7 +73,8 @@ class SegmentView:
 
     @property
     def kind_label(self) -> str:
-        return {"running": _("Running"), "paused": _("Paused"), "stopped": _("Stopped")}.get(self.kind, self.kind)
+        return {"running": _("Running"), "paused": _("Paused"),
+                "stopped": _("Stopped")}.get(self.kind, self.kind)
 
 
 @dataclass
@@ -172,7 +173,8 @@ def _clock_view(timer: Timer, clock: Clock | None, now: datetime.datetime,
         achieved_percent=(round(100 * source.used_seconds / source.target_seconds, 1)
                           if source.target_seconds else 0.0),
         problem=(problem or timer.problem) if clock is None else "",
-        segments=[SegmentView(s.start, s.end, s.kind, s.reason) for s in (explained.segments if explained else [])],
+        segments=[SegmentView(s.start, s.end, s.kind, s.reason)
+                  for s in (explained.segments if explained else [])],
         provisional=source.provisional,
     )
 
@@ -286,8 +288,9 @@ def sla_filter(items: QuerySet, subject_type: str, which: str, *, now: datetime.
 def sla_view(items: QuerySet, subject_type: str, *, sla: str = "", by_due: bool = False,
              then: tuple[str, ...] = DUE_TIE_BREAK, now: datetime.datetime | None = None) -> QuerySet:
     """A list's service-level view: only the at-risk, breached or uncomputable subjects when ``sla``
-    says so, each annotated with ``sla_due_at`` (and ``sla_unknown``), nearest due first when ``by_due`` (else the caller orders).
-    ``items`` already carries the user's scope; this only narrows it."""
+    says so, each annotated with ``sla_due_at`` (and ``sla_unknown``), nearest due first when
+    ``by_due`` (else the caller orders). ``items`` already carries the user's scope; this only
+    narrows it."""
     items = nearest_due_annotate(sla_filter(items, subject_type, sla, now=now), subject_type)
     return by_nearest_due(items, subject_type, then=then) if by_due else items
 
@@ -353,7 +356,8 @@ def notification_subjects_for_user(user: User, *, unread_only: bool = False) -> 
             .order_by("-newest", "subject_type", "subject_id"))
 
 
-def notification_groups(user: User, subjects: Iterable[dict], *, unread_only: bool = False) -> list[NotificationGroup]:
+def notification_groups(user: User, subjects: Iterable[dict], *,
+                        unread_only: bool = False) -> list[NotificationGroup]:
     """The groups of the given subject rows (a page of ``notification_subjects_for_user``) with
     their notifications and their subjects' labels and links: one query for the notifications and
     one per subject type for the labels, whatever the number of groups."""

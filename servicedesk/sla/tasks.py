@@ -38,7 +38,8 @@ def provisional_calendar_periodic() -> None:
     day) while due times are provisional."""
     provisional_timers_refresh()
     if provisional_calendar_warn() is not None:
-        logger.warning("SLA: due times are provisional (official holidays not announced); administrators told")
+        logger.warning("SLA: due times are provisional (official holidays not announced); "
+                       "administrators told")
 
 
 @db_task()

@@ -58,5 +58,6 @@ def status_choices(subject_type: str | None) -> Choices:
     """The statuses a clock may stand still in."""
     subjects = _subjects(subject_type)
     several = len(subjects) > 1
-    return [(_prefixed(vocabulary, several, _("Statuses")), [(code, str(label)) for code, label in vocabulary.statuses])
+    return [(_prefixed(vocabulary, several, _("Statuses")),
+             [(code, str(label)) for code, label in vocabulary.statuses])
             for vocabulary in subjects]

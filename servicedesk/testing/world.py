@@ -54,12 +54,15 @@ def build_world() -> World:
     w.units["centre"] = centre
     w.units["hotline"] = OrgUnitFactory(code="hotline", name="热线班组", name_en="Hotline team",
                                         kind=OrgUnit.Kind.TEAM, parent=centre)
-    w.units["engineering"] = OrgUnitFactory(code="engineering", name="工程部", name_en="Engineering department",
+    w.units["engineering"] = OrgUnitFactory(code="engineering", name="工程部",
+                                            name_en="Engineering department",
                                             kind=OrgUnit.Kind.ENGINEERING, parent=centre)
-    w.units["office_nanshan"] = OrgUnitFactory(code="office-nanshan", name="南山营业所", name_en="Nanshan office",
+    w.units["office_nanshan"] = OrgUnitFactory(code="office-nanshan", name="南山营业所",
+                                               name_en="Nanshan office",
                                                kind=OrgUnit.Kind.BUSINESS_OFFICE, parent=centre,
                                                districts=["南山区"])
-    w.units["office_futian"] = OrgUnitFactory(code="office-futian", name="福田营业所", name_en="Futian office",
+    w.units["office_futian"] = OrgUnitFactory(code="office-futian", name="福田营业所",
+                                              name_en="Futian office",
                                               kind=OrgUnit.Kind.BUSINESS_OFFICE, parent=centre,
                                               districts=["福田区"])
     w.units["business"] = OrgUnitFactory(code="business", name="营业部", name_en="Business department",
@@ -68,7 +71,8 @@ def build_world() -> World:
     w.providers["a"] = ProviderFactory(code="crew-a", name="抢修一队", name_en="Repair crew A",
                                        kind=Provider.Kind.INTERNAL, unit=w.units["engineering"],
                                        crew_types=["pipe_repair", "hv_cable"])
-    w.providers["b"] = ProviderFactory(code="partner-b", name="华南管网工程公司", name_en="South China Pipes Ltd",
+    w.providers["b"] = ProviderFactory(code="partner-b", name="华南管网工程公司",
+                                       name_en="South China Pipes Ltd",
                                        kind=Provider.Kind.EXTERNAL, crew_types=["pipe_repair"])
 
     def user(name: str, role: str, **extra: object) -> User:
@@ -141,17 +145,21 @@ def build_world() -> World:
                                        category="fault", default_priority=2,
                                        default_unit=w.units["engineering"], sort_order=40)
     RequestTypeField.objects.create(request_type=fault, key="fault_location", label="故障位置",
-                                    label_en="Fault location", kind=RequestTypeField.Kind.CHOICE, required=True,
-                                    choices=[{"value": "hv_cable", "label": "高压电缆", "label_en": "HV cable"},
+                                    label_en="Fault location",
+                                    kind=RequestTypeField.Kind.CHOICE, required=True,
+                                    choices=[{"value": "hv_cable", "label": "高压电缆",
+                                              "label_en": "HV cable"},
                                              {"value": "service_point", "label": "接户点",
                                               "label_en": "Service point"}])
     RequestTypeField.objects.create(request_type=fault, key="outage_scope", label="停电范围",
-                                    label_en="Outage scope", kind=RequestTypeField.Kind.CHOICE, required=False,
+                                    label_en="Outage scope",
+                                    kind=RequestTypeField.Kind.CHOICE, required=False,
                                     choices=[{"value": "single", "label": "单户(邻居有电)",
                                               "label_en": "One household (the neighbours have power)"},
                                              {"value": "area", "label": "片区", "label_en": "Whole area"}])
     complaint = RequestType.objects.create(code="complaint", name="投诉", name_en="Complaint",
-                                           category="complaint", default_unit=w.units["business"], sort_order=50)
+                                           category="complaint",
+                                           default_unit=w.units["business"], sort_order=50)
     w.types.update(consultation=consultation, inquiry=inquiry, leak=leak, fault=fault, complaint=complaint)
 
     # 003 §8.2: DN150 and below → the local business office; above DN150 → engineering.
@@ -164,7 +172,8 @@ def build_world() -> World:
                                target_unit=w.units["engineering"], crew_type="pipe_repair")
     # 004 step 19.2: the fault location decides the crew.
     RoutingRule.objects.create(name="高压电缆故障", sort_order=30, request_type=fault,
-                               conditions=[{"field": "attributes.fault_location", "op": "eq", "value": "hv_cable"}],
+                               conditions=[{"field": "attributes.fault_location", "op": "eq",
+                                            "value": "hv_cable"}],
                                target_unit=w.units["engineering"], crew_type="hv_cable")
     RoutingRule.objects.create(name="接户点故障", sort_order=40, request_type=fault,
                                conditions=[{"field": "attributes.fault_location", "op": "eq",
@@ -173,11 +182,14 @@ def build_world() -> World:
                                crew_type="service_point")
     # 004 step 20: priority from the customer's flags.
     PriorityRule.objects.create(name="医院、生命维持用户优先", sort_order=10, priority=1,
-                                conditions=[{"field": "customer.flags", "op": "contains", "value": "hospital"}])
+                                conditions=[{"field": "customer.flags", "op": "contains",
+                                             "value": "hospital"}])
     PriorityRule.objects.create(name="生命维持设备用户优先", sort_order=11, priority=1,
-                                conditions=[{"field": "customer.flags", "op": "contains", "value": "life_support"}])
+                                conditions=[{"field": "customer.flags", "op": "contains",
+                                             "value": "life_support"}])
     PriorityRule.objects.create(name="政府机关优先", sort_order=20, priority=2,
-                                conditions=[{"field": "customer.flags", "op": "contains", "value": "government"}])
+                                conditions=[{"field": "customer.flags", "op": "contains",
+                                             "value": "government"}])
     PriorityRule.objects.create(name="大口径爆管", sort_order=30, request_type=leak, priority=1,
                                 conditions=[{"field": "attributes.dn", "op": "gte", "value": 300},
                                             {"field": "attributes.severity", "op": "eq", "value": "burst"}])
@@ -223,7 +235,8 @@ def _build_network(w: World) -> None:
     for prefix, code, count in neighbours:
         for i in range(1, count + 1):
             number += 1
-            customer = CustomerFactory(number=f"C{number:09d}", name=f"邻居{prefix}{i}", mobile=f"1350000{number:04d}")
+            customer = CustomerFactory(number=f"C{number:09d}", name=f"邻居{prefix}{i}",
+                                       mobile=f"1350000{number:04d}")
             w.customers[f"{prefix}{i}"] = customer
             w.points[f"{prefix}{i}"] = ServicePointFactory(
                 number=f"SP{number:09d}", customer=customer, address=f"深圳市南山区科技南路{number}号",
@@ -234,30 +247,37 @@ def _build_network(w: World) -> None:
         w.customers[f"w{i}"] = customer
         w.points[f"w{i}"] = ServicePointFactory(
             number=f"SW{number:09d}", customer=customer, utility=ServicePoint.Utility.WATER,
-            address=f"深圳市南山区后海大道{number}号", district="南山区", device=w.devices["P1"], network_code="P1")
+            address=f"深圳市南山区后海大道{number}号", district="南山区",
+            device=w.devices["P1"], network_code="P1")
 
     water_outage = RequestType.objects.create(code="water-outage", name="停水", name_en="Water outage",
                                               category="fault", default_priority=2,
                                               default_unit=w.units["engineering"], sort_order=45)
     RequestTypeField.objects.create(request_type=water_outage, key="outage_scope", label="影响范围",
                                     label_en="Scope", kind=RequestTypeField.Kind.CHOICE, required=False,
-                                    choices=[{"value": "single", "label": "单户", "label_en": "One household"},
+                                    choices=[{"value": "single", "label": "单户",
+                                              "label_en": "One household"},
                                              {"value": "area", "label": "片区", "label_en": "Whole area"}])
     w.types["water_outage"] = water_outage
-    FaultCallSetting.objects.create(utility="power", request_type=w.types["fault"], initial_estimate_minutes=240)
+    FaultCallSetting.objects.create(utility="power", request_type=w.types["fault"],
+                                    initial_estimate_minutes=240)
     FaultCallSetting.objects.create(utility="water", request_type=water_outage, initial_estimate_minutes=360)
     for kind, points, children in (("transformer", 3, 1), ("section", 5, 2), ("feeder", 10, 2),
                                    ("pipe", 2, 1), ("zone", 5, 2)):
         InferenceRule.objects.create(device_kind=kind, min_service_points=points, min_children=children,
                                      window_minutes=120)
-    breaker = TroubleshootingScript.objects.create(code="main-breaker", name="总开关跳闸", name_en="Main breaker",
+    breaker = TroubleshootingScript.objects.create(code="main-breaker", name="总开关跳闸",
+                                                   name_en="Main breaker",
                                                    utility="power", sort_order=1)
     for order, text, text_en in ((1, "请问邻居家是否有电?", "Do the neighbours have power?"),
-                                 (2, "请查看电表箱内总开关是否跳下。", "Is the main breaker in the meter box down?"),
+                                 (2, "请查看电表箱内总开关是否跳下。",
+                                  "Is the main breaker in the meter box down?"),
                                  (3, "请将总开关推上;如再次跳闸,请拔掉大功率电器后再试。",
                                   "Push it back up; if it trips again, unplug large appliances and retry.")):
-        TroubleshootingStep.objects.create(script=breaker, order=order, instruction=text, instruction_en=text_en)
-    valve = TroubleshootingScript.objects.create(code="stop-valve", name="户内总阀", name_en="Inside stop valve",
+        TroubleshootingStep.objects.create(script=breaker, order=order, instruction=text,
+                                           instruction_en=text_en)
+    valve = TroubleshootingScript.objects.create(code="stop-valve", name="户内总阀",
+                                                 name_en="Inside stop valve",
                                                  utility="water", sort_order=2)
     TroubleshootingStep.objects.create(script=valve, order=1, instruction="请检查户内总阀是否打开。",
                                        instruction_en="Is the stop valve inside the home open?")

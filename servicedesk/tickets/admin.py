@@ -28,7 +28,8 @@ class RequestTypeFieldInline(admin.TabularInline):
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "category", "default_priority", "default_unit", "answerable_on_contact", "active")
+    list_display = ("code", "name", "category", "default_priority", "default_unit",
+                    "answerable_on_contact", "active")
     list_filter = ("category", "active")
     search_fields = ("code", "name", "name_en")
     inlines = [RequestTypeFieldInline]
@@ -87,7 +88,8 @@ class RuleAdmin(admin.ModelAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(RuleAdmin):
-    list_display = ("sort_order", "name", "request_type", "channel", "route_to_local_office", "target_unit", "active")
+    list_display = ("sort_order", "name", "request_type", "channel", "route_to_local_office",
+                    "target_unit", "active")
     list_display_links = ("name",)
     list_filter = ("active", "request_type")
     ordering = ("sort_order", "id")

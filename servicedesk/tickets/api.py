@@ -196,7 +196,8 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     changes: dict[str, Any]
-    reason: str = Field(description="Why: what a person typed, or what the system noted, in the request's language.")
+    reason: str = Field(description="Why: what a person typed, or what the system noted, in the "
+                                    "request's language.")
     message: dict[str, Any] = Field(description="The system's note as a message key and its parameters "
                                                 "(empty when a person wrote the reason).")
 
@@ -259,7 +260,8 @@ class WorkOrderOut(Schema):
         return bool(getattr(work_order, "sla_due_provisional", False))
 
     sla_unknown: bool = Field(
-        False, description="One of the work order's SLA clocks cannot be computed (state `unknown`: no official "
+        False,
+        description="One of the work order's SLA clocks cannot be computed (state `unknown`: no official "
                            "holidays known for a year it reaches) until that year's holidays are entered "
                            "(lists only).")
 
@@ -299,9 +301,11 @@ class RequestIn(InputSchema):
     subject: str = Field("", max_length=200)
     description: str = Field("", max_length=4000)
     attributes: dict[str, Any] = Field(default_factory=dict,
-                                       description="The type's fields by key (GET /request-types), e.g. {\"dn\": 200}.")
+                                       description="The type's fields by key (GET /request-types), "
+                                                   "e.g. {\"dn\": 200}.")
     estimated_completion_at: ScheduledMoment | None = None
-    contact_id: Id | None = Field(None, description="Link to an already recorded contact instead of a new one.")
+    contact_id: Id | None = Field(None,
+                                  description="Link to an already recorded contact instead of a new one.")
 
 
 class TransitionIn(InputSchema):
@@ -329,7 +333,8 @@ class WorkOrderIn(InputSchema):
 
 
 class RequestFilters(PageParams):
-    status: list[RequestStatus] = Field(default_factory=list, description="Repeatable: ?status=new&status=accepted")
+    status: list[RequestStatus] = Field(default_factory=list,
+                                        description="Repeatable: ?status=new&status=accepted")
     priority: Priority | None = None
     request_type: str = Field("", max_length=50, description="Request type code.")
     responsible_unit: str = Field("", max_length=50, description="Unit id or code.")
@@ -338,7 +343,8 @@ class RequestFilters(PageParams):
     created_before: FilterMoment | None = None
     q: str = Field("", max_length=200, description="Words in the subject, the request's number "
                                                    "(`SR00000012`, `sr12`) or the reporter's phone.")
-    sort: Literal["newest", "due"] = Field("newest", description="`due`: nearest SLA due time first, requests "
+    sort: Literal["newest", "due"] = Field("newest",
+                                           description="`due`: nearest SLA due time first, requests "
                                                                  "without a running clock last.")
     sla: Literal["at_risk", "breached", "unknown"] | None = Field(
         None, description="`at_risk`: a running clock past its target's at-risk instant (75 % of the limit "
@@ -382,7 +388,8 @@ def request_type_list(request: HttpRequest, params: Query[PageParams]) -> dict:
 def _request_create_arguments(payload: RequestIn) -> dict[str, Any]:
     """The service's arguments: the body's fields, with its ids and codes resolved to objects."""
     return {
-        **payload.model_dump(include={"channel", "reporter_kind", "reporter_name", "reporter_phone", "location",
+        **payload.model_dump(include={"channel", "reporter_kind", "reporter_name",
+                                      "reporter_phone", "location",
                                       "district", "subject", "description", "attributes"}),
         "request_type": payload.request_type,  # a code: the service resolves it from the intake configuration
         "customer": referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
@@ -424,7 +431,8 @@ def _changed_request_detail(user: User, service_request: ServiceRequest) -> dict
              description="Create a request from a call: the type's fields are checked, the "
                          "responsible unit comes from the routing rules (e.g. a leak above DN150 goes to "
                          "engineering) and the priority from the priority rules. Linked to `contact_id`, or "
-                         "to a new contact record made from the caller's details." + _roles(Capability.CREATE_REQUEST))
+                         "to a new contact record made from the caller's details."
+             + _roles(Capability.CREATE_REQUEST))
 def request_create_endpoint(request: HttpRequest, payload: RequestIn,
                             idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)
@@ -438,11 +446,12 @@ def request_create_endpoint(request: HttpRequest, payload: RequestIn,
 
 
 @router.get("/requests", response=Page[RequestOut], summary="List service requests",
-            description="Newest first, or `sort=due` (nearest SLA due time first). Filters: `status` "
-                        "(repeatable), `priority`, `request_type`, `responsible_unit`, `customer_id`, "
-                        "`created_after`, `created_before`, `q` (subject, number or reporter phone), `sla` (at_risk | breached | unknown). "
-                        "Scope: desk roles see all; a dispatcher their units; provider staff the requests of "
-                        "their work orders; a customer their own." + _roles(*_SEE_REQUESTS))
+            description="Newest first, or `sort=due` (nearest SLA due time first). Filters: "
+                        "`status` (repeatable), `priority`, `request_type`, `responsible_unit`, "
+                        "`customer_id`, `created_after`, `created_before`, `q` (subject, number or "
+                        "reporter phone), `sla` (at_risk | breached | unknown). Scope: desk roles "
+                        "see all; a dispatcher their units; provider staff the requests of their "
+                        "work orders; a customer their own." + _roles(*_SEE_REQUESTS))
 def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
     requests = request_search(
         current_user(request), statuses=filters.status, priority=filters.priority,
@@ -450,22 +459,25 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict:
         customer_id=filters.customer_id, created_after=aware(filters.created_after),
         created_before=aware(filters.created_before), text=filters.q,
     )
-    return paginate(sla_view(requests, "request", sla=filters.sla or "", by_due=filters.sort == "due"), filters)
+    return paginate(sla_view(requests, "request", sla=filters.sla or "",
+                             by_due=filters.sort == "due"), filters)
 
 
-@router.get("/requests/{id:request_id}", response=RequestDetailOut, summary="A service request with its timeline",
+@router.get("/requests/{id:request_id}", response=RequestDetailOut,
+            summary="A service request with its timeline",
             description="The request, its history (every change: who, when, from, to, why), its work orders, "
-                        "the contacts linked to it, and the actions this user may take now. Requests outside the "
-                        "user's scope are 404." + _roles(*_SEE_REQUESTS))
+                        "the contacts linked to it, and the actions this user may take now. Requests outside "
+                        "the user's scope are 404." + _roles(*_SEE_REQUESTS))
 def request_detail(request: HttpRequest, request_id: int) -> ServiceRequest:
     return _request_detail(current_user(request), request_id)
 
 
 @router.post("/requests/{id:request_id}/transitions", response=RequestDetailOut,
              summary="Move a request along its workflow",
-             description="Actions: accept, dispatch, start, wait (reason), resume, resolve (reason), close, reopen (reason), cancel "
-                         "(reason), return (reason). An action illegal in the current status is 409; one the role "
-                         "may not take is 403." + _roles(Capability.HANDLE_REQUEST, Capability.DISPATCH))
+             description="Actions: accept, dispatch, start, wait (reason), resume, resolve (reason), close, "
+                         "reopen (reason), cancel (reason), return (reason). An action illegal in the "
+                         "current status is 409; one the role may not take is "
+                         "403." + _roles(Capability.HANDLE_REQUEST, Capability.DISPATCH))
 def request_transition_endpoint(request: HttpRequest, request_id: int, payload: TransitionIn,
                                 idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)
@@ -489,7 +501,8 @@ def request_patch(request: HttpRequest, request_id: int, payload: RequestPatchIn
     def update() -> dict[str, Any]:
         changed = request_update(
             request=request_get_for_user(user, request_id), actor=user, priority=payload.priority,
-            responsible_unit=(referenced_by_pk_or_code(OrgUnit.objects.filter(active=True), payload.responsible_unit,
+            responsible_unit=(referenced_by_pk_or_code(OrgUnit.objects.filter(active=True),
+                                                       payload.responsible_unit,
                                                        field="responsible_unit")
                               if payload.responsible_unit is not None else None),
             estimated_completion_at=aware(payload.estimated_completion_at), reason=payload.reason,
@@ -508,7 +521,8 @@ def request_note_create(request: HttpRequest, request_id: int, payload: NoteIn,
     require(user, Capability.HANDLE_REQUEST, Capability.DISPATCH)
 
     def add_note() -> dict[str, Any]:
-        event = request_add_note(request=request_get_for_user(user, request_id), actor=user, text=payload.text)
+        event = request_add_note(request=request_get_for_user(user, request_id),
+                                 actor=user, text=payload.text)
         return EventOut.from_orm(event).model_dump()
 
     return write(request, payload=payload, idempotency_key=idempotency_key, action=add_note)
@@ -546,7 +560,8 @@ def work_order_create_endpoint(request: HttpRequest, request_id: int, payload: W
             request=request_get_for_user(user, request_id), actor=user,
             provider=referenced_by_pk_or_code(Provider.objects.all(), payload.provider, field="provider"),
             crew_type=payload.crew_type, instructions=payload.instructions,
-            promised_start_at=aware(payload.promised_start_at), promised_end_at=aware(payload.promised_end_at),
+            promised_start_at=aware(payload.promised_start_at),
+            promised_end_at=aware(payload.promised_end_at),
         )
         return WorkOrderDetailOut.from_orm(_work_order_detail(user, order.pk)).model_dump()
 
@@ -554,10 +569,11 @@ def work_order_create_endpoint(request: HttpRequest, request_id: int, payload: W
 
 
 @router.get("/work-orders", response=Page[WorkOrderOut], summary="List work orders",
-            description="Newest first, or `sort=due` (nearest SLA due time first; the default for provider "
-                        "staff, whose queue this is). Filters: `status` (repeatable), `provider` (id or code), "
-                        "`sla` (at_risk | breached | unknown). Provider staff see only their own provider's work orders; "
-                        "a dispatcher those of their units." + _roles(*_SEE_WORK_ORDERS))
+            description="Newest first, or `sort=due` (nearest SLA due time first; the default "
+                        "for provider staff, whose queue this is). Filters: `status` "
+                        "(repeatable), `provider` (id or code), `sla` (at_risk | breached | "
+                        "unknown). Provider staff see only their own provider's work orders; a "
+                        "dispatcher those of their units." + _roles(*_SEE_WORK_ORDERS))
 def work_order_list(request: HttpRequest, filters: Query[WorkOrderFilters]) -> dict:
     user = current_user(request)
     orders = work_order_search(user, statuses=filters.status, provider=filters.provider)
@@ -574,9 +590,10 @@ def work_order_detail(request: HttpRequest, work_order_id: int) -> WorkOrder:
 
 @router.post("/work-orders/{id:work_order_id}/transitions", response=WorkOrderDetailOut,
              summary="Move a work order along its workflow",
-             description="Provider staff: accept, decline (reason), start, complete (reason). Dispatchers: cancel "
-                         "(reason). The request follows: started, resolved when all are done, back to the queue "
-                         "when none is left." + _roles(Capability.WORK_ON_ORDERS, Capability.DISPATCH))
+             description="Provider staff: accept, decline (reason), start, complete (reason). Dispatchers: "
+                         "cancel (reason). The request follows: started, resolved when all are done, back to "
+                         "the queue when none is "
+                         "left." + _roles(Capability.WORK_ON_ORDERS, Capability.DISPATCH))
 def work_order_transition_endpoint(request: HttpRequest, work_order_id: int, payload: TransitionIn,
                                    idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
     user = current_user(request)

@@ -37,9 +37,9 @@ class CustomerDetailOut(CustomerSummary):
 
 
 @router.get("/customers/{id:customer_id}", response=CustomerDetailOut, summary="The caller card",
-            description="A customer with accounts, service points, flags, key account manager and the number of "
-                        "open requests. A self-service customer sees only their own card."
-                        f"\n\n**Roles:** {roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
+            description="A customer with accounts, service points, flags, key account manager and the number "
+                        "of open requests. A self-service customer sees only their own card.\n\n**Roles:** "
+                        f"{roles_with(Capability.SEARCH_CUSTOMERS, Capability.VIEW_OWN_REQUESTS)}.")
 def customer_detail(request: HttpRequest, customer_id: int) -> Customer:
     customer = customer_get_for_user(current_user(request), customer_id)
     customer.open_requests_count = open_request_count(customer.pk)  # type: ignore[attr-defined]

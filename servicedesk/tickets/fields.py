@@ -74,7 +74,8 @@ def clean_attributes(request_type: RequestType, raw: dict[str, Any] | None,
     cleaned: dict[str, Any] = {}
     for key in raw:
         if key not in by_key:
-            errors[f"attributes.{key}"] = _("is not a field of request type %(type)s") % {"type": request_type.code}
+            errors[f"attributes.{key}"] = _("is not a field of request type "
+                                            "%(type)s") % {"type": request_type.code}
     for field in fields:
         value = raw.get(field.key)
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -63,7 +63,8 @@ def attribute_form_field(field: RequestTypeField) -> forms.Field:
     if field.kind == Kind.BOOLEAN:
         form_field: forms.Field = forms.BooleanField(**options)
     elif field.kind == Kind.CHOICE:
-        choices = [("", "---------")] + [(str(c["value"]), choice_label(field, c["value"])) for c in field.choices]
+        choices = [("", "---------")] + [(str(c["value"]), choice_label(field, c["value"]))
+                                         for c in field.choices]
         form_field = forms.CharField(widget=forms.Select(choices=choices, attrs=attrs), **options)
     elif field.kind in (Kind.INTEGER, Kind.DECIMAL):
         attrs["step"] = "1" if field.kind == Kind.INTEGER else "any"
@@ -88,7 +89,9 @@ def attribute_form_field(field: RequestTypeField) -> forms.Field:
 def known_districts() -> list[str]:
     """Districts served by business offices, offered as suggestions for the district box."""
     districts: set[str] = set()
-    for served in OrgUnit.objects.filter(active=True).exclude(districts=[]).values_list("districts", flat=True):
+    served_districts = OrgUnit.objects.filter(active=True).exclude(districts=[]).values_list("districts",
+                                                                                              flat=True)
+    for served in served_districts:
         districts.update(served or [])
     return sorted(districts)
 
@@ -102,7 +105,8 @@ class RequestForm(forms.Form):
                                      widget=forms.HiddenInput)
     # The customer's addresses: shown as typed (data-customer-text, see core/templatetags/typed_text.py).
     service_point = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none(),
-                                           required=False, widget=forms.Select(attrs={"data-customer-text": ""}))
+                                           required=False,
+                                           widget=forms.Select(attrs={"data-customer-text": ""}))
     reporter_kind = forms.ChoiceField(
         label=_("Reporter"),
         choices=[(v, label) for v, label in ReporterKind.choices if v != ReporterKind.CUSTOMER],
@@ -111,12 +115,14 @@ class RequestForm(forms.Form):
     reporter_name = forms.CharField(label=_("Reporter name"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=40, required=False)
     location = forms.CharField(label=_("Location"), max_length=300, required=False,
-                               help_text=_("Exact place, when it is not the service point (a leak in the street)."))
+                               help_text=_("Exact place, when it is not the service point (a leak "
+                                           "in the street)."))
     district = forms.CharField(label=_("District"), max_length=50, required=False,
                                help_text=_("Taken from the service point when left empty."))
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False,
                               help_text=_("Made from the type and the place when left empty."))
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(label=_("Description"),
+                                  widget=forms.Textarea(attrs={"rows": 3}), required=False)
     estimated_completion_at = forms.DateTimeField(label=_("Estimated completion"), required=False,
                                                   input_formats=DATETIME_INPUT_FORMATS,
                                                   widget=_local_datetime_widget(),
@@ -188,7 +194,8 @@ class WorkOrderForm(forms.Form):
     instructions = forms.CharField(label=_("Instructions"), widget=forms.Textarea(attrs={"rows": 3}),
                                    required=False)
     promised_end_at = forms.DateTimeField(label=_("Promised end"), required=False,
-                                          input_formats=DATETIME_INPUT_FORMATS, widget=_local_datetime_widget(),
+                                          input_formats=DATETIME_INPUT_FORMATS,
+                                          widget=_local_datetime_widget(),
                                           validators=[validate_scheduled_moment])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -129,7 +129,8 @@ def contact_new(request: HttpRequest, customer_id: int | None = None) -> HttpRes
                 messages.success(request, _("Contact %(ref)s recorded and closed: answered on the spot.")
                                  % {"ref": contact.reference})
                 return redirect(intake_url(customer))
-            messages.success(request, _("Contact %(ref)s recorded. If work is needed, create the request below.")
+            messages.success(request,
+                             _("Contact %(ref)s recorded. If work is needed, create the request below.")
                              % {"ref": contact.reference})
             return redirect(f"{intake_url(customer)}?contact={contact.pk}#request-form")
     return render_intake(request, customer=customer, contact_form=form, status=422)

@@ -94,10 +94,12 @@ class RequestTypeField(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEXT)
     required = models.BooleanField(_("required"), default=False)
     choices = models.JSONField(_("choices"), default=list, blank=True,
-                               help_text=_("For a choice: [{\"value\": \"hv_cable\", \"label\": \"高压电缆\", \"label_en\": \"HV cable\"}]"))
+                               help_text=_("For a choice: [{\"value\": \"hv_cable\", \"label\": "
+                                           "\"高压电缆\", \"label_en\": \"HV cable\"}]"))
     min_value = models.DecimalField(_("minimum"), max_digits=12, decimal_places=2, null=True, blank=True)
     max_value = models.DecimalField(_("maximum"), max_digits=12, decimal_places=2, null=True, blank=True)
-    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("Shown after the value, e.g. mm."))
+    unit = models.CharField(_("unit"), max_length=20, blank=True,
+                            help_text=_("Shown after the value, e.g. mm."))
     help_text = models.CharField(_("help text"), max_length=200, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -105,12 +107,14 @@ class RequestTypeField(models.Model):
         verbose_name = _("request type field")
         verbose_name_plural = _("request type fields")
         ordering = ["sort_order", "id"]
-        constraints = [models.UniqueConstraint(fields=["request_type", "key"], name="request_type_field_unique_key")]
+        constraints = [models.UniqueConstraint(fields=["request_type", "key"],
+                                               name="request_type_field_unique_key")]
 
     def clean(self) -> None:
         if self.kind == self.Kind.CHOICE:
             if not self.choices or not all(isinstance(c, dict) and "value" in c for c in self.choices):
-                raise ValidationError({"choices": _("A choice field needs a list of {\"value\", \"label\"} items.")})
+                raise ValidationError({"choices": _("A choice field needs a list of {\"value\", "
+                                                    "\"label\"} items.")})
 
     def __str__(self) -> str:
         return f"{self.request_type.code}.{self.key}"
@@ -137,8 +141,10 @@ class RoutingRule(models.Model):
     request_type = models.ForeignKey(RequestType, verbose_name=_("request type"), null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="routing_rules")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
-    conditions = models.JSONField(_("conditions"), default=list, blank=True, validators=[_validate_conditions],
-                                  help_text=_("All must hold, e.g. [{\"field\": \"attributes.dn\", \"op\": \"lte\", \"value\": 150}]"))
+    conditions = models.JSONField(_("conditions"), default=list, blank=True,
+                                  validators=[_validate_conditions],
+                                  help_text=_("All must hold, e.g. [{\"field\": \"attributes.dn\", \"op\": "
+                                              "\"lte\", \"value\": 150}]"))
     route_to_local_office = models.BooleanField(_("route to the local business office"), default=False)
     target_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("target unit"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -152,7 +158,8 @@ class RoutingRule(models.Model):
 
     def clean(self) -> None:
         if not self.route_to_local_office and self.target_unit_id is None:
-            raise ValidationError({"target_unit": _("Choose a target unit or route to the local business office.")})
+            raise ValidationError({"target_unit": _("Choose a target unit or route to the local "
+                                                    "business office.")})
 
     def __str__(self) -> str:
         return self.name
@@ -170,8 +177,10 @@ class PriorityRule(models.Model):
     active = models.BooleanField(_("active"), default=True)
     request_type = models.ForeignKey(RequestType, verbose_name=_("request type"), null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="priority_rules")
-    conditions = models.JSONField(_("conditions"), default=list, blank=True, validators=[_validate_conditions],
-                                  help_text=_("All must hold, e.g. [{\"field\": \"customer.flags\", \"op\": \"contains\", \"value\": \"hospital\"}]"))
+    conditions = models.JSONField(_("conditions"), default=list, blank=True,
+                                  validators=[_validate_conditions],
+                                  help_text=_("All must hold, e.g. [{\"field\": \"customer.flags\", \"op\": "
+                                              "\"contains\", \"value\": \"hospital\"}]"))
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
 
     class Meta:
@@ -206,8 +215,10 @@ class ServiceRequest(models.Model):
 
     request_type = models.ForeignKey(RequestType, verbose_name=_("request type"), on_delete=models.PROTECT,
                                      related_name="requests")
-    status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices,
+                              default=RequestStatus.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
+                                                default=Priority.NORMAL)
     # 002 §2.3: partners' service levels by severity level 1/2/3 (一级/二级/三级); empty when unrated.
     severity = models.PositiveSmallIntegerField(_("severity level"), null=True, blank=True,
                                                 choices=[(1, "1"), (2, "2"), (3, "3")])
@@ -219,7 +230,8 @@ class ServiceRequest(models.Model):
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
     location = models.CharField(_("location"), max_length=300, blank=True,
-                                help_text=_("Exact place, when it is not the service point (a leak in the street)."))
+                                help_text=_("Exact place, when it is not the service point (a leak "
+                                            "in the street)."))
     district = models.CharField(_("district"), max_length=50, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -246,7 +258,8 @@ class ServiceRequest(models.Model):
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
         indexes = [
-            models.Index(fields=["responsible_unit", "status", "priority", "created_at"], name="request_unit_queue"),
+            models.Index(fields=["responsible_unit", "status", "priority", "created_at"],
+                         name="request_unit_queue"),
             models.Index(fields=["status", "priority", "created_at"], name="request_status_queue"),
             models.Index(fields=["customer", "-created_at"], name="request_customer_recent"),
             models.Index(fields=["-created_at"], name="request_recent"),
@@ -307,7 +320,8 @@ class WorkOrder(models.Model):
                                  related_name="work_orders")
     status = models.CharField(_("status"), max_length=20, choices=WorkOrderStatus.choices,
                               default=WorkOrderStatus.ISSUED)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
+                                                default=Priority.NORMAL)
     crew_type = models.CharField(_("crew type"), max_length=50, blank=True)
     instructions = models.TextField(_("instructions"), blank=True)
     promised_start_at = models.DateTimeField(_("promised start"), null=True, blank=True)
@@ -323,7 +337,8 @@ class WorkOrder(models.Model):
     class Meta:
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
-        indexes = [models.Index(fields=["provider", "status", "created_at"], name="work_order_provider_queue")]
+        indexes = [models.Index(fields=["provider", "status", "created_at"],
+                                name="work_order_provider_queue")]
 
     @property
     def reference(self) -> str:

@@ -42,7 +42,8 @@ def customer_flag_codes(customer_id: int) -> list[str]:
     flag_column, customer_column = link.get_field("customerflag").column, link.get_field("customer").column
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT f.code FROM {CustomerFlag._meta.db_table} f JOIN {link.db_table} l "
-                       f"ON l.{flag_column} = f.id WHERE l.{customer_column} = %s ORDER BY f.code", [customer_id])
+                       f"ON l.{flag_column} = f.id WHERE l.{customer_column} = %s ORDER BY f.code",
+                       [customer_id])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -67,11 +68,13 @@ def route_request(*, request_type: RequestType, channel: str, facts: dict[str, A
     config = config or intake_config()
     for rule in config.routing_rules:
         if routing_rule_applies(rule, request_type_id=request_type.pk, channel=channel, facts=facts):
-            return RoutingDecision(unit=routing_rule_unit(rule, facts, config), rule=rule, crew_type=rule.crew_type)
+            return RoutingDecision(unit=routing_rule_unit(rule, facts, config), rule=rule,
+                                   crew_type=rule.crew_type)
     return RoutingDecision(unit=request_type.default_unit, rule=None, crew_type="")
 
 
-def routing_rule_applies(rule: RoutingRule, *, request_type_id: int, channel: str, facts: dict[str, Any]) -> bool:
+def routing_rule_applies(rule: RoutingRule, *, request_type_id: int, channel: str,
+                         facts: dict[str, Any]) -> bool:
     """Whether one routing rule matches a request (its type, channel and every condition); also
     what the administrators' preview of a rule runs, so that it shows what production decides."""
     if rule.request_type_id not in (None, request_type_id):
@@ -81,7 +84,8 @@ def routing_rule_applies(rule: RoutingRule, *, request_type_id: int, channel: st
     return conditions_match(rule.conditions, facts)
 
 
-def routing_rule_unit(rule: RoutingRule, facts: dict[str, Any], config: IntakeConfig | None = None) -> OrgUnit | None:
+def routing_rule_unit(rule: RoutingRule, facts: dict[str, Any],
+                      config: IntakeConfig | None = None) -> OrgUnit | None:
     """The unit a matching routing rule sends the request to."""
     unit = local_business_office(facts.get("district"), config) if rule.route_to_local_office else None
     return unit or rule.target_unit

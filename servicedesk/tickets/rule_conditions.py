@@ -85,7 +85,8 @@ class Catalogue:
 
     def as_json(self) -> dict[str, Any]:
         """What the form's script needs to build a value input when the field changes."""
-        return {key: {"kind": fact.kind, "values": [list(pair) for pair in fact.values], "closed": fact.closed}
+        return {key: {"kind": fact.kind, "values": [list(pair) for pair in fact.values],
+                      "closed": fact.closed}
                 for key, fact in self.facts.items()}
 
 
@@ -121,9 +122,11 @@ def _type_field_facts() -> list[Fact]:
             for type_field in fields:
                 for choice in type_field.choices or []:
                     if isinstance(choice, dict) and "value" in choice:
-                        label = (choice.get("label_en") or choice.get("label")) if _english() else choice.get("label")
+                        label = ((choice.get("label_en") or choice.get("label")) if _english()
+                                 else choice.get("label"))
                         values.setdefault(str(choice["value"]), str(label or choice["value"]))
-        facts.append(Fact(key=f"attributes.{key}", label=f"{types}: {name}" if _english() else f"{types}：{name}",
+        facts.append(Fact(key=f"attributes.{key}",
+                          label=f"{types}: {name}" if _english() else f"{types}：{name}",
                           group="type_field", kind=kind, values=tuple(values.items()),
                           closed=kinds <= {RequestTypeField.Kind.CHOICE, RequestTypeField.Kind.BOOLEAN}))
     return facts
@@ -138,10 +141,12 @@ def fact_catalogue() -> Catalogue:
         Fact("channel", _("Channel"), "request", TEXT, _choices(Channel.choices)),
         Fact("district", _("District"), "request", TEXT, tuple((d, d) for d in districts), closed=False),
         Fact("utility", _("Utility"), "request", TEXT, _choices(ServicePoint.Utility.choices)),
-        Fact("customer.class", _("Customer class"), "customer", TEXT, _choices(Customer.CustomerClass.choices)),
+        Fact("customer.class", _("Customer class"), "customer", TEXT,
+             _choices(Customer.CustomerClass.choices)),
         Fact("customer.flags", _("Customer flags"), "customer", LIST,
              tuple((flag.code, flag.display_name) for flag in CustomerFlag.objects.order_by("code"))),
-        Fact("customer.key_account", _("Key account (has a key account manager)"), "customer", BOOLEAN, yes_no),
+        Fact("customer.key_account", _("Key account (has a key account manager)"),
+             "customer", BOOLEAN, yes_no),
         *_type_field_facts(),
     ]
     return Catalogue({fact.key: fact for fact in facts})
@@ -160,7 +165,8 @@ def _text(value: Any) -> str:
 def condition_to_row(condition: Mapping[str, Any]) -> dict[str, Any]:
     """``{"field", "op", "value"}`` -> the row's ``field``, ``op`` and ``values`` (text)."""
     value = condition.get("value")
-    values = [_text(v) for v in value] if isinstance(value, list) else ([] if value is None else [_text(value)])
+    values = [_text(v) for v in value] if isinstance(value, list) else ([] if value is None
+                                                                        else [_text(value)])
     return {"field": str(condition.get("field", "")), "op": str(condition.get("op", "")), "values": values}
 
 

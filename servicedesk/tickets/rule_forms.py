@@ -62,7 +62,8 @@ class ConditionsWidget(forms.Widget):
         js = ("tickets/rule_conditions.js",)
         css = {"all": ("tickets/rule_conditions.css",)}
 
-    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> SubmittedConditions | None:
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any,
+                            name: str) -> SubmittedConditions | None:
         pattern = re.compile(rf"^{re.escape(name)}-(\d+)-field$")
         indices = sorted({int(match.group(1)) for key in data if (match := pattern.match(key))})
         raw = data.get(name)
@@ -119,20 +120,24 @@ def _row_context(name: str, index: int | str, row: Mapping[str, Any], catalogue:
     fact = catalogue.facts.get(key)
     groups: dict[str, list[dict[str, Any]]] = {}
     for fact_key, known in catalogue.facts.items():
-        groups.setdefault(known.group, []).append({"value": fact_key, "label": known.label, "selected": fact_key == key})
+        groups.setdefault(known.group, []).append({"value": fact_key, "label": known.label,
+                                                   "selected": fact_key == key})
     context: dict[str, Any] = {
         "prefix": f"{name}-{index}",
         "field": key,
         "unknown_field": key and fact is None,
         "unknown_label": catalogue.label(key) if key else "",
-        "field_groups": [{"label": GROUP_LABELS[group], "options": options} for group, options in groups.items()],
-        "operators": [{"value": code, "label": label, "selected": code == op} for code, label in OPERATOR_LABELS.items()],
+        "field_groups": [{"label": GROUP_LABELS[group], "options": options} for group,
+                         options in groups.items()],
+        "operators": [{"value": code, "label": label, "selected": code == op} for code,
+                      label in OPERATOR_LABELS.items()],
         "no_value": op in NO_VALUE_OPERATORS,
         "multiple": op in LIST_OPERATORS,
     }
     if fact is not None and fact.values and fact.closed:
         listed = [v for v, _label in fact.values]
-        context["options"] = [{"value": v, "label": label, "selected": v in values} for v, label in fact.values]
+        context["options"] = [{"value": v, "label": label, "selected": v in values} for v,
+                              label in fact.values]
         context["options"] += [{"value": v, "label": v, "selected": True} for v in values if v not in listed]
     else:
         context["text"] = ", ".join(values) if op in LIST_OPERATORS else (values[0] if values else "")

@@ -77,7 +77,8 @@ def validate_conditions(value: object) -> None:
         field, op = condition.get("field"), condition.get("op")
         if not isinstance(field, str) or not (field in SIMPLE_FIELDS or field.startswith("attributes.")):
             raise ValidationError(
-                f"Condition {index}: unknown field {field!r}; use attributes.<key> or one of {', '.join(SIMPLE_FIELDS)}."
+                f"Condition {index}: unknown field {field!r}; use attributes.<key> or one of "
+                f"{', '.join(SIMPLE_FIELDS)}."
             )
         if op not in OPERATORS:
             raise ValidationError(f"Condition {index}: unknown op {op!r}; use one of {', '.join(OPERATORS)}.")

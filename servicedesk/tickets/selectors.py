@@ -201,7 +201,8 @@ def recent_requests_with_facts(limit: int = 200) -> list[tuple[ServiceRequest, d
     """The ``limit`` most recent requests with the facts routing and priority rules read, for the
     administrators' preview of a rule (INT-6, INT-7). Three queries whatever the limit."""
     requests = list(ServiceRequest.objects.select_related(
-        "request_type", "customer", "service_point", "responsible_unit").order_by("-created_at", "-id")[:limit])
+        "request_type", "customer", "service_point",
+        "responsible_unit").order_by("-created_at", "-id")[:limit])
     link = Customer.flags.through
     flags: dict[int, list[str]] = {}
     for customer_id, code in link.objects.filter(
@@ -210,7 +211,8 @@ def recent_requests_with_facts(limit: int = 200) -> list[tuple[ServiceRequest, d
         flags.setdefault(customer_id, []).append(code)
     return [(request, request_facts(channel=request.channel, district=request.district,
                                     attributes=request.attributes or {}, customer=request.customer,
-                                    service_point=request.service_point, flags=flags.get(request.customer_id, [])))
+                                    service_point=request.service_point,
+                                    flags=flags.get(request.customer_id, [])))
             for request in requests]
 
 

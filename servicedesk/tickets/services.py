@@ -112,18 +112,22 @@ def request_create(
         code = request_type
         request_type = config.types_by_code.get(code)  # type: ignore[assignment]
         if request_type is None:
-            raise ValidationFailed(_("No such request type: %(code)s.") % {"code": code}, field="request_type")
+            raise ValidationFailed(_("No such request type: %(code)s.") % {"code": code},
+                                   field="request_type")
     if not request_type.active:
         raise ValidationFailed(_("This request type is no longer in use."), field="request_type")
     if channel not in Channel.values:
         raise ValidationFailed(_("Unknown channel."), field="channel")
     cleaned = clean_attributes(request_type, attributes, fields=config.fields_of(request_type))
-    if service_point is not None and customer is None and reporter_kind == ContactRecord.ReporterKind.CUSTOMER:
+    if (service_point is not None and customer is None
+            and reporter_kind == ContactRecord.ReporterKind.CUSTOMER):
         customer = service_point.customer
     if request_type.requires_location and service_point is None and not location.strip():
         raise ValidationFailed(_("Give the exact location or choose a service point."), field="location")
-    if estimated_completion_at is not None and estimated_completion_at < timezone.now() - datetime.timedelta(minutes=5):
-        raise ValidationFailed(_("The estimated completion time is in the past."), field="estimated_completion_at")
+    if (estimated_completion_at is not None
+            and estimated_completion_at < timezone.now() - datetime.timedelta(minutes=5)):
+        raise ValidationFailed(_("The estimated completion time is in the past."),
+                               field="estimated_completion_at")
 
     new_contact = contact is None
     if contact is None:
@@ -140,7 +144,8 @@ def request_create(
         reporter_name = reporter_name or contact.reporter_name
         reporter_phone = reporter_phone or contact.reporter_phone
 
-    phone = checked_phone(reporter_phone, field="reporter_phone") or (customer.mobile or customer.phone if customer else "")
+    phone = checked_phone(reporter_phone, field="reporter_phone") or (customer.mobile or customer.phone
+                                                                      if customer else "")
     if request_type.category == RequestCategory.LEAK and not phone:
         # 003 §8.2: record the reporter's phone with the exact location, to call back.
         raise ValidationFailed(_("Record the reporter's phone number."), field="reporter_phone")
@@ -204,7 +209,8 @@ def _check_transition(transitions: dict[str, Transition], *, entity: str, action
     if transition is None:
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")
     if status not in transition.sources:
-        raise InvalidTransition(entity=entity, action=action, status=status, action_label=str(transition.label),
+        raise InvalidTransition(entity=entity, action=action, status=status,
+                                action_label=str(transition.label),
                                 status_label=status_labels.get(status, status))
     if actor is not None and (transition.capability is None or not actor.can(transition.capability)):
         raise ActionNotAllowed(_("Your role may not do “%(action)s” on a %(entity)s.") % {
@@ -236,7 +242,8 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
     which says why with ``note`` (a core.messages message) instead of a typed ``reason``. ``at``:
     when it happened, if earlier than now (see ``_event_time``)."""
     locked = _locked_request(request)
-    transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action, status=locked.status,
+    transition = _check_transition(REQUEST_TRANSITIONS, entity=_("request"), action=action,
+                                   status=locked.status,
                                    actor=actor, reason_given=bool(reason.strip() or note),
                                    status_labels=dict(RequestStatus.choices))
     previous = locked.status
@@ -268,7 +275,8 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
 
 @unit()
 def request_update(*, request: ServiceRequest, actor: User, priority: int | None = None,
-                   responsible_unit: OrgUnit | None = None, estimated_completion_at: datetime.datetime | None = None,
+                   responsible_unit: OrgUnit | None = None,
+                   estimated_completion_at: datetime.datetime | None = None,
                    reason: str = "", note: Message | None = None) -> ServiceRequest:
     """Change the priority, responsible unit or estimated completion by hand, with a reason."""
     _require(actor, Capability.HANDLE_REQUEST, _("Your role may not change requests."))
@@ -292,7 +300,8 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
     if not reason.strip() and not note:
         raise ValidationFailed(_("Say why you change the request."), field="reason")
     locked.save()
-    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, reason=reason.strip(), message=note)
+    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes,
+                   reason=reason.strip(), message=note)
     sync_request_timers(locked)  # a new priority may bring another policy (SLA-2)
     return locked
 
@@ -367,7 +376,8 @@ def work_order_transition(*, work_order: WorkOrder, action: str, actor: User | N
     happened, if earlier than now (see ``_event_time``); its request's consequence gets the same time."""
     locked = WorkOrder.objects.select_for_update().select_related("request").get(pk=work_order.pk)
     transition = _check_transition(WORK_ORDER_TRANSITIONS, entity=_("work order"), action=action,
-                                   status=locked.status, actor=actor, reason_given=bool(reason.strip() or note),
+                                   status=locked.status, actor=actor,
+                                   reason_given=bool(reason.strip() or note),
                                    status_labels=dict(WorkOrderStatus.choices))
     previous = locked.status
     now = _event_time(at, WorkOrderEvent.objects.filter(work_order=locked))
@@ -408,7 +418,8 @@ def _carry_to_request(work_order: WorkOrder, *, actor: User | None, at: datetime
     if any_completed and request.status in (RequestStatus.DISPATCHED, RequestStatus.IN_PROGRESS):
         typed_result = "" if note else work_order.result
         request_transition(request=request, action="resolve", actor=None, at=at, reason=typed_result,
-                           note=note or (None if typed_result else message("work_order_completed", ref=reference)))
+                           note=note or (None if typed_result
+                                         else message("work_order_completed", ref=reference)))
     elif not any_completed and request.status == RequestStatus.DISPATCHED:
         request_transition(request=request, action="return", actor=None, at=at,
                            note=message("work_order_none_left", ref=reference))

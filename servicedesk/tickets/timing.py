@@ -38,7 +38,8 @@ def _desk_managers() -> list[int]:
 
 def _leads_of(user_ids: Collection[int]) -> dict[int, int]:
     """The lead of each user's unit, for the users whose unit has one."""
-    return dict(User.objects.filter(pk__in=user_ids, unit__lead__isnull=False).values_list("pk", "unit__lead_id"))
+    return dict(User.objects.filter(pk__in=user_ids,
+                                    unit__lead__isnull=False).values_list("pk", "unit__lead_id"))
 
 
 def _among(ids: Collection[int]) -> Collection[int] | RawSQL:
@@ -63,7 +64,8 @@ class RequestSubject:
         return request_facts(request)
 
     def history(self, subject_id: int) -> list[SubjectEvent]:
-        rows = RequestEvent.objects.filter(request_id=subject_id).exclude(kind=EventKind.NOTE).order_by("at", "id")
+        rows = (RequestEvent.objects.filter(request_id=subject_id).exclude(kind=EventKind.NOTE)
+                .order_by("at", "id"))
         return [_event(row) for row in rows]
 
     def recipients(self, subject_id: int) -> dict[str, list[int]]:
@@ -90,7 +92,8 @@ class RequestSubject:
         unit, else of the owner's unit. Desk managers: every active one. Three queries."""
         rows = list(ServiceRequest.objects.filter(pk__in=_among(subject_ids)).values_list(
             "pk", "assignee_id", "created_by_id", "responsible_unit__lead_id"))
-        leads = _leads_of({assignee or creator for _pk, assignee, creator, unit_lead in rows if not unit_lead})
+        leads = _leads_of({assignee or creator for _pk, assignee, creator,
+                           unit_lead in rows if not unit_lead})
         managers = _desk_managers()  # one list shared by every subject: to read, not to change
         found: dict[int, dict[str, list[int]]] = {}
         for pk, assignee, creator, unit_lead in rows:
@@ -116,7 +119,8 @@ class WorkOrderSubject:
         return work_order_facts(order)
 
     def history(self, subject_id: int) -> list[SubjectEvent]:
-        rows = WorkOrderEvent.objects.filter(work_order_id=subject_id).exclude(kind=EventKind.NOTE).order_by("at", "id")
+        rows = (WorkOrderEvent.objects.filter(work_order_id=subject_id).exclude(kind=EventKind.NOTE)
+                .order_by("at", "id"))
         return [_event(row) for row in rows]
 
     def recipients(self, subject_id: int) -> dict[str, list[int]]:
@@ -129,7 +133,8 @@ class WorkOrderSubject:
         """``work_order_facts`` of many work orders from one query of values."""
         head, tail = _link_parts("web:work_order_detail")
         rows = WorkOrder.objects.filter(pk__in=_among(subject_ids)).values_list(
-            "pk", "request__request_type_id", "request__severity", "priority", "request__customer__customer_class",
+            "pk", "request__request_type_id", "request__severity", "priority",
+            "request__customer__customer_class",
             "request__channel", "provider_id", "request__subject")
         return {
             pk: SubjectFacts(request_type_id=type_id, severity=severity, priority=priority,

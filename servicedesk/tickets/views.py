@@ -193,7 +193,8 @@ def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: An
         rows.append(TimelineRow(
             at=event.at, actor=actor, kind=str(EventKind(event.kind).label) if event.kind in EventKind.values
             else event.kind, action=action,
-            from_status=_status_label(statuses, event.from_status), to_status=_status_label(statuses, event.to_status),
+            from_status=_status_label(statuses, event.from_status),
+            to_status=_status_label(statuses, event.to_status),
             reason=_event_note(event), changes=changes,
         ))
     return rows
@@ -392,7 +393,8 @@ SORTS = {"newest": gettext_lazy("Newest first"), "due": gettext_lazy("Nearest du
 
 
 def _sla_view_options(request: HttpRequest, *, default_sort: str) -> tuple[str, str]:
-    """``sla`` (at_risk | breached | unknown | empty) and ``sort`` from the query; unknown values are ignored."""
+    """``sla`` (at_risk | breached | unknown | empty) and ``sort`` from the query; unknown values
+    are ignored."""
     sla = request.GET.get("sla", "")
     sort = request.GET.get("sort", "") or default_sort
     return (sla if sla in SLA_FILTERS else ""), (sort if sort in SORTS else default_sort)
@@ -432,10 +434,11 @@ def _sla_context(request: HttpRequest, sla: str, sort: str) -> dict[str, Any]:
 
 @page(*WORK_ORDER_READERS)
 def work_order_list(request: HttpRequest) -> HttpResponse:
-    """Work orders in this user's scope: open ones (all with ``?status=all``); ``?sla=at_risk|breached|unknown``
-    narrows to those with an at-risk, breached or uncomputable clock; ``?sort=due|priority|newest``. Provider staff
-    work from it as their queue, so theirs opens nearest SLA due time first (work orders without a
-    running clock last); the others' by priority and promised end.
+    """Work orders in this user's scope: open ones (all with ``?status=all``);
+    ``?sla=at_risk|breached|unknown`` narrows to those with an at-risk, breached or uncomputable
+    clock; ``?sort=due|priority|newest``. Provider staff work from it as their queue, so theirs
+    opens nearest SLA due time first (work orders without a running clock last); the others' by
+    priority and promised end.
 
     Roles: provider staff (their provider's only), dispatcher (their units'), desk roles,
     leadership, quality supervisor, administrator. Refused: finance, customers.
@@ -445,7 +448,8 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("status") == "all"
     if not show_all:
         orders = orders.filter(status__in=OPEN_WORK_ORDER_STATUSES)
-    sla, sort = _sla_view_options(request, default_sort="due" if user.can(Capability.WORK_ON_ORDERS) else "priority")
+    sla, sort = _sla_view_options(request,
+                                  default_sort="due" if user.can(Capability.WORK_ON_ORDERS) else "priority")
     orders = _sla_view_apply(orders, "work_order", sla=sla, sort=sort)
     page_obj, query = _paginate(request, orders)
     status_query = request.GET.copy()

@@ -24,19 +24,23 @@ class Transition:
 
 REQUEST_TRANSITIONS: dict[str, Transition] = {
     "accept": Transition(frozenset({RS.NEW}), RS.ACCEPTED, Capability.HANDLE_REQUEST, label=_("Accept")),
-    "dispatch": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.DISPATCHED, Capability.DISPATCH, label=_("Dispatch")),
+    "dispatch": Transition(frozenset({RS.NEW, RS.ACCEPTED}), RS.DISPATCHED, Capability.DISPATCH,
+                           label=_("Dispatch")),
     "start": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED}), RS.IN_PROGRESS, Capability.HANDLE_REQUEST,
                         label=_("Start work")),
     "resolve": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS, RS.WAITING}), RS.RESOLVED,
                           Capability.HANDLE_REQUEST, reason_required=True, label=_("Resolve")),
     # SLA-3: waiting for the customer or a third party pauses the clocks; resume restarts them.
     "wait": Transition(frozenset({RS.ACCEPTED, RS.DISPATCHED, RS.IN_PROGRESS}), RS.WAITING,
-                       Capability.HANDLE_REQUEST, reason_required=True, label=_("Wait for customer / third party")),
-    "resume": Transition(frozenset({RS.WAITING}), RS.IN_PROGRESS, Capability.HANDLE_REQUEST, label=_("Resume")),
+                       Capability.HANDLE_REQUEST, reason_required=True,
+                       label=_("Wait for customer / third party")),
+    "resume": Transition(frozenset({RS.WAITING}), RS.IN_PROGRESS,
+                         Capability.HANDLE_REQUEST, label=_("Resume")),
     "close": Transition(frozenset({RS.RESOLVED}), RS.CLOSED, Capability.HANDLE_REQUEST, label=_("Close")),
     "reopen": Transition(frozenset({RS.RESOLVED, RS.CLOSED}), RS.ACCEPTED, Capability.HANDLE_REQUEST,
                          reason_required=True, label=_("Reopen")),
-    "cancel": Transition(frozenset({RS.NEW, RS.ACCEPTED, RS.WAITING}), RS.CANCELLED, Capability.HANDLE_REQUEST,
+    "cancel": Transition(frozenset({RS.NEW, RS.ACCEPTED, RS.WAITING}), RS.CANCELLED,
+                         Capability.HANDLE_REQUEST,
                          reason_required=True, label=_("Cancel")),
     # Every work order was cancelled or declined: back to the dispatcher.
     "return": Transition(frozenset({RS.DISPATCHED}), RS.ACCEPTED, Capability.DISPATCH, reason_required=True,
@@ -45,13 +49,15 @@ REQUEST_TRANSITIONS: dict[str, Transition] = {
 
 WORK_ORDER_TRANSITIONS: dict[str, Transition] = {
     "accept": Transition(frozenset({WS.ISSUED}), WS.ACCEPTED, Capability.WORK_ON_ORDERS, label=_("Accept")),
-    "decline": Transition(frozenset({WS.ISSUED}), WS.CANCELLED, Capability.WORK_ON_ORDERS, reason_required=True,
+    "decline": Transition(frozenset({WS.ISSUED}), WS.CANCELLED, Capability.WORK_ON_ORDERS,
+                          reason_required=True,
                           label=_("Decline")),
     "start": Transition(frozenset({WS.ISSUED, WS.ACCEPTED}), WS.IN_PROGRESS, Capability.WORK_ON_ORDERS,
                         label=_("Start on site")),
     "complete": Transition(frozenset({WS.ACCEPTED, WS.IN_PROGRESS}), WS.COMPLETED, Capability.WORK_ON_ORDERS,
                            reason_required=True, label=_("Complete")),
-    "cancel": Transition(frozenset({WS.ISSUED, WS.ACCEPTED, WS.IN_PROGRESS}), WS.CANCELLED, Capability.DISPATCH,
+    "cancel": Transition(frozenset({WS.ISSUED, WS.ACCEPTED, WS.IN_PROGRESS}), WS.CANCELLED,
+                         Capability.DISPATCH,
                          reason_required=True, label=_("Cancel")),
     # OUT-6: the dispatcher restores the outage the order was issued for; the system completes it
     # with the restoration as its result (``outages.services.outage_restore``). No role takes it by hand.

@@ -12,7 +12,8 @@ from servicedesk.tickets.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
-NOT_LOGGING = ["leadership", "supervisor", "dispatcher", "provider_a_staff", "finance", "outsider", "customer_user"]
+NOT_LOGGING = ["leadership", "supervisor", "dispatcher", "provider_a_staff", "finance",
+               "outsider", "customer_user"]
 NOT_SEARCHING = ["provider_a_staff", "finance", "outsider", "customer_user"]
 
 
@@ -55,7 +56,8 @@ def test_consultation_answered_on_the_spot_is_first_contact_resolution(world):
 
 def test_police_and_unidentified_callers_are_recorded_without_customer(world):
     """INT-3, 004 steps 2 and 6.2."""
-    police = record(world, {"reporter_kind": "non_customer", "reporter_name": "交警", "reporter_phone": "122"})
+    police = record(world,
+                    {"reporter_kind": "non_customer", "reporter_name": "交警", "reporter_phone": "122"})
     assert police["customer"] is None and police["reporter_kind"] == "non_customer"
     anonymous = record(world, {"reporter_kind": "unidentified", "channel": "kiosk", "direction": "in"})
     assert anonymous["customer"] is None and anonymous["channel"] == "kiosk"
@@ -63,7 +65,8 @@ def test_police_and_unidentified_callers_are_recorded_without_customer(world):
 
 def test_outbound_callback_with_explicit_time(world):
     started = "2026-03-02T09:30:00+08:00"
-    body = record(world, {"customer_id": world.customers["bob"].pk, "direction": "out", "started_at": started})
+    body = record(world,
+                  {"customer_id": world.customers["bob"].pk, "direction": "out", "started_at": started})
     assert body["direction"] == "out" and body["started_at"] == started
 
 
@@ -126,7 +129,8 @@ def history(world):
         "alice": record(world, {"customer_id": world.customers["alice"].pk, "request_type": "bill-inquiry",
                                 "answered_on_the_spot": True, "reporter_phone": "13800138000"}),
         "bob": record(world, {"customer_id": world.customers["bob"].pk, "channel": "web", "started_at": old}),
-        "police": record(world, {"reporter_kind": "non_customer", "reporter_name": "民警", "reporter_phone": "110"}),
+        "police": record(world,
+                         {"reporter_kind": "non_customer", "reporter_name": "民警", "reporter_phone": "110"}),
     }
 
 
@@ -177,7 +181,9 @@ def test_roles_that_do_not_identify_callers_cannot_read_contacts(world, history,
 
 def test_contact_list_query_count_does_not_grow_with_the_page(world, django_assert_max_num_queries):
     for n in range(12):
-        record(world, {"customer_id": world.customers["alice" if n % 2 else "bob"].pk, "request_type": "consultation"})
+        record(world,
+               {"customer_id": world.customers["alice" if n % 2 else "bob"].pk,
+                "request_type": "consultation"})
     agent = as_(world, "agent")
     agent.get("/me")
     with django_assert_max_num_queries(3):
@@ -199,7 +205,8 @@ def test_caller_card_shows_accounts_points_flags_manager_and_open_requests(world
     assert body["key_account_manager"]["username"] == "key_account_manager"
     assert body["flags"] == [{"code": "hospital", "name": "医院"}]
     assert [p["number"] for p in body["service_points"]] == ["SP000000003"]
-    assert len(body["accounts"]) == 1 and body["service_points"][0]["account_number"] == body["accounts"][0]["number"]
+    assert (len(body["accounts"]) == 1
+            and body["service_points"][0]["account_number"] == body["accounts"][0]["number"])
     assert body["open_requests_count"] == 1
 
 

@@ -22,7 +22,8 @@ def _contact_url(world, name="alice"):
 def test_panel_shows_flags_key_account_manager_accounts_points_and_history(client, users, world):
     """INT-2, 004 step 9: everything the agent needs about the caller, shared by all agents."""
     request = request_create(actor=users["team_lead"], request_type=world.types["fault"],
-                             service_point=world.points["hospital"], attributes={"fault_location": "hv_cable"})
+                             service_point=world.points["hospital"],
+                             attributes={"fault_location": "hv_cable"})
     contact_create(agent=users["key_account_manager"], customer=world.customers["hospital"],
                    request_type=world.types["consultation"], notes="询问计划停电", answered_on_the_spot=True)
     client.force_login(users["agent"])
@@ -121,7 +122,8 @@ def test_non_customer_reporter_is_recorded_without_customer(client, users, world
     assert page.status_code == 200
     response = client.post(reverse("web:caller_contact_new"), {
         "contact-channel": "phone", "contact-reporter_kind": "non_customer",
-        "contact-reporter_name": "派出所王警官", "contact-reporter_phone": "0755-26661100", "contact-notes": "路口电缆冒烟",
+        "contact-reporter_name": "派出所王警官", "contact-reporter_phone": "0755-26661100",
+        "contact-notes": "路口电缆冒烟",
     })
     assert response.status_code == 302
     contact = ContactRecord.objects.get()
@@ -154,6 +156,7 @@ def test_non_customer_without_name_or_phone_shows_the_message_and_saves_nothing(
 @pytest.mark.parametrize("persona", ["leadership", "dispatcher", "provider_a_staff", "customer_user"])
 def test_roles_that_may_not_record_contacts_are_refused(client, users, world, persona):
     client.force_login(users[persona])
-    response = client.post(_contact_url(world), {"contact-channel": "phone", "contact-reporter_kind": "customer"})
+    response = client.post(_contact_url(world),
+                           {"contact-channel": "phone", "contact-reporter_kind": "customer"})
     assert response.status_code == 403
     assert ContactRecord.objects.count() == 0

@@ -54,7 +54,8 @@ def test_search_by_a_fragment_of_the_chinese_address(world, django_assert_max_nu
 
 
 def test_vacant_service_point_is_found_without_a_customer(world):
-    ServicePointFactory(customer=None, account=None, address="深圳市宝安区新安街道宝城67区空置铺位", district="宝安区")
+    ServicePointFactory(customer=None, account=None,
+                        address="深圳市宝安区新安街道宝城67区空置铺位", district="宝安区")
     body = search(world, "宝城67区")
     assert _names(body) == [None]
     assert body["results"][0]["service_points"][0]["district"] == "宝安区"
@@ -66,7 +67,8 @@ def test_search_results_are_paginated(world):
     first = search(world, "海德三道", page_size=2)
     second = search(world, "海德三道", page_size=2, page=2)
     assert (first["count"], len(first["results"]), len(second["results"])) == (3, 2, 1)
-    assert not {h["customer"]["id"] for h in first["results"]} & {h["customer"]["id"] for h in second["results"]}
+    assert not {h["customer"]["id"] for h in first["results"]} & {h["customer"]["id"]
+                                                                  for h in second["results"]}
 
 
 def test_search_that_finds_nothing_is_an_empty_page(world):

@@ -54,7 +54,8 @@ def test_two_characters_search_names_only(world):
 
 
 def test_vacant_service_point_is_found_without_customer(world):
-    ServicePointFactory(customer=None, account=None, address="深圳市宝安区新安街道宝城67区空置铺位", district="宝安区")
+    ServicePointFactory(customer=None, account=None,
+                        address="深圳市宝安区新安街道宝城67区空置铺位", district="宝安区")
     hits = caller_search(query="宝城67区")
     assert len(hits) == 1 and hits[0].customer is None
     assert hits[0].service_points[0].address.endswith("空置铺位")

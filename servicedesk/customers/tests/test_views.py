@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.mark.parametrize("persona", ["agent", "team_lead", "desk_manager", "key_account_manager", "leadership",
+@pytest.mark.parametrize("persona",
+                         ["agent", "team_lead", "desk_manager", "key_account_manager", "leadership",
                                      "supervisor", "dispatcher", "administrator"])
 def test_desk_opens_for_roles_that_identify_callers(client, users, persona):
     client.force_login(users[persona])

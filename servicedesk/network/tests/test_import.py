@@ -52,7 +52,8 @@ def _device(code: str) -> Device:
 def test_out1_import_builds_the_power_and_water_trees_and_attaches_service_points(points):
     report = network_import(_csv(GOOD, bom=True))
 
-    assert report.created == {"substation": 1, "feeder": 1, "section": 2, "transformer": 2, "zone": 1, "pipe": 2}
+    assert report.created == {"substation": 1, "feeder": 1, "section": 2, "transformer": 2,
+                              "zone": 1, "pipe": 2}
     assert report.service_points_attached == 4
     substation, feeder = _device("NS-S01"), _device("NS-F001")
     section, transformer = _device("NS-F001-SEC1"), _device("NS-F001-T01")

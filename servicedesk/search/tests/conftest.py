@@ -36,7 +36,8 @@ def findable(world) -> Findable:
                            attributes={"dn": 300}, subject="福华路爆管", reporter_phone="13612345678")
     order_a = work_order_create(request=leak, actor=dispatcher, provider=world.providers["a"])
     order_b = work_order_create(request=other, actor=dispatcher, provider=world.providers["b"])
-    contact = contact_create(agent=agent, customer=world.customers["alice"], service_point=world.points["alice"],
+    contact = contact_create(agent=agent, customer=world.customers["alice"],
+                             service_point=world.points["alice"],
                              request_type=world.types["leak"])
     [callback] = callbacks_create([CallbackDraft(reason="恢复供电回访", customer=world.customers["alice"])])
     outage = outage_declare(actor=dispatcher, device=world.devices["T1"], cause="变压器故障", etr=None)

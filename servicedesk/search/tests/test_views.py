@@ -56,7 +56,8 @@ def test_service_point_and_meter_number_open_the_customer(client, world, findabl
 def test_a_digit_string_shows_every_kind_it_matches(client, world, findable):
     """Issue 10 item 5: digits may be a phone, an account, a service point or a meter number; all
     that match are listed, grouped by kind, and nothing opens at once."""
-    ServicePointFactory(number="13800138000", customer=world.customers["bob"], address="深圳市福田区福华路90号")
+    ServicePointFactory(number="13800138000", customer=world.customers["bob"],
+                        address="深圳市福田区福华路90号")
     findable.request.reporter_phone = "13800138000"
     findable.request.save(update_fields=["reporter_phone"])
     response = _search(client, world, "agent", "13800138000")

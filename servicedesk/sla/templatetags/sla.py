@@ -1,5 +1,6 @@
 """Template helpers of the SLA display: the header's unread notification count, time left, a clock
-state's label, the provisional mark of due times and the admin's official-holiday banner (issue 10 item 14)."""
+state's label, the provisional mark of due times and the admin's official-holiday banner (issue 10
+item 14)."""
 
 import datetime
 

@@ -29,20 +29,23 @@ def test_request_detail_has_its_clocks_with_segments(world, leak_policy):  # noq
     assert triage["state"] == "running" and triage["tone"] == "on_track"
     assert triage["due_at"] == "2026-03-10T18:00:00+08:00"
     assert triage["time_left_seconds"] == 3 * 3600
-    assert (triage["used_seconds"], triage["target_seconds"], triage["achieved_percent"]) == (3600, 4 * 3600, 25.0)
+    assert (triage["used_seconds"], triage["target_seconds"],
+            triage["achieved_percent"]) == (3600, 4 * 3600, 25.0)
     assert [s["kind"] for s in triage["segments"]] == ["running"]
     resolution = clocks["resolution"]
     assert resolution["state"] == "paused" and resolution["due_at"] is None
     assert resolution["time_left_seconds"] is None
     assert resolution["used_seconds"] == 1800
-    assert [(s["kind"], s["reason"]) for s in resolution["segments"]] == [("running", ""), ("paused", "等待第三方")]
+    assert [(s["kind"], s["reason"]) for s in resolution["segments"]] == [("running", ""),
+                                                                          ("paused", "等待第三方")]
     assert resolution["segments"][1]["end"] is None
 
 
 def test_work_order_detail_has_its_clocks(world, leak_policy):  # noqa: F811
     request = leak_at(world, NOW - datetime.timedelta(hours=2))
     with time_machine.travel(NOW - datetime.timedelta(hours=2), tick=False):
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers["a"])
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers["a"])
     with time_machine.travel(NOW, tick=False):
         body = as_(world, "provider_a_staff").get(f"/work-orders/{order.pk}").json()
     [reply] = body["clocks"]
@@ -101,14 +104,16 @@ def test_request_clocks_refused_outside_scope(world, leak_policy):  # noqa: F811
 
 
 def test_notifications_lists_only_the_users_own(world):
-    mine = Notification.objects.create(user=world.users["agent"], title="SR1 已用 75%", body="…", link="/requests/1/")
+    mine = Notification.objects.create(user=world.users["agent"], title="SR1 已用 75%", body="…",
+                                       link="/requests/1/")
     Notification.objects.create(user=world.users["agent"], title="read", read_at=NOW)
     Notification.objects.create(user=world.users["team_lead"], title="not yours")
     body = as_(world, "agent").get("/notifications").json()
     assert {n["title"] for n in body["results"]} == {"SR1 已用 75%", "read"} and body["count"] == 2
     unread = as_(world, "agent").get("/notifications", {"unread": "true"}).json()
     assert [n["id"] for n in unread["results"]] == [mine.pk]
-    assert set(unread["results"][0]) == {"id", "created_at", "title", "body", "link", "read_at", "subject_type",
+    assert set(unread["results"][0]) == {"id", "created_at", "title", "body", "link",
+                                         "read_at", "subject_type",
                                          "subject_id"}
 
 

@@ -67,7 +67,8 @@ def test_working_time_rule_follows_the_calendar():
        st.integers(min_value=0, max_value=24 * 60), st.sampled_from([HOTLINE, DESK]),
        st.datetimes(min_value=datetime.datetime(2025, 1, 1), max_value=datetime.datetime(2026, 10, 31),
                     timezones=st.just(SHANGHAI)))
-def test_never_at_risk_before_half_the_limit_nor_after_the_due_time(minutes, percent, margin, calendar, start):
+def test_never_at_risk_before_half_the_limit_nor_after_the_due_time(minutes, percent,
+                                                                    margin, calendar, start):
     """Property: for any target and any start, the at-risk instant lies between half the limit used
     and the due time, so a new clock is never at risk in its first second."""
     spec = _spec(minutes, percent, margin)
@@ -90,7 +91,8 @@ def test_queue_lists_a_new_one_hour_clock_at_risk_only_after_half_an_hour(world)
     from servicedesk.sla.selectors import at_risk_timers
     from servicedesk.tickets.services import request_create
 
-    hotline = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+    hotline = Calendar.objects.create(code="24x7", name="7×24",
+                                      kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
     policy = Policy.objects.create(name="抢修", applies_to="request", request_type=world.types["leak"])
     Target.objects.create(policy=policy, kind="triage_dispatch", calendar=hotline, duration_minutes=60,
                           stop_event="dispatched")

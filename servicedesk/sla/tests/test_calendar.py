@@ -33,7 +33,8 @@ DESK = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30")
 HOTLINE = WorkingCalendar.around_the_clock()
 
 
-def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0) -> datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+          microsecond: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=SHANGHAI)
 
 
@@ -105,7 +106,8 @@ def test_working_time_of_2026_is_248_working_days() -> None:
 
 def test_lunch_break_is_skipped() -> None:
     assert add_working_time(DESK, local(2026, 3, 2, 11, 0), hours(2)) == local(2026, 3, 2, 14, 30)
-    assert add_working_time(DESK, local(2026, 3, 2, 12, 15), timedelta(minutes=30)) == local(2026, 3, 2, 14, 0)
+    assert add_working_time(DESK, local(2026, 3, 2, 12, 15),
+                            timedelta(minutes=30)) == local(2026, 3, 2, 14, 0)
     assert working_time_between(DESK, local(2026, 3, 2, 11, 0), local(2026, 3, 2, 14, 0)) == hours(1.5)
 
 
@@ -162,13 +164,15 @@ def test_7x24_is_one_window_from_midnight_to_midnight_every_day() -> None:
 
 
 def test_override_closes_an_ordinary_monday() -> None:
-    calendar = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30", overrides={date(2026, 3, 9): "closed"})
+    calendar = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30",
+                                             overrides={date(2026, 3, 9): "closed"})
     assert add_working_days(calendar, local(2026, 3, 6, 10, 0), 1) == local(2026, 3, 10, 17, 30)
     assert add_working_time(calendar, local(2026, 3, 6, 17, 0), hours(1)) == local(2026, 3, 10, 9, 0)
 
 
 def test_override_opens_a_saturday_morning() -> None:
-    calendar = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30", overrides={date(2026, 3, 7): "09:00-12:00"})
+    calendar = WorkingCalendar.working_hours("08:30-12:00, 13:30-17:30",
+                                             overrides={date(2026, 3, 7): "09:00-12:00"})
     assert add_working_days(calendar, local(2026, 3, 6, 10, 0), 1) == local(2026, 3, 7, 12, 0)
     assert add_working_time(calendar, local(2026, 3, 6, 17, 0), hours(1)) == local(2026, 3, 7, 9, 30)
 
@@ -290,8 +294,10 @@ def test_an_administrator_entered_year_extends_the_coverage() -> None:
 
 def test_dst_days_have_their_real_length() -> None:
     hotline = WorkingCalendar.around_the_clock(time_zone="America/New_York")
-    spring = working_time_between(hotline, datetime(2026, 3, 8, tzinfo=NEW_YORK), datetime(2026, 3, 9, tzinfo=NEW_YORK))
-    autumn = working_time_between(hotline, datetime(2026, 11, 1, tzinfo=NEW_YORK), datetime(2026, 11, 2, tzinfo=NEW_YORK))
+    spring = working_time_between(hotline, datetime(2026, 3, 8, tzinfo=NEW_YORK),
+                                  datetime(2026, 3, 9, tzinfo=NEW_YORK))
+    autumn = working_time_between(hotline, datetime(2026, 11, 1, tzinfo=NEW_YORK),
+                                  datetime(2026, 11, 2, tzinfo=NEW_YORK))
     assert (spring, autumn) == (hours(23), hours(25))
 
 

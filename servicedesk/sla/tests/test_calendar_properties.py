@@ -30,7 +30,8 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 WORKING_DAY = timedelta(hours=7.5)
 
 # Instants of 2025 to November 2026: five working days later is still inside the covered years.
-instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30), timezones=st.just(UTC))
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 11, 30),
+                        timezones=st.just(UTC))
 durations = st.integers(min_value=0, max_value=5 * WORKING_DAY // ONE_MICROSECOND).map(
     lambda microseconds: timedelta(microseconds=microseconds)
 )
@@ -58,7 +59,8 @@ checked = settings(deadline=None, max_examples=150)
 
 @checked
 @given(calendars, instants, durations)
-def test_working_time_up_to_the_due_time_is_the_duration(calendar: WorkingCalendar, start: datetime, duration: timedelta) -> None:
+def test_working_time_up_to_the_due_time_is_the_duration(calendar: WorkingCalendar, start: datetime,
+                                                         duration: timedelta) -> None:
     due = add_working_time(calendar, start, duration)
     assert due is not None and due >= start
     assert working_time_between(calendar, start, due) == duration
@@ -77,21 +79,24 @@ def test_working_time_up_to_the_due_time_is_the_duration_with_pauses(
 
 @checked
 @given(calendars, instants, durations, durations)
-def test_due_time_grows_with_the_duration(calendar: WorkingCalendar, start: datetime, first: timedelta, second: timedelta) -> None:
+def test_due_time_grows_with_the_duration(calendar: WorkingCalendar, start: datetime, first: timedelta,
+                                          second: timedelta) -> None:
     shorter, longer = sorted((first, second))
     assert add_working_time(calendar, start, shorter) <= add_working_time(calendar, start, longer)  # type: ignore[operator]
 
 
 @checked
 @given(calendars, instants, instants, durations)
-def test_due_time_grows_with_the_start(calendar: WorkingCalendar, first: datetime, second: datetime, duration: timedelta) -> None:
+def test_due_time_grows_with_the_start(calendar: WorkingCalendar, first: datetime, second: datetime,
+                                       duration: timedelta) -> None:
     earlier, later = sorted((first, second))
     assert add_working_time(calendar, earlier, duration) <= add_working_time(calendar, later, duration)  # type: ignore[operator]
 
 
 @checked
 @given(calendars, instants, durations)
-def test_due_time_never_falls_inside_a_non_working_period(calendar: WorkingCalendar, start: datetime, duration: timedelta) -> None:
+def test_due_time_never_falls_inside_a_non_working_period(calendar: WorkingCalendar, start: datetime,
+                                                          duration: timedelta) -> None:
     due = add_working_time(calendar, start, duration)
     assert due is not None
     if duration:
@@ -104,9 +109,11 @@ def test_due_time_never_falls_inside_a_non_working_period(calendar: WorkingCalen
 
 @checked
 @given(calendars, instants, instants, instants)
-def test_working_time_is_additive(calendar: WorkingCalendar, first: datetime, second: datetime, third: datetime) -> None:
+def test_working_time_is_additive(calendar: WorkingCalendar, first: datetime, second: datetime,
+                                  third: datetime) -> None:
     a, b, c = sorted((first, second, third))
-    assert working_time_between(calendar, a, b) + working_time_between(calendar, b, c) == working_time_between(calendar, a, c)
+    assert (working_time_between(calendar, a, b) + working_time_between(calendar, b, c)
+            == working_time_between(calendar, a, c))
     assert working_time_between(calendar, c, a) == timedelta(0)
 
 
@@ -160,7 +167,8 @@ def test_pausing_a_whole_day_is_closing_that_day(
 ) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     day = start.astimezone(shanghai).date() + timedelta(days=days_later)
-    whole_day = (datetime.combine(day, datetime.min.time(), shanghai), datetime.combine(day + timedelta(days=1), datetime.min.time(), shanghai))
+    whole_day = (datetime.combine(day, datetime.min.time(), shanghai),
+                 datetime.combine(day + timedelta(days=1), datetime.min.time(), shanghai))
     assume(whole_day[0] > start)
     closed = WorkingCalendar(
         kind=calendar.kind,
@@ -171,7 +179,8 @@ def test_pausing_a_whole_day_is_closing_that_day(
         overrides=((day, ()),),
         covered_years=calendar.covered_years,
     )
-    assert add_working_time(calendar, start, duration, [whole_day]) == add_working_time(closed, start, duration)
+    assert (add_working_time(calendar, start, duration, [whole_day])
+            == add_working_time(closed, start, duration))
 
 
 @checked
@@ -194,14 +203,16 @@ def test_an_open_ended_pause_gives_a_due_time_only_if_reached_after_it(
 
 @checked
 @given(instants, st.integers(min_value=1, max_value=5))
-def test_working_days_end_at_the_close_of_the_nth_working_day_after_receipt(start: datetime, days: int) -> None:
+def test_working_days_end_at_the_close_of_the_nth_working_day_after_receipt(start: datetime,
+                                                                            days: int) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     due = add_working_days(DESK, start, days)
     assert due is not None
     local_due = due.astimezone(shanghai)
     assert (local_due.hour, local_due.minute) == (17, 30)
     received = start.astimezone(shanghai).date()
-    between = [received + timedelta(days=offset) for offset in range(1, (local_due.date() - received).days + 1)]
+    between = [received + timedelta(days=offset)
+               for offset in range(1, (local_due.date() - received).days + 1)]
     assert sum(is_working_day(DESK, day) for day in between) == days
     assert is_working_day(DESK, local_due.date())
 
@@ -228,9 +239,11 @@ def random_calendars(draw: st.DrawFn) -> WorkingCalendar:
     weekly = tuple(draw(day_windows()) for _ in range(7))
     assume(any(weekly))
     overrides = draw(
-        st.dictionaries(st.dates(min_value=date(2026, 3, 1), max_value=date(2026, 3, 20)), day_windows(), max_size=4)
+        st.dictionaries(st.dates(min_value=date(2026, 3, 1), max_value=date(2026, 3, 20)),
+                        day_windows(), max_size=4)
     )
-    zone = draw(st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe"]))
+    zone = draw(st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/Berlin",
+                                 "Australia/Lord_Howe"]))
     return WorkingCalendar.working_hours(
         (), weekly_windows=dict(enumerate(weekly)), official=False, overrides=overrides, time_zone=zone
     )
@@ -246,19 +259,22 @@ def _reference_is_working(calendar: WorkingCalendar, moment: datetime) -> bool:
 # (half-hour DST: 5 Apr, 4 Oct).
 around_transitions = st.sampled_from(
     [datetime(2026, 3, 7, tzinfo=UTC), datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 4, 4, tzinfo=UTC),
-     datetime(2026, 10, 3, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC)]
+     datetime(2026, 10, 3, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC),
+     datetime(2026, 10, 31, tzinfo=UTC)]
 )
 
 
 @checked
 @given(random_calendars(), around_transitions, st.integers(min_value=0, max_value=4 * 86_400 * 1_000_000))
-def test_is_working_matches_the_wall_clock_definition(calendar: WorkingCalendar, base: datetime, offset: int) -> None:
+def test_is_working_matches_the_wall_clock_definition(calendar: WorkingCalendar, base: datetime,
+                                                      offset: int) -> None:
     moment = base + timedelta(microseconds=offset)
     assert is_working(calendar, moment) == _reference_is_working(calendar, moment)
 
 
 @settings(deadline=None, max_examples=40)
-@given(random_calendars(), around_transitions, st.integers(min_value=0, max_value=2 * 96), st.integers(min_value=0, max_value=2 * 96))
+@given(random_calendars(), around_transitions, st.integers(min_value=0, max_value=2 * 96),
+       st.integers(min_value=0, max_value=2 * 96))
 def test_working_time_matches_a_count_of_working_quarter_hours(
     calendar: WorkingCalendar, base: datetime, first: int, length: int
 ) -> None:
@@ -271,7 +287,8 @@ def test_working_time_matches_a_count_of_working_quarter_hours(
 
 @checked
 @given(random_calendars(), around_transitions, st.integers(min_value=0, max_value=86_400), durations)
-def test_random_calendars_round_trip(calendar: WorkingCalendar, base: datetime, seconds: int, duration: timedelta) -> None:
+def test_random_calendars_round_trip(calendar: WorkingCalendar, base: datetime, seconds: int,
+                                     duration: timedelta) -> None:
     start = base + timedelta(seconds=seconds)
     due = add_working_time(calendar, start, duration)
     assert due is not None

@@ -100,7 +100,9 @@ def late_leak(world, office_policy):
     return request
 
 
-def test_sla1_sla3_a_clock_reaching_an_unknown_year_is_unknown_not_breached_even_if_breached_before(world, late_leak):
+def test_sla1_sla3_a_clock_reaching_an_unknown_year_is_unknown_not_breached_even_if_breached_before(
+    world, late_leak
+):
     """SLA-1, SLA-3, issue 11 item 5: the resolution clock (due in 2030) is unknown from the start;
     the triage clock, breached in 2029, turns unknown — not breached — once its used time reaches
     2030. Both keep the reason, have no due time, warning or at-risk instant."""
@@ -196,11 +198,13 @@ def test_sla5_entering_the_next_years_notice_recomputes_the_unknown_clocks_to_th
     2029-12-27 14:30), the resolution running to its 10th working day, Friday 2030-01-11
     (provisional: 2030 is not announced) — and clears the reason."""
     resync(late_leak, at(2030, 1, 3, 10, 0))
-    with time_machine.travel(at(2030, 1, 3, 11, 0), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(at(2030, 1, 3, 11, 0),
+                             tick=False), django_capture_on_commit_callbacks(execute=True):
         OfficialYear.objects.create(year=2027, **NOTICE_2027)
     after = timers(late_leak)
     triage, resolution = after["triage_dispatch"], after["resolution"]
-    assert (triage.state, triage.due_at, triage.problem) == (TimerState.BREACHED, at(2029, 12, 27, 14, 30), "")
+    assert (triage.state, triage.due_at, triage.problem) == (TimerState.BREACHED,
+                                                             at(2029, 12, 27, 14, 30), "")
     # 12-28 (1), 12-31 (2), 01-01 off, 01-02..04 (5), 01-07..11 (10).
     assert (resolution.state, resolution.due_at, resolution.problem) == (
         TimerState.RUNNING, at(2030, 1, 11, 17, 30), "")
@@ -220,7 +224,8 @@ def test_sla5_after_a_package_update_the_hourly_job_recomputes_the_unknown_clock
     with time_machine.travel(at(2030, 1, 3, 11, 7), tick=False):
         assert provisional_timers_refresh() == 2
     after = timers(late_leak)
-    assert (after["triage_dispatch"].state, after["resolution"].state) == (TimerState.BREACHED, TimerState.RUNNING)
+    assert (after["triage_dispatch"].state,
+            after["resolution"].state) == (TimerState.BREACHED, TimerState.RUNNING)
     assert after["resolution"].problem == ""
 
 
@@ -246,7 +251,8 @@ def test_sla3_stopping_an_unknown_clock_keeps_it_unknown_until_the_notice_gives_
     act(world, late_leak, at(2030, 1, 3, 10, 0), "resolve", reason="已修复")
     stopped = timers(late_leak)["resolution"]
     assert (stopped.state, stopped.stopped_at) == (TimerState.UNKNOWN, at(2030, 1, 3, 10, 0))
-    with time_machine.travel(at(2030, 1, 4, 9, 0), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(at(2030, 1, 4, 9, 0),
+                             tick=False), django_capture_on_commit_callbacks(execute=True):
         OfficialYear.objects.create(year=2027, **NOTICE_2027)
     after = timers(late_leak)
     assert (after["resolution"].state, after["resolution"].problem) == (TimerState.MET, "")
@@ -273,7 +279,8 @@ def test_the_admin_lists_the_state_by_its_label(admin_client, world, late_leak):
     ("en", "1 clock cannot be computed", "2 clocks cannot be computed"),
     ("zh-hans", "1 个计时无法计算", "2 个计时无法计算"),
 ])
-def test_the_admin_index_counts_the_clocks_that_cannot_be_computed(admin_client, world, late_leak, language, one,
+def test_the_admin_index_counts_the_clocks_that_cannot_be_computed(admin_client, world,
+                                                                   late_leak, language, one,
                                                                    two):
     """Issue 11 item 5: the administrators' banner says how many clocks cannot be computed and what
     to do, in the reader's language: the resolution clock from the start, the triage too in 2030."""

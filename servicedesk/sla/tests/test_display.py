@@ -21,7 +21,8 @@ NOW = datetime.datetime(2026, 3, 10, 15, 0, tzinfo=SHANGHAI)  # a Tuesday
 @pytest.fixture
 def leak_policy(world):
     """Triage within 4 hours and resolution within 24 hours on a 7×24 calendar; waiting pauses."""
-    hotline = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+    hotline = Calendar.objects.create(code="24x7", name="7×24",
+                                      kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
     policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
     Target.objects.create(policy=policy, kind="triage_dispatch", calendar=hotline, duration_minutes=240,
                           stop_event="dispatched")
@@ -119,7 +120,8 @@ def test_work_order_page_shows_its_clocks(client, world, leak_policy):
     request = leak_at(world, NOW - datetime.timedelta(hours=2))
     with time_machine.travel(NOW - datetime.timedelta(hours=1), tick=False):
         request_transition(request=request, action="accept", actor=world.users["agent"])
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers["a"])
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers["a"])
     with time_machine.travel(NOW, tick=False):
         html = english(client, world.users["provider_a_staff"]).get(
             reverse("web:work_order_detail", args=[order.pk])).content.decode()
@@ -133,7 +135,8 @@ def test_queue_sorts_by_nearest_due_time_with_clockless_requests_last(client, wo
     order = [three_leaks[name].reference for name in ("late", "risky", "fresh", "quiet")]
     assert references(html) == order
     assert "no running clock" in html
-    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html  # the rule is stated
+    # the rule is stated
+    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html
 
 
 def test_queue_at_risk_and_breached_views(client, world, three_leaks):
@@ -194,7 +197,8 @@ def test_marking_read_works_for_ones_own_and_404_for_anothers(client, world):
     theirs.refresh_from_db()
     assert theirs.read_at is None
     opened = Notification.objects.create(user=world.users["agent"], title="open me", link="/requests/7/")
-    assert client.post(reverse("web:notification_read", args=[opened.pk]), {"open": "1"})["Location"] == "/requests/7/"
+    assert client.post(reverse("web:notification_read", args=[opened.pk]),
+                       {"open": "1"})["Location"] == "/requests/7/"
     assert client.get(reverse("web:notification_read", args=[opened.pk])).status_code == 405
 
 

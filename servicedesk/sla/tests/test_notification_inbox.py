@@ -33,7 +33,8 @@ def _notify(user, subject, title, minutes_ago, **extra):
     link = reverse("web:work_order_detail" if subject_type == "work_order" else "web:request_detail",
                    args=[subject.pk])
     return Notification.objects.create(user=user, title=title, link=link, subject_type=subject_type,
-                                       subject_id=subject.pk, created_at=NOW - datetime.timedelta(minutes=minutes_ago),
+                                       subject_id=subject.pk,
+                                       created_at=NOW - datetime.timedelta(minutes=minutes_ago),
                                        **extra)
 
 
@@ -57,12 +58,15 @@ def test_inbox_groups_by_subject_newest_group_first_each_linked_to_its_subject(c
     their newest notification, each notification keeping its own time and text."""
     agent = world.users["agent"]
     leak, other_leak = _request(world, "楼下冒水"), _request(world, "水表漏水")
-    order = work_order_create(request=other_leak, actor=world.users["dispatcher"], provider=world.providers["a"])
+    order = work_order_create(request=other_leak, actor=world.users["dispatcher"],
+                              provider=world.providers["a"])
     old_leak = _notify(agent, leak, "75 % of the time used: triage of SR leak", 120)
     new_leak = _notify(agent, leak, "Overdue (100 %): triage of SR leak", 5)
     on_order = _notify(agent, order, "75 % of the time used: reply of WO", 30)
-    loose = Notification.objects.create(user=agent, title="系统维护通知", created_at=NOW - datetime.timedelta(hours=5))
-    Notification.objects.create(user=world.users["team_lead"], title="not the agent's", subject_type="request",
+    loose = Notification.objects.create(user=agent, title="系统维护通知",
+                                        created_at=NOW - datetime.timedelta(hours=5))
+    Notification.objects.create(user=world.users["team_lead"], title="not the agent's",
+                                subject_type="request",
                                 subject_id=leak.pk, created_at=NOW)
 
     with time_machine.travel(NOW, tick=False):
@@ -73,11 +77,15 @@ def test_inbox_groups_by_subject_newest_group_first_each_linked_to_its_subject(c
         (f"work_order-{order.pk}", [on_order.pk]),
         ("other", [loose.pk]),
     ]
-    assert f'<a href="{reverse("web:request_detail", args=[leak.pk])}" class="subject-link">{leak.reference} <span data-customer-text="">楼下冒水</span></a>' in html
-    assert f'<a href="{reverse("web:work_order_detail", args=[order.pk])}" class="subject-link">{order.reference}' in html
-    assert "Other notifications" in html and "not the agent&#x27;s" not in html and "not the agent's" not in html
+    assert (f'<a href="{reverse("web:request_detail", args=[leak.pk])}" class="subject-link">'
+            f'{leak.reference} <span data-customer-text="">楼下冒水</span></a>') in html
+    assert (f'<a href="{reverse("web:work_order_detail", args=[order.pk])}" class="subject-link">'
+            f'{order.reference}') in html
+    assert ("Other notifications" in html and "not the agent&#x27;s" not in html
+            and "not the agent's" not in html)
     # Each notification keeps its own time (Asia/Shanghai) and text.
-    leak_group = html[html.index(f'id="notification-{new_leak.pk}"'):html.index(f'id="notification-{old_leak.pk}"')]
+    leak_group = html[html.index(f'id="notification-{new_leak.pk}"'):
+                      html.index(f'id="notification-{old_leak.pk}"')]
     assert "2026-03-10 14:55" in leak_group and "Overdue (100 %): triage of SR leak" in leak_group
     assert "2026-03-10 13:00" in html[html.index(f'id="notification-{old_leak.pk}"'):]
     assert "2 unread" in html
@@ -113,7 +121,8 @@ def test_mark_one_read_goes_back_to_the_page_it_was_on_and_refuses_anothers(clie
 
     response = client.post(reverse("web:notification_read", args=[mine.pk]),
                            {"next": reverse("web:notifications") + "?unread=1&page=2"})
-    assert response.status_code == 302 and response["Location"] == reverse("web:notifications") + "?unread=1&page=2"
+    assert (response.status_code == 302
+            and response["Location"] == reverse("web:notifications") + "?unread=1&page=2")
     mine.refresh_from_db()
     assert mine.read_at is not None
     # A "next" elsewhere is ignored: back to the inbox.
@@ -170,7 +179,8 @@ def test_inbox_page_costs_the_same_queries_for_3_or_12_subjects(client, world):
     orders = []
     for i in range(3):
         leak = _request(world, f"leak {i}")
-        orders.append(work_order_create(request=leak, actor=world.users["dispatcher"], provider=world.providers["a"]))
+        orders.append(work_order_create(request=leak, actor=world.users["dispatcher"],
+                                        provider=world.providers["a"]))
         _notify(agent, leak, f"request {i}", i)
         _notify(agent, orders[-1], f"order {i}", i + 1)
     few = count_queries()
@@ -194,7 +204,8 @@ def test_the_sweep_records_the_subject_and_the_migration_backfills_it(world, tri
     linked = Notification.objects.create(user=world.users["agent"], title="old",
                                          link=reverse("web:work_order_detail", args=[7]))
     Notification.objects.update(subject_type="", subject_id=None)
-    migration = __import__("servicedesk.sla.migrations.0005_notification_subject", fromlist=["backfill_subjects"])
+    migration = __import__("servicedesk.sla.migrations.0005_notification_subject",
+                           fromlist=["backfill_subjects"])
     migration.backfill_subjects(apps, None)
     warned.refresh_from_db()
     linked.refresh_from_db()

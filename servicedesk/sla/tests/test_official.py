@@ -65,7 +65,8 @@ def test_an_administrator_can_extend_the_schedule_by_the_next_year_only() -> Non
     with pytest.raises(ValueError):
         schedule.extended(year=next_year + 1, holidays=[], makeup_working_dates=[], source="x")
     with pytest.raises(ValueError):
-        schedule.extended(year=next_year, holidays=[date(next_year + 1, 1, 1)], makeup_working_dates=[], source="x")
+        schedule.extended(year=next_year, holidays=[date(next_year + 1, 1, 1)],
+                          makeup_working_dates=[], source="x")
 
 
 # -- provisional years: the statutory days off (issue 10 item 14) -----------------------------------

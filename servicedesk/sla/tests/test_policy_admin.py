@@ -16,10 +16,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def policy(world):
-    calendar = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+    calendar = Calendar.objects.create(code="24x7", name="7×24",
+                                       kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
     policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
     Target.objects.create(policy=policy, kind="first_response", calendar=calendar, duration_minutes=30,
-                          start_event="created", stop_event="accepted, dispatched", pause_statuses=["waiting"])
+                          start_event="created", stop_event="accepted, dispatched",
+                          pause_statuses=["waiting"])
     return policy
 
 
@@ -39,7 +41,8 @@ def _options(select_html: str) -> list[tuple[str, str, bool]]:
 
 
 @pytest.mark.parametrize("language, labels", [
-    ("zh-hans", {"accepted": "已受理", "dispatched": "已派发", "created": "创建", "waiting": "等待客户/第三方"}),
+    ("zh-hans",
+     {"accepted": "已受理", "dispatched": "已派发", "created": "创建", "waiting": "等待客户/第三方"}),
     ("en", {"accepted": "Accepted", "dispatched": "Dispatched", "created": "Created",
             "waiting": "Waiting for customer / third party"}),
 ])

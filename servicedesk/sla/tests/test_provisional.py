@@ -93,7 +93,8 @@ def test_january_2027_due_time_is_provisional_skips_spring_festival_and_the_noti
     # 01-25..29 (5), 02-01..04 (9), 02-05..08 off, Tuesday 02-09 (10).
     assert timer.due_at == at(2027, 2, 9, 17, 30)
     assert timer.provisional is True
-    with time_machine.travel(at(2027, 1, 25, 9, 0), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(at(2027, 1, 25, 9, 0),
+                             tick=False), django_capture_on_commit_callbacks(execute=True):
         OfficialYear.objects.create(year=2027, **NOTICE_2027)
     timer.refresh_from_db()
     # 01-25..29 (5), Sunday 01-31 (6), 02-01..04 (10).
@@ -120,7 +121,8 @@ def test_provisional_due_times_are_marked_in_the_api_and_on_the_pages(client, wo
     announced = leak_at(world, at(2026, 12, 1, 10, 0))
     with time_machine.travel(at(2027, 1, 22, 11, 0), tick=False):
         detail = as_(world, "agent").get(f"/requests/{request.pk}").json()
-        listed = {r["id"]: r for r in as_(world, "dispatcher").get("/requests", {"sort": "due"}).json()["results"]}
+        listed = {r["id"]: r
+                  for r in as_(world, "dispatcher").get("/requests", {"sort": "due"}).json()["results"]}
         client.force_login(world.users["dispatcher"])
         page = client.get(reverse("web:request_detail", args=[request.pk])).content.decode()
         queue = client.get(reverse("web:queue")).content.decode()

@@ -70,13 +70,16 @@ def test_a_calendar_override_moves_the_due_time_of_open_timers(world, resolution
     assert change.detail["scope"] == {"calendar": office.pk}
 
 
-def test_a_policy_change_recomputes_its_open_timers_only(world, resolution_policy, office, run_tasks_in_process,
+def test_a_policy_change_recomputes_its_open_timers_only(world, resolution_policy, office,
+                                                         run_tasks_in_process,
                                                          django_capture_on_commit_callbacks):
     policy, target = resolution_policy
     request = _leak(world)
     other = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
-    other_policy = Policy.objects.create(name="咨询", applies_to="request", request_type=world.types["inquiry"])
-    other_target = Target.objects.create(policy=other_policy, kind="reply", calendar=other, duration_minutes=60,
+    other_policy = Policy.objects.create(name="咨询", applies_to="request",
+                                         request_type=world.types["inquiry"])
+    other_target = Target.objects.create(policy=other_policy, kind="reply", calendar=other,
+                                         duration_minutes=60,
                                          stop_event="resolved")
     with django_capture_on_commit_callbacks(execute=True):
         target.duration_minutes = 16 * 60
@@ -101,7 +104,8 @@ def test_a_closed_timer_is_not_recomputed(world, resolution_policy, office, run_
         request_transition(request=request, action="resolve", actor=world.users["agent"], reason="已修复")
     before = Timer.objects.get(subject_id=request.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        CalendarOverride.objects.create(calendar=office, date=datetime.date(2026, 3, 2), closed=True, reason="x")
+        CalendarOverride.objects.create(calendar=office, date=datetime.date(2026, 3, 2),
+                                        closed=True, reason="x")
     after = Timer.objects.get(subject_id=request.pk)
     assert (after.state, after.used_seconds, after.computed_at) == (before.state, before.used_seconds,
                                                                    before.computed_at)
@@ -117,18 +121,22 @@ def test_the_admin_records_the_administrator_and_the_recomputation(world, resolu
     request = _leak(world)
     client.force_login(admin)
     form = {
-        "code": "office", "name": "工作日", "name_en": "", "kind": "working_hours", "time_zone": "Asia/Shanghai",
-        "windows": "08:30-12:00, 13:30-17:30", "weekdays": "[0, 1, 2, 3, 4]", "follows_official_holidays": "on",
+        "code": "office", "name": "工作日", "name_en": "", "kind": "working_hours",
+        "time_zone": "Asia/Shanghai",
+        "windows": "08:30-12:00, 13:30-17:30", "weekdays": "[0, 1, 2, 3, 4]",
+        "follows_official_holidays": "on",
         "makeup_day_windows": "",
         "overrides-TOTAL_FORMS": "1", "overrides-INITIAL_FORMS": "0", "overrides-MIN_NUM_FORMS": "0",
         "overrides-MAX_NUM_FORMS": "1000", "overrides-0-date": "2026-03-03", "overrides-0-closed": "on",
         "overrides-0-windows": "", "overrides-0-reason": "台风停工",
     }
-    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(at(2026, 3, 2, 10, 0),
+                             tick=False), django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/sla/calendar/{office.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Timer.objects.get(subject_id=request.pk).due_at == at(2026, 3, 4, 9, 30)
-    changes = list(SlaChange.objects.order_by("id").filter(actor=admin).values_list("detail__model", flat=True))
+    changes = list(SlaChange.objects.order_by("id").filter(actor=admin)
+                   .values_list("detail__model", flat=True))
     assert changes == ["sla.calendar", "sla.calendaroverride"]
 
 
@@ -166,8 +174,10 @@ def test_a_change_whose_recomputation_never_ran_is_caught_up_by_the_sweep(world,
     from servicedesk.sla.services import sla_recompute_pending
 
     request = _leak(world)
-    Timer.objects.filter(subject_id=request.pk).update(at_risk_at=None, due_at=None)  # as before the migration
-    change = SlaChange.objects.create(what="engine updated", detail={"scope": {"all": True}}, at=at(2026, 3, 2, 10, 0))
+    # as before the migration
+    Timer.objects.filter(subject_id=request.pk).update(at_risk_at=None, due_at=None)
+    change = SlaChange.objects.create(what="engine updated", detail={"scope": {"all": True}},
+                                      at=at(2026, 3, 2, 10, 0))
     assert sla_recompute_pending(now=at(2026, 3, 2, 10, 1)) == 0
     assert sla_recompute_pending(now=at(2026, 3, 2, 10, 3)) == 1
     timer = Timer.objects.get(subject_id=request.pk)

@@ -34,7 +34,8 @@ def around_the_clock(db):
 def leak_policy(world, office_hours, around_the_clock):
     """The seeds' leak service levels: triage within 1 hour (7×24), resolution within 24 working hours."""
     policy = Policy.objects.create(name="报漏", applies_to="request", request_type=world.types["leak"])
-    Target.objects.create(policy=policy, kind="triage_dispatch", calendar=around_the_clock, duration_minutes=60,
+    Target.objects.create(policy=policy, kind="triage_dispatch", calendar=around_the_clock,
+                          duration_minutes=60,
                           stop_event="dispatched")
     Target.objects.create(policy=policy, kind="resolution", calendar=office_hours, duration_minutes=24 * 60,
                           stop_event="resolved", pause_statuses=["waiting"], restart_event="reopen")

@@ -46,7 +46,8 @@ def _inbox(user):
     return list(Notification.objects.filter(user=user).values_list("title", flat=True))
 
 
-def test_thresholds_fire_once_each_to_the_owner_then_the_team_lead_then_the_desk_manager(world, triage_policy):
+def test_thresholds_fire_once_each_to_the_owner_then_the_team_lead_then_the_desk_manager(world,
+                                                                                         triage_policy):
     """SLA-4: 75 % → the owner (the agent who took the call), 100 % → the unit's team lead,
     150 % → the desk managers; each exactly once, whatever the number of sweeps."""
     request = _leak(world)
@@ -93,7 +94,8 @@ def test_a_late_first_sweep_fires_every_threshold_passed_once(world, triage_poli
     report = _sweep(2026, 3, 2, 11, 0)
     assert (report.warnings, report.breached) == (3, 1)
     assert _sweep(2026, 3, 2, 11, 5).warnings == 0
-    assert sorted(TimerWarning.objects.filter(timer__subject_id=request.pk).values_list("percent", flat=True)) == [
+    percents = TimerWarning.objects.filter(timer__subject_id=request.pk).values_list("percent", flat=True)
+    assert sorted(percents) == [
         75, 100, 150]
 
 

@@ -25,7 +25,8 @@ def _order(world, provider, created, accepted=None):
     crew accepts it (at ``accepted``, if given)."""
     request = leak_at(world, created)
     with time_machine.travel(created, tick=False):
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers[provider])
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers[provider])
     if accepted is not None:
         with time_machine.travel(accepted, tick=False):
             order = work_order_transition(work_order=order, action="accept",
@@ -85,7 +86,8 @@ def test_provider_staff_page_opens_nearest_due_first_with_clockless_orders_last(
     html = page(english(client, world.users["provider_a_staff"]))
     assert references(html) == refs(orders, "a_late", "a_risky", "a_fresh", "a_missed", "a_quiet")
     assert "Next due (SLA)" in html and "no running clock" in html and "overdue by 1 hour" in html
-    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html  # the rule is stated
+    # the rule is stated
+    assert "has used 75 % of its limit or has less than an hour left, but never before half" in html
     assert '<option value="due" selected>' in html
 
 

@@ -99,7 +99,8 @@ def env(transactional_db) -> Iterator[dict[str, str]]:
             yield environment
         finally:
             if name:
-                subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                subprocess.run(["psql", f"{base}/postgres", "-qc",
+                                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
                                check=False)
 
 

@@ -25,15 +25,18 @@ SOON_NEXT = (timezone.localdate() + datetime.timedelta(days=31)).isoformat()
 pytestmark = pytest.mark.django_db
 
 # Personas whose role lacks a capability (world.py): used to check every refusal.
-NOT_CREATING = ["leadership", "supervisor", "dispatcher", "provider_a_staff", "finance", "outsider", "customer_user"]
+NOT_CREATING = ["leadership", "supervisor", "dispatcher", "provider_a_staff", "finance",
+                "outsider", "customer_user"]
 NOT_HANDLING = ["leadership", "supervisor", "provider_a_staff", "finance", "customer_user"]
-NOT_DISPATCHING = ["agent", "team_lead", "leadership", "supervisor", "provider_a_staff", "finance", "customer_user"]
+NOT_DISPATCHING = ["agent", "team_lead", "leadership", "supervisor", "provider_a_staff",
+                   "finance", "customer_user"]
 NOT_SEEING_REQUESTS = ["finance", "outsider"]
 NOT_SEEING_WORK_ORDERS = ["finance", "outsider", "customer_user"]
 
 
 def leak(world, dn=200, point="alice", **extra):
-    return {"request_type": "leak", "service_point_id": world.points[point].pk, "attributes": {"dn": dn}, **extra}
+    return {"request_type": "leak", "service_point_id": world.points[point].pk,
+            "attributes": {"dn": dn}, **extra}
 
 
 def create(world, body, persona="agent"):
@@ -74,8 +77,10 @@ def test_dn100_leak_goes_to_the_office_of_its_district(world):
 
 def test_police_report_of_a_street_leak_needs_no_customer(world):
     """INT-3, 004 step 2: a non-customer reporter, a street location, no service point."""
-    body = create(world, {"request_type": "leak", "reporter_kind": "non_customer", "reporter_name": "巡逻民警",
-                          "reporter_phone": "+86 110", "location": "福华路与金田路交叉口", "district": "福田区",
+    body = create(world,
+                  {"request_type": "leak", "reporter_kind": "non_customer", "reporter_name": "巡逻民警",
+                          "reporter_phone": "+86 110", "location": "福华路与金田路交叉口",
+                   "district": "福田区",
                           "attributes": {"dn": 80, "severity": "burst"}})
     assert body["customer"] is None and body["service_point"] is None
     assert body["responsible_unit"]["code"] == "office-futian"
@@ -145,7 +150,8 @@ def test_bad_request_input_names_the_field_and_saves_nothing(world, change, fiel
 
 def test_customer_caller_must_be_identified_or_recorded_otherwise(world):
     """INT-3: a 'customer' reporter needs the customer; otherwise record a non-customer or unidentified."""
-    response = as_(world, "agent").post("/requests", {"request_type": "consultation", "reporter_kind": "customer"})
+    response = as_(world, "agent").post("/requests",
+                                        {"request_type": "consultation", "reporter_kind": "customer"})
     assert response.status_code == 422
     assert "customer_id" in error_of(response)["fields"]
     assert nothing_saved()
@@ -168,7 +174,8 @@ def test_roles_that_may_not_create_requests_are_refused(world, persona):
     assert nothing_saved()
 
 
-@pytest.mark.parametrize("persona", ["agent", "team_lead", "desk_manager", "key_account_manager", "administrator"])
+@pytest.mark.parametrize("persona",
+                         ["agent", "team_lead", "desk_manager", "key_account_manager", "administrator"])
 def test_desk_roles_may_create_requests(world, persona):
     assert create(world, leak(world, 200), persona)["created_by"]["username"] == persona
 
@@ -200,11 +207,13 @@ def test_create_is_lean_in_queries(world, django_assert_max_num_queries):
 def test_a_changed_routing_rule_is_used_by_the_next_create(world):
     """INT-7: the intake configuration is cached, but an administrator's change applies at once."""
     client = as_(world, "agent")
-    assert client.post("/requests", leak(world, 200), key="before").json()["responsible_unit"]["code"] == "engineering"
+    assert client.post("/requests", leak(world, 200),
+                       key="before").json()["responsible_unit"]["code"] == "engineering"
     rule = RoutingRule.objects.get(name="DN150以上报漏由工程部跟进")
     rule.target_unit = world.units["business"]
     rule.save()
-    assert client.post("/requests", leak(world, 200), key="after").json()["responsible_unit"]["code"] == "business"
+    assert client.post("/requests", leak(world, 200),
+                       key="after").json()["responsible_unit"]["code"] == "business"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -217,7 +226,8 @@ def requests_of_everyone(world):
     return {
         "alice": create(world, leak(world, 200)),
         "bob": create(world, leak(world, 100, point="bob")),
-        "hospital": create(world, {"request_type": "power-fault", "service_point_id": world.points["hospital"].pk,
+        "hospital": create(world,
+                           {"request_type": "power-fault", "service_point_id": world.points["hospital"].pk,
                                    "attributes": {"fault_location": "service_point"}, "subject": "医院停电"}),
     }
 
@@ -268,7 +278,8 @@ def test_request_filters(world, requests_of_everyone):
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"status": "lost"}, "status"), ({"priority": 9}, "priority"), ({"page_size": 201}, "page_size"),
-    ({"page": 0}, "page"), ({"created_after": "yesterday"}, "created_after"), ({"customer_id": "bob"}, "customer_id"),
+    ({"page": 0}, "page"), ({"created_after": "yesterday"}, "created_after"),
+    ({"customer_id": "bob"}, "customer_id"),
 ])
 def test_bad_request_filters_name_the_parameter(world, params, field):
     response = as_(world, "agent").get("/requests", params)
@@ -362,10 +373,12 @@ def test_request_transitions_follow_the_workflow(world):
     assert unknown.status_code == 422 and "action" in error_of(unknown)["fields"]
     missing = agent.post(f"/requests/{body['id']}/transitions", {"reason": "x"})
     assert missing.status_code == 422 and "action" in error_of(missing)["fields"]
-    resolved = agent.post(f"/requests/{body['id']}/transitions", {"action": "resolve", "reason": "已关阀修复"})
+    resolved = agent.post(f"/requests/{body['id']}/transitions",
+                          {"action": "resolve", "reason": "已关阀修复"})
     assert resolved.json()["status"] == "resolved" and resolved.json()["resolution"] == "已关阀修复"
     transitions = RequestEvent.objects.filter(request_id=body["id"], kind="transition")
-    assert [(e.from_status, e.to_status) for e in transitions] == [("new", "accepted"), ("accepted", "resolved")]
+    assert [(e.from_status, e.to_status) for e in transitions] == [("new", "accepted"),
+                                                                   ("accepted", "resolved")]
 
 
 def test_a_role_without_the_action_gets_action_not_allowed(world):
@@ -387,7 +400,8 @@ def test_roles_that_may_not_handle_requests_are_refused_transitions(world, perso
 
 def test_dispatcher_of_another_unit_cannot_move_the_request(world):
     body = create(world, leak(world, 200))  # engineering
-    response = as_(world, "office_dispatcher").post(f"/requests/{body['id']}/transitions", {"action": "accept"})
+    response = as_(world, "office_dispatcher").post(f"/requests/{body['id']}/transitions",
+                                                    {"action": "accept"})
     assert response.status_code == 404
 
 
@@ -426,7 +440,8 @@ def test_bad_patch_names_the_field_and_changes_nothing(world, change, field):
     assert not RequestEvent.objects.filter(request=request, kind="change").exists()
 
 
-@pytest.mark.parametrize("persona", ["leadership", "supervisor", "provider_a_staff", "finance", "customer_user"])
+@pytest.mark.parametrize("persona",
+                         ["leadership", "supervisor", "provider_a_staff", "finance", "customer_user"])
 def test_roles_that_may_not_handle_requests_cannot_patch(world, persona):
     body = create(world, leak(world, 200))
     response = as_(world, persona).patch(f"/requests/{body['id']}", {"priority": 1, "reason": "x"})
@@ -537,7 +552,8 @@ def test_roles_that_may_not_dispatch_cannot_create_work_orders(world, persona):
 
 def test_dispatcher_of_another_unit_cannot_dispatch_the_request(world):
     body = create(world, leak(world, 300))
-    response = as_(world, "office_dispatcher").post(f"/requests/{body['id']}/work-orders", {"provider": "crew-a"})
+    response = as_(world, "office_dispatcher").post(f"/requests/{body['id']}/work-orders",
+                                                    {"provider": "crew-a"})
     assert response.status_code == 404 and WorkOrder.objects.count() == 0
 
 
@@ -576,12 +592,14 @@ def test_provider_works_the_order_and_the_request_follows(world, dispatched):
     """OUT-6: the request is started with its work order and resolved when the work is done."""
     order_id, request_id = dispatched["work_order"]["id"], dispatched["request"]["id"]
     crew = as_(world, "provider_a_staff")
-    assert crew.post(f"/work-orders/{order_id}/transitions", {"action": "accept"}).json()["status"] == "accepted"
+    assert crew.post(f"/work-orders/{order_id}/transitions",
+                     {"action": "accept"}).json()["status"] == "accepted"
     started = crew.post(f"/work-orders/{order_id}/transitions", {"action": "start"}).json()
     assert started["status"] == "in_progress" and started["actual_start_at"].endswith("+08:00")
     no_reason = crew.post(f"/work-orders/{order_id}/transitions", {"action": "complete"})
     assert no_reason.status_code == 422 and "reason" in error_of(no_reason)["fields"]
-    done = crew.post(f"/work-orders/{order_id}/transitions", {"action": "complete", "reason": "更换DN300阀门"})
+    done = crew.post(f"/work-orders/{order_id}/transitions",
+                     {"action": "complete", "reason": "更换DN300阀门"})
     assert done.status_code == 200 and done.json()["result"] == "更换DN300阀门"
     request = ServiceRequest.objects.get(pk=request_id)
     assert (request.status, request.resolution) == ("resolved", "更换DN300阀门")
@@ -589,7 +607,8 @@ def test_provider_works_the_order_and_the_request_follows(world, dispatched):
 
 def test_other_provider_cannot_touch_the_work_order(world, dispatched):
     order_id = dispatched["work_order"]["id"]
-    response = as_(world, "provider_b_staff").post(f"/work-orders/{order_id}/transitions", {"action": "accept"})
+    response = as_(world, "provider_b_staff").post(f"/work-orders/{order_id}/transitions",
+                                                   {"action": "accept"})
     assert response.status_code == 404
     assert WorkOrder.objects.get(pk=order_id).status == "issued"
 
@@ -608,7 +627,8 @@ def test_dispatcher_cancels_and_the_request_returns_to_the_queue(world, dispatch
     dispatcher = as_(world, "dispatcher")
     refused = dispatcher.post(f"/work-orders/{order_id}/transitions", {"action": "accept"})
     assert refused.status_code == 403 and error_of(refused)["code"] == "action_not_allowed"
-    cancelled = dispatcher.post(f"/work-orders/{order_id}/transitions", {"action": "cancel", "reason": "改派"})
+    cancelled = dispatcher.post(f"/work-orders/{order_id}/transitions",
+                                {"action": "cancel", "reason": "改派"})
     assert cancelled.json()["status"] == "cancelled"
     assert ServiceRequest.objects.get(pk=dispatched["request"]["id"]).status == "accepted"
     late = dispatcher.post(f"/work-orders/{order_id}/transitions", {"action": "cancel", "reason": "改派"})
@@ -628,7 +648,8 @@ def test_request_types_list_active_types_with_their_fields(world):
     dn = leak_type["fields"][0]
     assert (dn["key"], dn["label"], dn["kind"], dn["required"], dn["min"], dn["max"], dn["unit"]) == (
         "dn", "管径DN", "integer", True, 15.0, 3000.0, "mm")
-    assert leak_type["fields"][1]["choices"] == [{"value": "seep", "label": "渗漏"}, {"value": "burst", "label": "爆管"}]
+    assert leak_type["fields"][1]["choices"] == [{"value": "seep", "label": "渗漏"},
+                                                 {"value": "burst", "label": "爆管"}]
 
 
 def test_request_type_labels_follow_the_language(world):

@@ -113,7 +113,8 @@ def test_a_stopped_clock_runs_again_only_at_a_configured_restart(history, spec, 
         return
     start = next(i for i, e in enumerate(events) if _named(e, spec.start_event))
     first_stop = next((e.at for e in events[start:]
-                       if _named(e, spec.stop_event) or e.to_status in ENDED_STATUSES | TERMINAL_STATUSES), None)
+                       if _named(e, spec.stop_event)
+                       or e.to_status in ENDED_STATUSES | TERMINAL_STATUSES), None)
     if first_stop is None:
         return
     restarts = {e.at for e in events if spec.restart_event and _named(e, spec.restart_event)}
@@ -129,10 +130,12 @@ def test_a_stopped_clock_runs_again_only_at_a_configured_restart(history, spec, 
 def test_restarted_clock_stops_again_at_its_stop_event():
     """SLA-3: a reopen configured as the restart runs the resolution clock again from the reopening,
     without the resolved span, until the next resolution."""
-    spec = TargetSpec(id=1, start_event="created", stop_event="resolved", restart_event="reopen", pause_statuses=(),
+    spec = TargetSpec(id=1, start_event="created", stop_event="resolved",
+                      restart_event="reopen", pause_statuses=(),
                       duration=datetime.timedelta(hours=24), working_days=None, thresholds=())
     hours = [START + datetime.timedelta(hours=n) for n in range(6)]
-    events = [SubjectEvent(hours[0], "created", "", "new"), SubjectEvent(hours[1], "accept", "new", "accepted"),
+    events = [SubjectEvent(hours[0], "created", "", "new"),
+              SubjectEvent(hours[1], "accept", "new", "accepted"),
               SubjectEvent(hours[2], "resolve", "accepted", "resolved"),
               SubjectEvent(hours[3], "reopen", "resolved", "accepted"),
               SubjectEvent(hours[4], "resolve", "accepted", "resolved")]
@@ -148,7 +151,8 @@ def test_restarted_clock_stops_again_at_its_stop_event():
 def fault_policy(world):
     """The demo's emergency-repair service levels: dispatch within 1 hour (again after a return to
     the queue), resolution within 24 hours, around the clock."""
-    hotline = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+    hotline = Calendar.objects.create(code="24x7", name="7×24",
+                                      kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
     policy = Policy.objects.create(name="抢修", applies_to="request", request_type=world.types["leak"])
     Target.objects.create(policy=policy, kind="triage_dispatch", calendar=hotline, duration_minutes=60,
                           stop_event="dispatched", restart_event="return")
@@ -185,13 +189,15 @@ def test_dispatch_clock_stays_stopped_when_the_crew_starts_on_site(world, fault_
         work_order_transition(work_order=order, action="complete", actor=staff, reason="更换阀门")
         request.refresh_from_db()
         if request.status != RequestStatus.RESOLVED:
-            request_transition(request=request, action="resolve", actor=world.users["dispatcher"], reason="已修复")
+            request_transition(request=request, action="resolve",
+                               actor=world.users["dispatcher"], reason="已修复")
         clock.shift(datetime.timedelta(hours=1))
         states = dict(Timer.objects.filter(subject_type="request", subject_id=request.pk)
                       .values_list("target__kind", "state"))
         assert states == {"triage_dispatch": TimerState.MET, "resolution": TimerState.MET}
         assert _timer(request, "triage_dispatch").stopped_at == dispatched_at
-        assert not at_risk_timers("request", START + datetime.timedelta(hours=5)).filter(subject_id=request.pk)
+        assert not at_risk_timers("request",
+                                  START + datetime.timedelta(hours=5)).filter(subject_id=request.pk)
         assert {view.state for view in subject_clocks("request", request.pk)} == {TimerState.MET}
 
 
@@ -204,13 +210,15 @@ def test_dispatch_clock_runs_again_when_the_request_returns_to_the_queue(world, 
         request = request_create(actor=world.users["agent"], request_type=world.types["leak"],
                                  service_point=world.points["alice"], attributes={"dn": 100})
         clock.shift(datetime.timedelta(minutes=10))
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers["a"])
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers["a"])
         clock.shift(datetime.timedelta(minutes=30))
         work_order_transition(work_order=order, action="decline", actor=world.users["provider_a_staff"],
                               reason="无此工种")
         request.refresh_from_db()
         if request.status == RequestStatus.DISPATCHED:
-            request_transition(request=request, action="return", actor=world.users["dispatcher"], reason="重新派单")
+            request_transition(request=request, action="return",
+                               actor=world.users["dispatcher"], reason="重新派单")
         clock.shift(datetime.timedelta(minutes=15))
         triage = _timer(request, "triage_dispatch")
         assert triage.state == TimerState.RUNNING and triage.stopped_at is None

@@ -19,7 +19,8 @@ def _dispatched(world):
     with translation.override("zh-hans"):
         request = request_create(actor=world.users["agent"], request_type=world.types["leak"],
                                  service_point=world.points["alice"], attributes={"dn": 200})
-        order = work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers["a"])
+        order = work_order_create(request=request, actor=world.users["dispatcher"],
+                                  provider=world.providers["a"])
         work_order_transition(work_order=order, action="accept", actor=world.users["provider_a_staff"])
         work_order_transition(work_order=order, action="start", actor=world.users["provider_a_staff"])
     return request, order

@@ -77,7 +77,8 @@ def test_rows_posted_in_the_admin_are_saved_as_the_json(world, admin_client):
     rows = [{"field": "attributes.dn", "op": "gte", "values": ["300"]},
             {"field": "attributes.severity", "op": "in", "values": ["seep", "burst"]},
             {"field": "", "op": "eq", "values": [""]}]  # the empty row at the end of the form
-    response = admin_client.post(reverse("admin:tickets_routingrule_change", args=[rule.pk]), _rule_form(rule, rows))
+    response = admin_client.post(reverse("admin:tickets_routingrule_change", args=[rule.pk]),
+                                 _rule_form(rule, rows))
     assert response.status_code == 302, response.content.decode()[:3000]
     rule.refresh_from_db()
     assert rule.conditions == [{"field": "attributes.dn", "op": "gte", "value": 300},
@@ -103,7 +104,8 @@ def test_edited_json_wins_over_the_rows(world, admin_client):
     edited = [{"field": "customer.class", "op": "eq", "value": "government"}]
     data = {"name": rule.name, "sort_order": "20", "active": "on", "request_type": "", "priority": "2",
             "conditions": json.dumps(edited), "conditions-initial": json.dumps(rule.conditions),
-            "conditions-0-field": "customer.flags", "conditions-0-op": "contains", "conditions-0-value": "government"}
+            "conditions-0-field": "customer.flags", "conditions-0-op": "contains",
+            "conditions-0-value": "government"}
     response = admin_client.post(reverse("admin:tickets_priorityrule_change", args=[rule.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     rule.refresh_from_db()
@@ -117,7 +119,8 @@ def test_invalid_conditions_are_refused_with_errors_naming_the_condition(world, 
     rows = [{"field": "attributes.severity", "op": "eq", "values": ["burst"]},
             {"field": "attributes.dn", "op": "gt", "values": ["大约一百"]},
             {"field": "customer.flags", "op": "eq", "values": ["hospital"]}]
-    response = admin_client.post(reverse("admin:tickets_routingrule_change", args=[rule.pk]), _rule_form(rule, rows))
+    response = admin_client.post(reverse("admin:tickets_routingrule_change", args=[rule.pk]),
+                                 _rule_form(rule, rows))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["conditions"]
     assert errors == [
@@ -156,11 +159,13 @@ def test_rule_pages_show_labels_not_codes(world, admin_client, language, url_nam
     page = admin_client.get(reverse(url_name, args=[rule.pk])).content.decode()
     texts = _visible_option_texts(page)
     english = language == "en"
-    for label in (["Pipe diameter DN", "is at most" if model is RoutingRule else "is at least", "Customer flags",
+    for label in (["Pipe diameter DN",
+                   "is at most" if model is RoutingRule else "is at least", "Customer flags",
                    "Key account (has a key account manager)", "Channel"] if english else
                   ["管径DN", "小于或等于" if model is RoutingRule else "大于或等于", "客户标识", "渠道"]):
         assert any(label in text for text in texts), label
-    for code in ("attributes.dn", "customer.flags", "customer.key_account", "lte", "gte", "not_in", "hospital",
+    for code in ("attributes.dn", "customer.flags", "customer.key_account", "lte", "gte",
+                 "not_in", "hospital",
                  "burst", "fault_location", "hv_cable"):
         assert code not in texts, code
     assert not any(text.startswith(("attributes.", "customer.")) for text in texts)
@@ -185,7 +190,8 @@ def test_the_preview_lists_only_the_requests_the_edited_rule_matches(world, admi
     assert "南山营业所" in page and "福田营业所" in page  # the local business office of each district
 
     rows = [{"field": "attributes.dn", "op": "gt", "values": ["300"]}]  # edited, not saved
-    page = admin_client.post(reverse("admin:tickets_routingrule_preview"), _rule_form(rule, rows)).content.decode()
+    page = admin_client.post(reverse("admin:tickets_routingrule_preview"),
+                             _rule_form(rule, rows)).content.decode()
     assert re.findall(r"SR\d{8}", page) == [large.reference]
     rule.refresh_from_db()
     assert rule.conditions == [{"field": "attributes.dn", "op": "lte", "value": 150}]
@@ -198,7 +204,8 @@ def test_the_priority_preview_lists_only_matching_requests(world, admin_client):
     _leak(world, 100, point="alice")
     data = {"name": "医院", "sort_order": "5", "active": "on", "request_type": "", "priority": "1",
             "conditions": "[]", "conditions-initial": "[]",
-            "conditions-0-field": "customer.flags", "conditions-0-op": "contains", "conditions-0-value": "hospital"}
+            "conditions-0-field": "customer.flags", "conditions-0-op": "contains",
+            "conditions-0-value": "hospital"}
     page = admin_client.post(reverse("admin:tickets_priorityrule_preview"), data).content.decode()
     assert re.findall(r"SR\d{8}", page) == [hospital.reference]
 
@@ -208,7 +215,8 @@ def test_the_preview_reports_invalid_conditions(world, admin_client):
     _leak(world, 100)
     rule = RoutingRule.objects.get(name="DN150及以下报漏由营业所跟进")
     rows = [{"field": "attributes.dn", "op": "lte", "values": ["很小"]}]
-    page = admin_client.post(reverse("admin:tickets_routingrule_preview"), _rule_form(rule, rows)).content.decode()
+    page = admin_client.post(reverse("admin:tickets_routingrule_preview"),
+                             _rule_form(rule, rows)).content.decode()
     assert "条件1（报漏：管径DN）" in page
     assert not re.findall(r"SR\d{8}", page)
 

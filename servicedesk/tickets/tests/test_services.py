@@ -42,7 +42,8 @@ def test_leak_in_the_street_without_service_point_uses_location_and_district(wor
     """INT-3: a passer-by reports a leak at a street corner."""
     request = request_create(actor=world.users["agent"], request_type=world.types["leak"],
                              reporter_kind=ContactRecord.ReporterKind.NON_CUSTOMER, reporter_name="路人",
-                             reporter_phone="138 0000 1111", location="福华路与金田路交叉口", district="福田区",
+                             reporter_phone="138 0000 1111",
+                             location="福华路与金田路交叉口", district="福田区",
                              attributes={"dn": 80})
     assert request.customer is None
     assert request.responsible_unit == world.units["office_futian"]
@@ -74,7 +75,8 @@ def test_type_fields_are_validated_by_their_definition(world):
 def test_hospital_gets_urgent_priority_with_the_reason(world):
     """INT-6, 004 step 20: priority from the customer's profile flags."""
     request = request_create(actor=world.users["agent"], request_type=world.types["fault"],
-                             service_point=world.points["hospital"], attributes={"fault_location": "hv_cable"})
+                             service_point=world.points["hospital"],
+                             attributes={"fault_location": "hv_cable"})
     assert request.customer == world.customers["hospital"]
     assert request.priority == 1
     assert request.priority_reasons == ["医院、生命维持用户优先"]
@@ -90,7 +92,8 @@ def test_priority_from_request_attributes(world):
 def test_consultation_answered_on_the_spot_counts_as_first_contact_resolution(world):
     """INT-5."""
     contact = contact_create(agent=world.users["agent"], customer=world.customers["alice"],
-                             request_type=world.types["consultation"], notes="问阶梯电价", answered_on_the_spot=True)
+                             request_type=world.types["consultation"], notes="问阶梯电价",
+                             answered_on_the_spot=True)
     assert contact.first_contact_resolution is True
     assert contact.outcome == ContactRecord.Outcome.ANSWERED
     assert ServiceRequest.objects.count() == 0
@@ -105,7 +108,8 @@ def test_a_leak_cannot_be_closed_on_the_call(world):
 
 def test_unidentified_caller_still_yields_a_contact_record(world):
     """INT-3, 004 step 6.2."""
-    contact = contact_create(agent=world.users["agent"], reporter_kind=ContactRecord.ReporterKind.UNIDENTIFIED,
+    contact = contact_create(agent=world.users["agent"],
+                             reporter_kind=ContactRecord.ReporterKind.UNIDENTIFIED,
                              notes="来电未留姓名")
     assert contact.customer is None and contact.pk
 

@@ -152,7 +152,8 @@ def test_estimated_completion_is_read_in_shanghai_time(client, users, world):
     assert later.strftime("%Y-%m-%d %H:%M") in page  # shown as entered, in Shanghai time
 
 
-@pytest.mark.parametrize("persona", ["leadership", "dispatcher", "provider_a_staff", "customer_user", "finance"])
+@pytest.mark.parametrize("persona",
+                         ["leadership", "dispatcher", "provider_a_staff", "customer_user", "finance"])
 def test_roles_that_may_not_create_requests_are_refused(client, users, world, persona):
     client.force_login(users[persona])
     assert client.post(_request_url(world), _leak_form(world)).status_code == 403
@@ -166,7 +167,8 @@ def test_roles_that_may_not_create_requests_are_refused(client, users, world, pe
 def test_request_page_shows_fields_priority_reasons_routing_and_timeline(client, users, world):
     """INT-6: the agent can explain the priority; the timeline says who did what."""
     request = request_create(actor=users["agent"], request_type=world.types["fault"],
-                             service_point=world.points["hospital"], attributes={"fault_location": "hv_cable"})
+                             service_point=world.points["hospital"],
+                             attributes={"fault_location": "hv_cable"})
     client.force_login(users["team_lead"])
     response = client.get(reverse("web:request_detail", args=[request.pk]))
     body = response.content.decode()
@@ -213,7 +215,8 @@ def test_illegal_step_is_shown_not_applied(client, users, world):
 def test_add_note_appears_in_the_timeline(client, users, world):
     request = _leak(world)
     client.force_login(users["agent"])
-    assert client.post(reverse("web:request_note", args=[request.pk]), {"text": "已电话告知客户"}).status_code == 302
+    assert client.post(reverse("web:request_note", args=[request.pk]),
+                       {"text": "已电话告知客户"}).status_code == 302
     assert "已电话告知客户" in client.get(reverse("web:request_detail", args=[request.pk])).content.decode()
     response = client.post(reverse("web:request_note", args=[request.pk]), {"text": ""})
     assert response.status_code == 422
@@ -342,7 +345,8 @@ def test_dispatch_queue_is_most_urgent_first_and_only_for_dispatchers(client, us
 
 def _dispatched(world, provider="a"):
     request = _leak(world)
-    return work_order_create(request=request, actor=world.users["dispatcher"], provider=world.providers[provider])
+    return work_order_create(request=request, actor=world.users["dispatcher"],
+                             provider=world.providers[provider])
 
 
 def test_provider_staff_list_only_their_providers_work_orders(client, users, world):

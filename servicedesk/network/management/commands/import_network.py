@@ -19,16 +19,17 @@ from servicedesk.network.models import PARENT_KIND, DeviceKind
 
 class Command(BaseCommand):
     help = (
-        "Import network devices and service-point attachments from a CSV file (UTF-8). Header: "
-        "kind,code,parent,name,dn,district,location. kind is substation, feeder, section, transformer, zone, "
-        "pipe or service_point (code = the service point's number, parent = its transformer or pipe segment). "
-        "Rows in any order; existing codes are updated. Every bad row is listed and nothing is imported if any "
-        "row is bad."
+        "Import network devices and service-point attachments from a CSV file (UTF-8). Header: kind,code,"
+        "parent,name,dn,district,location. kind is substation, feeder, section, transformer, zone, pipe "
+        "or service_point (code = the service point's number, parent = its transformer or pipe segment). "
+        "Rows in any order; existing codes are updated. Every bad row is listed and nothing is imported "
+        "if any row is bad."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="The CSV file, or - for standard input.")
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and count the changes only.")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Check the file and count the changes only.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
@@ -58,7 +59,8 @@ class Command(BaseCommand):
                 _("Dry run: %(path)s is sound (%(rows)d rows); nothing was written. It would make:") % {
                     "path": path, "rows": report.rows}))
         else:
-            self.stdout.write(self.style.SUCCESS(_("Imported %(path)s (%(rows)d rows) in %(seconds).1f s.") % {
+            self.stdout.write(self.style.SUCCESS(_("Imported %(path)s (%(rows)d rows) in "
+                                                   "%(seconds).1f s.") % {
                 "path": path, "rows": report.rows, "seconds": report.seconds}))
         header = (_("kind"), _("created"), _("updated"), _("unchanged"))
         lines = [header] + [
@@ -76,7 +78,8 @@ class Command(BaseCommand):
             self.stdout.write(_("  Devices under moved devices placed again: %(count)d") % {
                 "count": report.devices_relineaged})
         self.stdout.write(_("  Service points attached: %(attached)s, already in place: %(unchanged)s") % {
-            "attached": f"{report.service_points_attached:,}", "unchanged": f"{report.service_points_unchanged:,}"})
+            "attached": f"{report.service_points_attached:,}",
+            "unchanged": f"{report.service_points_unchanged:,}"})
 
 
 def _width(text: str) -> int:
