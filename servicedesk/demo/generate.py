@@ -34,12 +34,12 @@ from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.demo import vocabulary as words
 from servicedesk.demo.geography import CITY, DISTRICTS, District
 from servicedesk.demo.network import DemoNetwork, Placed
-from servicedesk.demo.reference import (
+from servicedesk.demo.reference import ReferenceData
+from servicedesk.demo.reference_intake import (
     CREW_INSTALLATION,
     CREW_METER,
     CREW_PIPE_REPAIR,
     CREW_SERVICE_POINT,
-    ReferenceData,
 )
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.org.roles import Role

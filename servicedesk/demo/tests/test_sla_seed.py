@@ -3,7 +3,8 @@ and running clocks on the seeded open requests and work orders."""
 
 import pytest
 
-from servicedesk.demo.reference import HOTLINE_CALENDAR, OFFICE_CALENDAR, SLA_POLICIES, reference_data_load
+from servicedesk.demo.reference import reference_data_load
+from servicedesk.demo.reference_sla import HOTLINE_CALENDAR, OFFICE_CALENDAR, SLA_POLICIES
 from servicedesk.demo.services import demo_data_seed
 from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
 from servicedesk.tickets.models import (
