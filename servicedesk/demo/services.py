@@ -171,7 +171,7 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
             writer.reset_sequences([*CITY_MODELS, *SEASON_MODELS])
             writer.analyze([*CITY_MODELS, *SEASON_MODELS])
         with _phase(report, "sla"):
-            report.rows["timer"] = open_subject_timers_sync(now=now)
+            report.rows["timer"] = season_timers_sync(now=now)
         if fresh:
             with _phase(report, "outages"):
                 from servicedesk.sla.models import Timer
@@ -234,23 +234,25 @@ def _seed_season(writer: BulkWriter, reference: Any, city: CityGenerator, *, rng
     bar.close()
 
 
-def open_subject_timers_sync(*, now: datetime.datetime, chunk_size: int = 2_000) -> int:
-    """SLA clocks for the open requests and work orders the bulk load wrote without them (SLA-3).
+def season_timers_sync(*, now: datetime.datetime, chunk_size: int = 2_000) -> int:
+    """SLA clocks for the requests and work orders the bulk load wrote without them (SLA-3).
 
-    Bounded to the open subjects (closed history needs no running clock), with their facts and
-    histories read in chunks, so each subject costs the engine's one insert; returns the timers
-    written.
+    Every subject, open or finished, as the services leave them: a finished request keeps its
+    stopped clocks (met, missed or cancelled), which its page, the breached list and the reports
+    read. Computed by the SLA engine's own ``timers_sync`` as of the seeding's moment, with the
+    facts and histories read in chunks, so each subject costs the engine's one insert; returns
+    the timers written.
     """
     from servicedesk.sla.models import Timer
     from servicedesk.sla.services import timers_sync
-    from servicedesk.tickets.models import OPEN_REQUEST_STATUSES, OPEN_WORK_ORDER_STATUSES, EventKind
+    from servicedesk.tickets.models import EventKind
     from servicedesk.tickets.timing import REQUEST, WORK_ORDER, _event, request_facts, work_order_facts
 
-    timed = {REQUEST: set(Timer.objects.filter(subject_type=REQUEST).values_list("subject_id", flat=True)),
-             WORK_ORDER: set(Timer.objects.filter(subject_type=WORK_ORDER).values_list("subject_id", flat=True))}
+    # A subquery, not a list of ids: appending to a seeded database finds tens of thousands timed.
+    timed = {REQUEST: Timer.objects.filter(subject_type=REQUEST).values("subject_id"),
+             WORK_ORDER: Timer.objects.filter(subject_type=WORK_ORDER).values("subject_id")}
     written = 0
-    request_ids = list(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
-                       .exclude(pk__in=timed[REQUEST]).order_by("pk").values_list("pk", flat=True))
+    request_ids = list(ServiceRequest.objects.exclude(pk__in=timed[REQUEST]).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(request_ids), chunk_size):
         ids = request_ids[start:start + chunk_size]
         histories: dict[int, list[Any]] = {}
@@ -259,8 +261,7 @@ def open_subject_timers_sync(*, now: datetime.datetime, chunk_size: int = 2_000)
         for request in ServiceRequest.objects.filter(pk__in=ids).select_related("customer"):
             written += len(timers_sync(subject_type=REQUEST, subject_id=request.pk, facts=request_facts(request),
                                        events=histories.get(request.pk, []), new=True, now=now))
-    order_ids = list(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES)
-                     .exclude(pk__in=timed[WORK_ORDER]).order_by("pk").values_list("pk", flat=True))
+    order_ids = list(WorkOrder.objects.exclude(pk__in=timed[WORK_ORDER]).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(order_ids), chunk_size):
         ids = order_ids[start:start + chunk_size]
         histories = {}

@@ -3,7 +3,8 @@ and running clocks on the seeded open requests and work orders."""
 
 import pytest
 
-from servicedesk.demo.reference import HOTLINE_CALENDAR, OFFICE_CALENDAR, SLA_POLICIES, reference_data_load
+from servicedesk.demo.reference import reference_data_load
+from servicedesk.demo.reference_sla import HOTLINE_CALENDAR, OFFICE_CALENDAR, SLA_POLICIES
 from servicedesk.demo.services import demo_data_seed
 from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
 from servicedesk.tickets.models import (
@@ -67,7 +68,7 @@ def test_an_urgent_power_fault_work_order_runs_on_the_hotline_clock_in_minutes(w
     assert Target.objects.get(policy_id=visit.id, kind="on_site_arrival").working_days == 2
 
 
-def test_seeded_open_requests_and_work_orders_have_running_timers():
+def test_seeded_requests_and_work_orders_have_their_clocks_open_or_stopped():
     # A busy enough season for work orders in flight at the moment of seeding (issue 10 item 12:
     # nothing is left unfinished for months any more).
     report = demo_data_seed(seed=3, customers=300, contacts=2000)
@@ -76,10 +77,13 @@ def test_seeded_open_requests_and_work_orders_have_running_timers():
     assert open_requests and open_orders
     timed_requests = set(Timer.objects.filter(subject_type="request").values_list("subject_id", flat=True))
     timed_orders = set(Timer.objects.filter(subject_type="work_order").values_list("subject_id", flat=True))
-    # Every open subject falls under a policy (the default ones catch the rest).
-    assert open_requests <= timed_requests
-    assert open_orders <= timed_orders
+    # Every subject falls under a policy (the default ones catch the rest), open or finished: the
+    # services leave a finished request its stopped clocks, which its page and the reports read
+    # (issue 12 item 6, test_generator_parity).
+    assert timed_requests == set(ServiceRequest.objects.values_list("pk", flat=True))
+    assert timed_orders == set(WorkOrder.objects.values_list("pk", flat=True))
     assert Timer.objects.filter(state__in=OPEN_TIMER_STATES).exists()
+    assert Timer.objects.filter(state="missed").exists() and Timer.objects.filter(state="met").exists()
+    finished = Timer.objects.filter(subject_type="request").exclude(subject_id__in=open_requests)
+    assert not finished.filter(state__in=OPEN_TIMER_STATES).exists()
     assert report.rows["timer"] == Timer.objects.count()
-    # Closed history is left without clocks: the load stays bounded to the open subjects.
-    assert timed_requests <= open_requests
