@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import CustomerFlag
 from servicedesk.demo.geography import DISTRICTS
 from servicedesk.demo.outages import outage_reference_load
@@ -302,7 +302,7 @@ def demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-@transaction.atomic
+@unit()
 def reference_data_load() -> ReferenceData:
     """Write the demo utility's configuration and staff; safe to run again (nothing duplicates)."""
     data = ReferenceData()

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.progress import ProgressFactory, SilentProgress, silent
+from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Account, Customer, ServicePoint
 from servicedesk.demo.generate import (
     ACCOUNT_FIELDS,
@@ -120,7 +121,7 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
         with _phase(report, "reset"):
             demo_data_reset()
     started = time.perf_counter()
-    with transaction.atomic():
+    with unit():
         fresh = not Customer.objects.exists()
         if not fresh and mode == "new":
             raise DemoDataExists(_("The database already has customers. Use --append to add more demo data "
