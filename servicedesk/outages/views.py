@@ -33,6 +33,7 @@ from servicedesk.network.models import Utility
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import outage_config
+from servicedesk.outages.fault_calls import fault_call_take
 from servicedesk.outages.forms import (
     OUTAGE_ERROR_FIELDS,
     PLANNED_ERROR_FIELDS,
@@ -47,6 +48,14 @@ from servicedesk.outages.forms import (
     PlannedNoticeForm,
     PlannedOutageForm,
 )
+from servicedesk.outages.lifecycle import (
+    outage_confirm,
+    outage_declare,
+    outage_merge,
+    outage_reject,
+    outage_restore,
+    outage_update,
+)
 from servicedesk.outages.models import (
     OPEN_OUTAGE_STATUSES,
     FaultCall,
@@ -54,6 +63,12 @@ from servicedesk.outages.models import (
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
+)
+from servicedesk.outages.planned import (
+    planned_outage_cancel,
+    planned_outage_create,
+    planned_outage_notices_record,
+    planned_outage_points,
 )
 from servicedesk.outages.selectors import (
     FaultCheck,
@@ -64,19 +79,6 @@ from servicedesk.outages.selectors import (
     outage_etr_changes,
     outages_visible,
     planned_outages_public,
-)
-from servicedesk.outages.services import (
-    fault_call_take,
-    outage_confirm,
-    outage_declare,
-    outage_merge,
-    outage_reject,
-    outage_restore,
-    outage_update,
-    planned_outage_cancel,
-    planned_outage_create,
-    planned_outage_notices_record,
-    planned_outage_points,
 )
 from servicedesk.tickets.selectors import request_get_for_user
 

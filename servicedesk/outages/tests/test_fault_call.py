@@ -7,18 +7,16 @@ import time_machine
 from django.utils import timezone
 
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.customers.models import ServicePoint
+from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
+from servicedesk.outages.lifecycle import outage_declare
 from servicedesk.outages.models import FaultCall, Outage, PlannedOutageNotice
-from servicedesk.outages.services import (
-    TroubleshootingAnswer,
-    fault_call_take,
-    outage_declare,
+from servicedesk.outages.planned import (
     planned_outage_cancel,
     planned_outage_create,
     planned_outage_notices_record,
 )
-from servicedesk.tickets.exceptions import ActionNotAllowed
 from servicedesk.tickets.models import ServiceRequest
 
 Outcome = ContactRecord.Outcome
