@@ -4,6 +4,7 @@ public notice of planned outages."""
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Case, Count, Max, Min, OuterRef, QuerySet, Subquery, Value, When
@@ -175,6 +176,21 @@ def outage_history(outage: Outage) -> QuerySet[OutageEvent]:
     return OutageEvent.objects.filter(outage=outage).select_related("actor").order_by("at", "id")
 
 
+def outage_merge_targets(outage: Outage) -> QuerySet[Outage]:
+    """The open outages of the same utility this one may be merged into, newest first."""
+    return (Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES, utility=outage.utility)
+            .exclude(pk=outage.pk).select_related("device").order_by("-created_at"))
+
+
+def outages_merged_into(outage: Outage) -> QuerySet[Outage]:
+    return outage.merged.select_related("device").order_by("pk")
+
+
+def fault_call_of_contact(contact: Any) -> FaultCall | None:
+    """The fault call a contact made (with its outage), if it was placed on the network."""
+    return FaultCall.objects.filter(contact=contact).select_related("outage", "outage__device").first()
+
+
 def outage_calls(outage: Outage) -> QuerySet[FaultCall]:
     return (FaultCall.objects.filter(outage=outage)
             .select_related("contact", "service_point", "service_point__customer", "device", "request")
@@ -267,6 +283,25 @@ def service_points_by_ids(ids: list[int]) -> list[ServicePoint]:
         missing = min(wanted - {point.pk for point in points})
         raise ValidationFailed(_("No such object: %(value)s.") % {"value": missing}, field="service_point_ids")
     return points
+
+
+def planned_outages_listed(*, show_all: bool) -> QuerySet[PlannedOutage]:
+    """The planned outages page: those not yet over (by start), or all (newest first), with
+    ``notice_count``."""
+    planned = (PlannedOutage.objects.prefetch_related("devices").select_related("created_by")
+               .annotate(notice_count=Count("notices")))
+    if not show_all:
+        planned = planned.filter(status=PlannedOutage.Status.SCHEDULED, ends_at__gt=timezone.now())
+    return planned.order_by("starts_at", "pk") if not show_all else planned.order_by("-starts_at", "-pk")
+
+
+def planned_notice_summary(planned: PlannedOutage, *, recent: int = 50,
+                           ) -> tuple[dict[str, int], list[PlannedOutageNotice]]:
+    """The notices given for a planned outage: how many by channel, and the latest ``recent``."""
+    notices = PlannedOutageNotice.objects.filter(planned_outage=planned)
+    by_channel = {row["channel"]: row["n"] for row in notices.values("channel").annotate(n=Count("id"))}
+    latest = list(notices.select_related("service_point", "recorded_by").order_by("-notified_at")[:recent])
+    return by_channel, latest
 
 
 def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[PlannedOutage]:

@@ -95,6 +95,8 @@ class OutageEventOut(Schema):
 
     @staticmethod
     def resolve_reason(event: Any) -> str:
+        if isinstance(event, dict):  # an answer already rendered (the endpoints return dumped details)
+            return event["reason"]
         return event.reason or render(event.message, "")
 
 
@@ -106,6 +108,10 @@ class OutageDetailOut(OutageOut):
 
     @staticmethod
     def resolve_events(outage: Any) -> list[Any]:
+        # ``_outage_detail`` reads the history (``outage.events`` is the related manager); an answer
+        # already rendered (the endpoints return dumped details) keeps its list.
+        if isinstance(outage, dict):
+            return outage["events"]
         return getattr(outage, "history", None) or []
 
 
