@@ -41,7 +41,7 @@ from servicedesk.outages.lifecycle import (
     outage_restore,
     outage_update,
 )
-from servicedesk.outages.models import FaultCall, OutageEventKind, OutageStatus
+from servicedesk.outages.models import FaultCall, OutageStatus
 from servicedesk.outages.selectors import (
     outage_calls,
     outage_etr_changes,
@@ -82,7 +82,7 @@ class OutageEventOut(Schema):
 
     at: datetime.datetime
     actor: UserBrief | None = Field(description="Who; empty: the system (e.g. inference from calls).")
-    kind: OutageEventKind = Field(description="created, transition (a status change), etr_change or cause_change.")
+    kind: str = Field(description="created, transition (a status change), etr_change or cause_change.")
     action: str = Field(description="The workflow action (predict, declare, confirm, reject, merge, roll_up, "
                                     "restore); empty for an ETR or cause change.")
     from_status: str = Field(description="The status before a transition; empty on creation.")
