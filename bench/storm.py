@@ -1,5 +1,5 @@
 """Outage storm (issue 4 part 8): a synthetic network, faults at three levels and a storm of fault
-calls through ``outages.services.fault_call_take`` (the code the API runs) and through
+calls through ``outages.fault_calls.fault_call_take`` (the code the API runs) and through
 ``POST /api/v1/fault-calls``; intake rate, latency, and precision and recall of the predicted
 outages against the injected faults.
 
@@ -557,8 +557,8 @@ def _troubleshooting(call) -> list[tuple[str, bool, tuple[int, ...]]]:  # type: 
 
 def take_call(call, actor, first_point: int):  # type: ignore[no-untyped-def]
     """One call as the API takes it: the service point fetched as the endpoint does, then the service."""
+    from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
     from servicedesk.outages.selectors import service_point_for_call
-    from servicedesk.outages.services import TroubleshootingAnswer, fault_call_take
 
     answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok,
                done in _troubleshooting(call)]

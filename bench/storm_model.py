@@ -16,7 +16,7 @@ calls from random service points under no fault (their own single faults), some 
 the main-breaker self-check; callers who cannot be identified, half of them with a place (police,
 passers-by: a work request without a customer), half without (information recorded).
 
-``simulate`` is a model of ``outages.services._infer`` (window; distinct callers under a
+``simulate`` is a model of ``outages.inference.infer`` (window; distinct callers under a
 transformer, as a count and a share of its service points; roll-up to the section and the feeder
 when enough of their children are out; predicted outages below merged; calls covered by an open
 outage joined without inference), run over the calls in order, to explore thresholds in seconds.
@@ -270,7 +270,7 @@ def rules_text(rules: Rules) -> str:
 
 def rule_met(rule: Rule, *, points: int, points_under: int, children: int = 0, children_under: int = 0,
              leaf: bool) -> bool:
-    """The service's test (``outages.services._rule_met``), written once more here."""
+    """The service's test (``outages.inference._callers_enough``), written once more here."""
     if points < max(rule.points, math.ceil(rule.share * points_under - 1e-9)):
         return False
     if leaf:

@@ -20,8 +20,13 @@ from servicedesk.core.api import (
 )
 from servicedesk.core.exceptions import NotFound
 from servicedesk.customers.api import router as customers_router
+from servicedesk.network.api import register_open_outage_reader
+from servicedesk.network.api import router as network_router
 from servicedesk.org.api import router as org_router
-from servicedesk.outages.api import router as outages_router
+from servicedesk.outages.api.fault_calls import router as fault_calls_router
+from servicedesk.outages.api.outages import router as outages_router
+from servicedesk.outages.api.planned import router as planned_outages_router
+from servicedesk.outages.selectors import open_outage_of_device
 from servicedesk.search.api import router as search_router
 from servicedesk.sla.api import router as sla_router
 from servicedesk.tickets.api import router as tickets_router
@@ -67,7 +72,12 @@ api.add_router("", contacts_router)
 api.add_router("", caller_router)
 api.add_router("", tickets_router)
 api.add_router("", sla_router)
+api.add_router("", fault_calls_router)
 api.add_router("", outages_router)
+api.add_router("", planned_outages_router)
+api.add_router("", network_router)
+# The network's device answer names the open outage covering it: outages tell it how to find one.
+register_open_outage_reader(open_outage_of_device)
 api.add_router("", callbacks_router)
 api.add_router("", search_router)
 

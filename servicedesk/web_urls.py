@@ -6,6 +6,7 @@ from servicedesk.contacts import callback_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
 from servicedesk.org import views as org_views
+from servicedesk.outages import planned_views
 from servicedesk.outages import views as outage_views
 from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
@@ -44,12 +45,12 @@ urlpatterns: list = [
     path("outages/<id:outage_id>/merge/", outage_views.outage_merge_view, name="outage_merge"),
     path("outages/<id:outage_id>/update/", outage_views.outage_update_view, name="outage_update"),
     path("outages/<id:outage_id>/restore/", outage_views.outage_restore_view, name="outage_restore"),
-    path("outages/planned/", outage_views.planned_list, name="planned"),
-    path("outages/planned/new/", outage_views.planned_new, name="planned_new"),
-    path("outages/planned/<id:planned_id>/", outage_views.planned_detail, name="planned_detail"),
-    path("outages/planned/<id:planned_id>/notices/", outage_views.planned_notices, name="planned_notices"),
-    path("outages/planned/<id:planned_id>/cancel/", outage_views.planned_cancel, name="planned_cancel"),
-    path("public/planned-outages/", outage_views.public_planned, name="public_planned"),
+    path("outages/planned/", planned_views.planned_list, name="planned"),
+    path("outages/planned/new/", planned_views.planned_new, name="planned_new"),
+    path("outages/planned/<id:planned_id>/", planned_views.planned_detail, name="planned_detail"),
+    path("outages/planned/<id:planned_id>/notices/", planned_views.planned_notices, name="planned_notices"),
+    path("outages/planned/<id:planned_id>/cancel/", planned_views.planned_cancel, name="planned_cancel"),
+    path("public/planned-outages/", planned_views.public_planned, name="public_planned"),
     # Callbacks (INT-8)
     path("callbacks/", callback_views.callback_list, name="callbacks"),
     path("callbacks/<id:callback_id>/done/", callback_views.callback_done, name="callback_done"),

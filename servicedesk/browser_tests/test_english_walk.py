@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.contacts.services import CallbackDraft, callbacks_create
 from servicedesk.core.messages import message
-from servicedesk.outages.services import outage_declare, outage_update
+from servicedesk.outages.lifecycle import outage_declare, outage_update
 from servicedesk.sla.models import Calendar, Policy, Target
 from servicedesk.sla.services import warnings_sweep
 from servicedesk.testing.world import PASSWORD, build_world

@@ -19,8 +19,8 @@ from django.utils import timezone
 from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.browser_tests.test_agent_flow import _wait_for_url
 from servicedesk.contacts.models import Callback, ContactRecord
+from servicedesk.outages.fault_calls import fault_call_take
 from servicedesk.outages.models import Outage, OutageStatus
-from servicedesk.outages.services import fault_call_take
 from servicedesk.testing.world import PASSWORD, build_world
 from servicedesk.tickets.models import RequestStatus, ServiceRequest, WorkOrder
 

@@ -235,9 +235,11 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
     Devices whose customers are showcase customers are avoided (their stories are elsewhere), as
     is anything under a planned outage in force. Returns how many outages and calls were made.
     """
+    from servicedesk.network.selectors import service_points_under
     from servicedesk.outages.config import outage_config
-    from servicedesk.outages.selectors import planned_outages_in_force, service_points_under
-    from servicedesk.outages.services import fault_call_take, outage_declare
+    from servicedesk.outages.fault_calls import fault_call_take
+    from servicedesk.outages.lifecycle import outage_declare
+    from servicedesk.outages.selectors import planned_outages_in_force
 
     agent, dispatcher = reference.users["agent"], reference.users["dispatcher"]
     rule = outage_config().rules_by_kind.get(DeviceKind.TRANSFORMER)

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import Q, QuerySet
 
 from servicedesk.customers.models import ServicePoint
-from servicedesk.network.models import Device
+from servicedesk.network.models import Device, DeviceKind
 
 
 class DeviceState(NamedTuple):
@@ -78,3 +79,56 @@ def devices_below(device: Device) -> list[Device]:
         below += children
         level = [child.pk for child in children]
     return below
+
+
+# How many levels a device of each kind is above the service points' devices.
+_DEPTH = {
+    DeviceKind.TRANSFORMER: 0, DeviceKind.PIPE: 0,
+    DeviceKind.SECTION: 1, DeviceKind.ZONE: 1,
+    DeviceKind.FEEDER: 2,
+    DeviceKind.SUBSTATION: 3,
+}
+
+
+def service_points_under(device: Device) -> QuerySet[ServicePoint]:
+    """The service points supplied through ``device`` (joins up the tree; each step indexed)."""
+    path = "device" + "__parent" * _DEPTH[device.kind]
+    return ServicePoint.objects.filter(**{path: device.pk})
+
+
+def devices_under(device: Device) -> QuerySet[Device]:
+    """The devices below ``device`` and the device itself."""
+    q = Q(pk=device.pk)
+    for depth in range(1, 4):
+        q |= Q(**{"parent" + "__parent" * (depth - 1): device.pk})
+    return Device.objects.filter(q)
+
+
+def devices_filtered(*, code: str = "", kind: str = "", utility: str = "", parent: str = "",
+                     district: str = "") -> QuerySet[Device]:
+    """Devices by code: ``code`` or its beginning, ``kind``, ``utility``, ``parent`` (its code: its
+    children), ``district``."""
+    devices = Device.objects.select_related("parent").order_by("code", "id")
+    if code:
+        devices = devices.filter(code__startswith=code)
+    if kind:
+        devices = devices.filter(kind=kind)
+    if utility:
+        devices = devices.filter(utility=utility)
+    if parent:
+        devices = devices.filter(parent__code=parent)
+    if district:
+        devices = devices.filter(district=district)
+    return devices
+
+
+def device_with_surroundings(code: str) -> Device | None:
+    """The device with its ancestors (root first), how many children and service points it has."""
+    device = Device.objects.select_related("parent").filter(code=code).first()
+    if device is None:
+        return None
+    above = Device.objects.in_bulk(device.lineage)
+    device.ancestors = [above[pk] for pk in device.lineage if pk in above]  # type: ignore[attr-defined]
+    device.children_count = device.children.count()  # type: ignore[attr-defined]
+    device.service_points_count = service_points_under(device).count()  # type: ignore[attr-defined]
+    return device

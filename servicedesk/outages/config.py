@@ -11,7 +11,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.shared_cache import cached_bundle
 from servicedesk.outages.models import (
     FaultCallSetting,
@@ -90,3 +92,10 @@ CONFIG_MODELS = (InferenceRule, FaultCallSetting, TroubleshootingScript, Trouble
 CONFIG_M2M = (PlannedOutage.devices.through,)
 
 
+def fault_setting(config: OutageConfig, utility: str) -> FaultCallSetting:
+    """The fault-call setting of a utility (its request type and initial estimate), or the error."""
+    setting = config.settings_by_utility.get(utility)
+    if setting is None:
+        raise ValidationFailed(_("No fault request type is configured for %(utility)s.") % {"utility": utility},
+                               field="utility")
+    return setting

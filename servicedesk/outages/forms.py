@@ -1,5 +1,5 @@
 """Web forms of the fault call (seed 004) and of the dispatcher's outage pages. They parse input
-only: the rules live in outages.services, whose field errors the views put beside these fields."""
+only: the rules live in the outages services (fault_calls, lifecycle, planned), whose field errors the views put beside these fields."""
 
 from typing import Any
 
@@ -14,6 +14,7 @@ from servicedesk.core.references import parse_id
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, Utility
 from servicedesk.org.models import Provider
+from servicedesk.outages.fault_calls import TroubleshootingAnswer
 from servicedesk.outages.models import (
     Outage,
     OutageStatus,
@@ -21,7 +22,6 @@ from servicedesk.outages.models import (
     TroubleshootingScript,
     TroubleshootingStep,
 )
-from servicedesk.outages.services import TroubleshootingAnswer
 from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.forms import ATTRIBUTE_PREFIX, DATETIME_INPUT_FORMATS, attribute_form_field
 from servicedesk.tickets.models import RequestType, RequestTypeField

@@ -4,6 +4,8 @@
 - ``Outage``: an unplanned outage on one network device: predicted from calls (OUT-3), declared
   by a dispatcher, or the affected area of a leak repair (003 §8.2); confirmed with a cause, an
   estimated time of restoration (ETR) and a crew work order; restored.
+- ``OutageEvent``: the outage's history, append-only: created, each status change, each new ETR
+  or cause (``OutageEtrChange``: its ETR changes).
 - ``FaultCall``: a fault call placed on the network: the contact, the service point and the
   devices above it. Calls not yet explained by an outage are what inference groups.
 - ``InferenceRule`` / ``FaultCallSetting``: the thresholds and defaults, as data.
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.messages import render_html
 from servicedesk.core.models import AppendOnlyModel
+from servicedesk.core.prepared import PreparedInsert
 from servicedesk.core.templatetags.typed_text import typed_html
 from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import BilingualNameMixin
@@ -203,27 +206,39 @@ class Outage(models.Model):
         return self.reference
 
 
-class OutageEtrChange(AppendOnlyModel):
-    """One change of an outage's estimated time of restoration (OUT-6): when, who, from what to
-    what, and why. Written by ``services._set_etr`` (and for the ETR an outage is declared with);
-    never changed or deleted."""
+class OutageEventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("Status change")
+    ETR_CHANGE = "etr_change", _("New estimated restoration")
+    CAUSE_CHANGE = "cause_change", _("New cause")
 
-    outage = models.ForeignKey(Outage, verbose_name=_("outage"), on_delete=models.PROTECT,
-                               related_name="etr_changes")
+
+class OutageEvent(AppendOnlyModel):
+    """One step of an outage's history (OUT-3, OUT-6): its creation, each status change (written
+    only by ``workflow.outage_transition``), each change of its ETR or cause. When, who (empty: the
+    system, e.g. inference), from what to what, and why: what the dispatcher typed (``reason``),
+    else what the system said (``message``). Never changed or deleted."""
+
+    outage = models.ForeignKey(Outage, verbose_name=_("outage"), on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", help_text="Empty when the system acted.")
+    kind = models.CharField(_("kind"), max_length=20, choices=OutageEventKind.choices)
+    action = models.CharField(_("action"), max_length=30, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
     old_etr = models.DateTimeField(_("previous estimated restoration"), null=True, blank=True)
     new_etr = models.DateTimeField(_("new estimated restoration"), null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}, e.g. the cause.")
     reason = models.TextField(_("reason"), blank=True, help_text="What the dispatcher typed.")
     message = models.JSONField(default=dict, blank=True, help_text="What the system said: {\"key\": …, \"params\": {…}} "
                                "(core.messages), when no reason was typed.")
 
     class Meta:
-        verbose_name = _("ETR change")
-        verbose_name_plural = _("ETR changes")
+        verbose_name = _("outage history entry")
+        verbose_name_plural = _("outage history")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["outage", "at"], name="outage_etr_change_timeline")]
+        indexes = [models.Index(fields=["outage", "at"], name="outage_event_timeline")]
 
     @property
     def display_reason_html(self) -> SafeString:
@@ -233,7 +248,24 @@ class OutageEtrChange(AppendOnlyModel):
         return render_html(self.message, "")
 
     def __str__(self) -> str:
-        return f"{self.outage_id} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.outage_id} {self.kind} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class EtrChangeManager(models.Manager["OutageEtrChange"]):
+    def get_queryset(self) -> models.QuerySet["OutageEtrChange"]:
+        return super().get_queryset().filter(kind=OutageEventKind.ETR_CHANGE)
+
+
+class OutageEtrChange(OutageEvent):
+    """The outage's ETR changes (OUT-6): its history's ``etr_change`` rows, oldest first."""
+
+    objects = EtrChangeManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("ETR change")
+        verbose_name_plural = _("ETR changes")
+        ordering = ["at", "id"]
 
 
 class FaultCall(models.Model):
@@ -386,3 +418,7 @@ class TroubleshootingStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.script_id}.{self.order}"
+
+
+# Written with every fault call placed on the network: the INSERT built once per process.
+FAULT_CALL_INSERT = PreparedInsert(FaultCall)

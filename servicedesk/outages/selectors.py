@@ -4,15 +4,18 @@ public notice of planned outages."""
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Max, Min, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from servicedesk.core.exceptions import NotFound, ValidationFailed
 from servicedesk.core.prepared import RelatedFetch, RowShape
 from servicedesk.customers.models import ServicePoint
-from servicedesk.network.models import Device, DeviceKind
+from servicedesk.network.models import Device
 from servicedesk.org.models import Provider, User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import PlannedSchedule, outage_config, planned_schedule, planned_with_devices
@@ -21,33 +24,12 @@ from servicedesk.outages.models import (
     FaultCall,
     Outage,
     OutageEtrChange,
+    OutageEvent,
     OutageStatus,
     PlannedOutage,
     PlannedOutageNotice,
     TroubleshootingScript,
 )
-
-# How many levels a device of each kind is above the service points' devices.
-_DEPTH = {
-    DeviceKind.TRANSFORMER: 0, DeviceKind.PIPE: 0,
-    DeviceKind.SECTION: 1, DeviceKind.ZONE: 1,
-    DeviceKind.FEEDER: 2,
-    DeviceKind.SUBSTATION: 3,
-}
-
-
-def service_points_under(device: Device) -> QuerySet[ServicePoint]:
-    """The service points supplied through ``device`` (joins up the tree; each step indexed)."""
-    path = "device" + "__parent" * _DEPTH[device.kind]
-    return ServicePoint.objects.filter(**{path: device.pk})
-
-
-def devices_under(device: Device) -> QuerySet[Device]:
-    """The devices below ``device`` and the device itself."""
-    q = Q(pk=device.pk)
-    for depth in range(1, 4):
-        q |= Q(**{"parent" + "__parent" * (depth - 1): device.pk})
-    return Device.objects.filter(q)
 
 
 def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.datetime | None = None,
@@ -166,6 +148,49 @@ def outage_board(user: User, *, status: str = "open") -> QuerySet[Outage]:
     return outages.order_by(predicted_first, "-call_count", "-created_at")
 
 
+def outages_for_api(user: User) -> QuerySet[Outage]:
+    """The outages a user may see, with what the API's answer names."""
+    return outages_visible(user).select_related("merged_into", "confirmed_by", "closed_by")
+
+
+def outage_get_for_user(user: User, outage_id: int) -> Outage:
+    """One outage the user may see (``outages_visible``), or NotFound."""
+    try:
+        return outages_for_api(user).get(pk=outage_id)
+    except Outage.DoesNotExist:
+        raise NotFound(_("No such outage.")) from None
+
+
+def outage_list_for_api(user: User, *, status: str = "", utility: str = "", device_code: str = "") -> QuerySet[Outage]:
+    """The API's board: ``outage_board`` with the utility and device filters, ties by id."""
+    outages = outage_board(user, status=status).select_related("merged_into", "confirmed_by", "closed_by")
+    if utility:
+        outages = outages.filter(utility=utility)
+    if device_code:
+        outages = outages.filter(device__code=device_code)
+    return outages.order_by(*outages.query.order_by, "-id")
+
+
+def outage_history(outage: Outage) -> QuerySet[OutageEvent]:
+    """The outage's history, oldest first (OUT-3, OUT-6): created, status changes, ETR and cause changes."""
+    return OutageEvent.objects.filter(outage=outage).select_related("actor").order_by("at", "id")
+
+
+def outage_merge_targets(outage: Outage) -> QuerySet[Outage]:
+    """The open outages of the same utility this one may be merged into, newest first."""
+    return (Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES, utility=outage.utility)
+            .exclude(pk=outage.pk).select_related("device").order_by("-created_at"))
+
+
+def outages_merged_into(outage: Outage) -> QuerySet[Outage]:
+    return outage.merged.select_related("device").order_by("pk")
+
+
+def fault_call_of_contact(contact: Any) -> FaultCall | None:
+    """The fault call a contact made (with its outage), if it was placed on the network."""
+    return FaultCall.objects.filter(contact=contact).select_related("outage", "outage__device").first()
+
+
 def outage_calls(outage: Outage) -> QuerySet[FaultCall]:
     return (FaultCall.objects.filter(outage=outage)
             .select_related("contact", "service_point", "service_point__customer", "device", "request")
@@ -175,6 +200,14 @@ def outage_calls(outage: Outage) -> QuerySet[FaultCall]:
 def outage_etr_changes(outage: Outage) -> QuerySet[OutageEtrChange]:
     """Every ETR the outage had, oldest first, with who set it and why (OUT-6)."""
     return OutageEtrChange.objects.filter(outage=outage).select_related("actor").order_by("at", "id")
+
+
+def open_outage_of_device(device: Device) -> Outage | None:
+    """The open outage of the device or of one above it (the network's device answer): by status,
+    then the oldest."""
+    return (Outage.objects.select_related("device")
+            .filter(device_id__in=device.covering_ids, status__in=OPEN_OUTAGE_STATUSES)
+            .order_by("status", "id").first())
 
 
 def outage_crew_types(outage: Outage) -> frozenset[str]:
@@ -203,6 +236,72 @@ def outage_crews(outage: Outage) -> QuerySet[Provider]:
         return providers
     return providers.filter(pk__in=[pk for pk, kinds in providers.values_list("pk", "crew_types")
                                     if crew_types & set(kinds or ())])
+
+
+def planned_outages_with_counts() -> QuerySet[PlannedOutage]:
+    """Planned outages with their devices, author and ``notices_count``."""
+    return (PlannedOutage.objects.select_related("created_by").prefetch_related("devices")
+            .annotate(notices_count=Count("notices")))
+
+
+def planned_outages_filtered(*, status: str = "", utility: str = "", current: bool = False,
+                             ) -> QuerySet[PlannedOutage]:
+    """The API's list: by start time; ``current``: not yet over."""
+    planned = planned_outages_with_counts()
+    if status:
+        planned = planned.filter(status=status)
+    if utility:
+        planned = planned.filter(utility=utility)
+    if current:
+        planned = planned.filter(ends_at__gt=timezone.now())
+    return planned.order_by("starts_at", "id")
+
+
+def planned_outage_get(planned_id: int) -> PlannedOutage:
+    """One planned outage with its counts (every desk role sees every planned outage), or NotFound."""
+    try:
+        return planned_outages_with_counts().get(pk=planned_id)
+    except PlannedOutage.DoesNotExist:
+        raise NotFound(_("No such planned outage.")) from None
+
+
+def devices_by_code(codes: list[str]) -> list[Device]:
+    """The devices with these codes, in the given order; a missing code is the error of ``devices``."""
+    wanted = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
+    devices = {device.code: device for device in Device.objects.filter(code__in=wanted)}
+    missing = [code for code in wanted if code not in devices]
+    if missing:
+        raise ValidationFailed(_("No such device: %(code)s.") % {"code": missing[0]}, field="devices")
+    return [devices[code] for code in wanted]
+
+
+def service_points_by_ids(ids: list[int]) -> list[ServicePoint]:
+    """The service points with these ids; a missing one is the error of ``service_point_ids``."""
+    wanted = set(ids)
+    points = list(ServicePoint.objects.filter(pk__in=wanted))
+    if len(points) != len(wanted):
+        missing = min(wanted - {point.pk for point in points})
+        raise ValidationFailed(_("No such object: %(value)s.") % {"value": missing}, field="service_point_ids")
+    return points
+
+
+def planned_outages_listed(*, show_all: bool) -> QuerySet[PlannedOutage]:
+    """The planned outages page: those not yet over (by start), or all (newest first), with
+    ``notice_count``."""
+    planned = (PlannedOutage.objects.prefetch_related("devices").select_related("created_by")
+               .annotate(notice_count=Count("notices")))
+    if not show_all:
+        planned = planned.filter(status=PlannedOutage.Status.SCHEDULED, ends_at__gt=timezone.now())
+    return planned.order_by("starts_at", "pk") if not show_all else planned.order_by("-starts_at", "-pk")
+
+
+def planned_notice_summary(planned: PlannedOutage, *, recent: int = 50,
+                           ) -> tuple[dict[str, int], list[PlannedOutageNotice]]:
+    """The notices given for a planned outage: how many by channel, and the latest ``recent``."""
+    notices = PlannedOutageNotice.objects.filter(planned_outage=planned)
+    by_channel = {row["channel"]: row["n"] for row in notices.values("channel").annotate(n=Count("id"))}
+    latest = list(notices.select_related("service_point", "recorded_by").order_by("-notified_at")[:recent])
+    return by_channel, latest
 
 
 def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[PlannedOutage]:

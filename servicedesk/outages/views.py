@@ -1,5 +1,5 @@
 """Web pages of outages (seed 004, OUT-2..OUT-6): the agent's fault call, the dispatcher's outage
-board with its actions, planned outages with their notices, and the public notice page.
+board with its actions (planned outages and the public notice: ``planned_views``).
 
 Each view parses its input, fetches through a selector (which applies the role's scope), calls
 one service and renders. Refusals: see servicedesk.core.views.page.
@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, QuerySet, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Case, QuerySet, When
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,9 +33,9 @@ from servicedesk.network.models import Utility
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import outage_config
+from servicedesk.outages.fault_calls import fault_call_take
 from servicedesk.outages.forms import (
     OUTAGE_ERROR_FIELDS,
-    PLANNED_ERROR_FIELDS,
     FaultCallForm,
     OutageConfirmForm,
     OutageDeclareForm,
@@ -44,40 +44,34 @@ from servicedesk.outages.forms import (
     OutageRejectForm,
     OutageRestoreForm,
     OutageUpdateForm,
-    PlannedNoticeForm,
-    PlannedOutageForm,
 )
-from servicedesk.outages.models import (
-    OPEN_OUTAGE_STATUSES,
-    FaultCall,
-    Outage,
-    OutageStatus,
-    PlannedOutage,
-    PlannedOutageNotice,
-)
-from servicedesk.outages.selectors import (
-    FaultCheck,
-    fault_check,
-    outage_board,
-    outage_calls,
-    outage_crews,
-    outage_etr_changes,
-    outages_visible,
-    planned_outages_public,
-)
-from servicedesk.outages.services import (
-    fault_call_take,
+from servicedesk.outages.lifecycle import (
     outage_confirm,
     outage_declare,
     outage_merge,
     outage_reject,
     outage_restore,
     outage_update,
-    planned_outage_cancel,
-    planned_outage_create,
-    planned_outage_notices_record,
-    planned_outage_points,
 )
+from servicedesk.outages.models import (
+    Outage,
+    OutageEventKind,
+    OutageStatus,
+)
+from servicedesk.outages.selectors import (
+    FaultCheck,
+    fault_call_of_contact,
+    fault_check,
+    outage_board,
+    outage_calls,
+    outage_crews,
+    outage_etr_changes,
+    outage_get_for_user,
+    outage_history,
+    outage_merge_targets,
+    outages_merged_into,
+)
+from servicedesk.outages.workflow import OUTAGE_TRANSITIONS
 from servicedesk.tickets.selectors import request_get_for_user
 
 PAGE_SIZE = 25
@@ -89,14 +83,14 @@ RECENT_CONTACTS = 5
 ConnectionStatus = ServicePoint.ConnectionStatus
 
 
-def _paginate(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, str]:
     page_obj = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page_obj, query.urlencode()
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
@@ -124,7 +118,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 
 def _caller(request: HttpRequest) -> Caller:
-    user = _user(request)
+    user = request_user(request)
     point_id, customer_id = _int_param(request, "service_point"), _int_param(request, "customer")
     if point_id is not None:
         point = service_point_get_for_user(user, point_id)
@@ -176,7 +170,7 @@ def _render_fault_call(request: HttpRequest, caller: Caller, form: FaultCallForm
 
 def _require_call_taker(request: HttpRequest) -> None:
     # The page needs both: the call is a contact and may become a work request (004 steps 7, 19).
-    if not _user(request).can(Capability.CREATE_REQUEST):
+    if not request_user(request).can(Capability.CREATE_REQUEST):
         raise PermissionDenied
 
 
@@ -212,7 +206,7 @@ def fault_call(request: HttpRequest) -> HttpResponse:
 def _take(request: HttpRequest, caller: Caller, form: FaultCallForm) -> Any:
     data = form.cleaned_data
     return fault_call_take(
-        actor=_user(request), utility=caller.utility, channel=data["channel"],
+        actor=request_user(request), utility=caller.utility, channel=data["channel"],
         reporter_kind=(ContactRecord.ReporterKind.CUSTOMER if caller.identified else data["reporter_kind"]),
         customer=caller.customer if caller.identified else None, service_point=caller.point,
         reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
@@ -284,9 +278,9 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
     Roles: as ``fault_call``.
     """
     _require_call_taker(request)
-    contact = contact_get_for_user(_user(request), contact_id)
+    contact = contact_get_for_user(request_user(request), contact_id)
     told = request.session.get(TELL_SESSION_KEY) or {}
-    fault = FaultCall.objects.filter(contact=contact).select_related("outage", "outage__device").first()
+    fault = fault_call_of_contact(contact)
     planned = next((s["result"] for s in contact.steps if s.get("step") == "planned_outage"
                     and str(s.get("result", "")).startswith("P")), None)
     context = {
@@ -307,8 +301,8 @@ def fault_call_result(request: HttpRequest, contact_id: int) -> HttpResponse:
 # The dispatcher's outage board (OUT-3, OUT-6)
 
 
-def _may_manage(request: HttpRequest) -> bool:
-    return _user(request).can(Capability.MANAGE_OUTAGES)
+def may_manage(request: HttpRequest) -> bool:
+    return request_user(request).can(Capability.MANAGE_OUTAGES)
 
 
 @page(*OUTAGE_VIEWERS)
@@ -319,22 +313,22 @@ def outage_list(request: HttpRequest) -> HttpResponse:
     Roles: dispatcher, administrator (manage); agents, team leads, desk managers, key account
     managers, leadership, quality supervisors (read-only). Refused: provider staff, finance, customers.
     """
-    return _render_board(request, OutageDeclareForm() if _may_manage(request) else None)
+    return _render_board(request, OutageDeclareForm() if may_manage(request) else None)
 
 
 def _render_board(request: HttpRequest, declare_form: OutageDeclareForm | None, *, status: int = 200,
                   ) -> HttpResponse:
     filters = OutageFilterForm(request.GET or None)
     chosen = filters.cleaned_data["status"] if filters.is_valid() and filters.cleaned_data["status"] else "open"
-    outages = outage_board(_user(request), status=chosen)
+    outages = outage_board(request_user(request), status=chosen)
     if chosen == "open":
         # Predicted first (they need the dispatcher's decision), then by calls: outage_board's
         # order_by("status") sorts "confirmed" before "predicted" alphabetically.
         outages = outages.order_by(Case(When(status=OutageStatus.PREDICTED, then=0), default=1),
                                    "-call_count", "-created_at")
-    page_obj, query = _paginate(request, outages)
+    page_obj, query = paginate(request, outages)
     context = {"filters": filters, "chosen": chosen, "page_obj": page_obj, "query": query,
-               "declare_form": declare_form, "may_manage": _may_manage(request)}
+               "declare_form": declare_form, "may_manage": may_manage(request)}
     template = "outages/_board.html" if is_htmx(request) else "outages/board.html"
     return render(request, template, context, status=status)
 
@@ -350,8 +344,8 @@ def outage_declare_view(request: HttpRequest) -> HttpResponse:
         leak = None
         try:
             if data["leak_request"] is not None:
-                leak = request_get_for_user(_user(request), data["leak_request"])
-            outage = outage_declare(actor=_user(request), device=data["device_code"], cause=data["cause"],
+                leak = request_get_for_user(request_user(request), data["leak_request"])
+            outage = outage_declare(actor=request_user(request), device=data["device_code"], cause=data["cause"],
                                     etr=data["etr"], request=leak,
                                     origin=Outage.Origin.LEAK if leak else Outage.Origin.DECLARED)
         except NotFound as missing:
@@ -365,22 +359,34 @@ def outage_declare_view(request: HttpRequest) -> HttpResponse:
 
 
 def _outage_or_404(request: HttpRequest, outage_id: int) -> Outage:
-    outage = outages_visible(_user(request)).filter(pk=outage_id).first()
-    if outage is None:
-        raise Http404(_("No such outage."))
-    return outage
+    return outage_get_for_user(request_user(request), outage_id)  # NotFound: the 404 page (core.views.page)
 
 
-def _merge_targets(outage: Outage) -> QuerySet[Outage]:
-    return (Outage.objects.filter(status__in=OPEN_OUTAGE_STATUSES, utility=outage.utility)
-            .exclude(pk=outage.pk).select_related("device").order_by("-created_at"))
+def outage_history_rows(outage: Outage) -> list[dict[str, Any]]:
+    """The outage's history as the page shows it (OUT-3, OUT-6): when, what happened, from what to
+    what, why, who; in the reader's language, no codes."""
+    rows = []
+    for event in outage_history(outage):
+        row: dict[str, Any] = {"at": event.at, "actor": event.actor, "reason": event.display_reason_html}
+        if event.kind in (OutageEventKind.CREATED, OutageEventKind.TRANSITION):
+            transition = OUTAGE_TRANSITIONS.get(event.action)
+            row["what"] = transition.label if transition else event.get_kind_display()
+            row["from"] = _choice_label(OutageStatus, event.from_status) if event.from_status else ""
+            row["to"] = _choice_label(OutageStatus, event.to_status)
+        elif event.kind == OutageEventKind.ETR_CHANGE:
+            row.update(what=event.get_kind_display(), old_etr=event.old_etr, new_etr=event.new_etr, etr=True)
+        else:
+            old, new = (event.changes.get("cause") or ["", ""])[:2]
+            row.update(what=event.get_kind_display(), old_text=old, new_text=new)
+        rows.append(row)
+    return rows
 
 
 def _render_outage(request: HttpRequest, outage: Outage, *, status: int = 200, **bound: Any) -> HttpResponse:
     """The outage with its calls and, for dispatchers, the forms its status allows; ``bound`` holds
     a submitted form to show again with its errors (confirm=, reject=, merge=, update=, restore=)."""
     forms: dict[str, Any] = {}
-    if _may_manage(request):
+    if may_manage(request):
         setting = outage_config().settings_by_utility.get(outage.utility)
         if outage.status == OutageStatus.PREDICTED:
             forms["confirm"] = bound.get("confirm") or OutageConfirmForm(
@@ -388,14 +394,15 @@ def _render_outage(request: HttpRequest, outage: Outage, *, status: int = 200, *
                 initial={"cause": outage.cause, "etr": outage.etr})
             forms["reject"] = bound.get("reject") or OutageRejectForm()
         if outage.is_open:
-            forms["merge"] = bound.get("merge") or OutageMergeForm(targets=_merge_targets(outage))
+            forms["merge"] = bound.get("merge") or OutageMergeForm(targets=outage_merge_targets(outage))
             forms["update"] = bound.get("update") or OutageUpdateForm(initial={"cause": outage.cause})
         if outage.status == OutageStatus.CONFIRMED:
             forms["restore"] = bound.get("restore") or OutageRestoreForm()
     context = {"outage": outage, "calls": list(outage_calls(outage)), "forms": forms,
                "etr_changes": list(outage_etr_changes(outage)),
-               "merged": list(outage.merged.select_related("device").order_by("pk")),
-               "may_manage": _may_manage(request)}
+               "history": outage_history_rows(outage),
+               "merged": list(outages_merged_into(outage)),
+               "may_manage": may_manage(request)}
     return render(request, "outages/outage_detail.html", context, status=status)
 
 
@@ -437,7 +444,7 @@ def outage_confirm_view(request: HttpRequest, outage_id: int) -> HttpResponse:
                              providers=outage_crews(outage))
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        confirmed = outage_confirm(actor=_user(request), outage=outage, cause=data["cause"], etr=data["etr"],
+        confirmed = outage_confirm(actor=request_user(request), outage=outage, cause=data["cause"], etr=data["etr"],
                                    provider=data["provider"], crew_type=data["crew_type"],
                                    instructions=data["instructions"], attributes=form.attributes())
         return confirmed, _("Outage %(ref)s confirmed; the callers are told the ETR.") % {"ref": outage.reference}
@@ -453,7 +460,7 @@ def outage_reject_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        rejected = outage_reject(actor=_user(request), outage=outage, reason=data["reason"])
+        rejected = outage_reject(actor=request_user(request), outage=outage, reason=data["reason"])
         return rejected, _("Outage %(ref)s rejected.") % {"ref": outage.reference}
 
     return _outage_action(request, outage, "reject", OutageRejectForm(request.POST), act)
@@ -467,11 +474,11 @@ def outage_merge_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        target = outage_merge(actor=_user(request), source=outage, target=data["target"])
+        target = outage_merge(actor=request_user(request), source=outage, target=data["target"])
         return target, _("Outage %(source)s merged into %(target)s.") % {
             "source": outage.reference, "target": target.reference}
 
-    form = OutageMergeForm(request.POST, targets=_merge_targets(outage))
+    form = OutageMergeForm(request.POST, targets=outage_merge_targets(outage))
     return _outage_action(request, outage, "merge", form, act)
 
 
@@ -482,7 +489,7 @@ def outage_update_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        updated = outage_update(actor=_user(request), outage=outage, etr=data["etr"], cause=data["cause"],
+        updated = outage_update(actor=request_user(request), outage=outage, etr=data["etr"], cause=data["cause"],
                                 reason=data["reason"])
         return updated, _("Outage %(ref)s updated.") % {"ref": outage.reference}
 
@@ -497,7 +504,7 @@ def outage_restore_view(request: HttpRequest, outage_id: int) -> HttpResponse:
     outage = _outage_or_404(request, outage_id)
 
     def act(data: dict[str, Any]) -> tuple[Outage, str]:
-        report = outage_restore(actor=_user(request), outage=outage, note=data["note"],
+        report = outage_restore(actor=request_user(request), outage=outage, note=data["note"],
                                 restored_at=data["restored_at"])
         return report.outage, _(
             "Outage %(ref)s restored: %(requests)s requests resolved, %(callbacks)s callbacks routed to agents, "
@@ -506,122 +513,3 @@ def outage_restore_view(request: HttpRequest, outage_id: int) -> HttpResponse:
             "messages": report.messages}
 
     return _outage_action(request, outage, "restore", OutageRestoreForm(request.POST), act)
-
-
-# ----------------------------------------------------------------------------------------------
-# Planned outages (OUT-2, 004 steps 10–13)
-
-
-def _planned_list(*, show_all: bool) -> QuerySet[PlannedOutage]:
-    planned = (PlannedOutage.objects.prefetch_related("devices").select_related("created_by")
-               .annotate(notice_count=Count("notices")))
-    if not show_all:
-        planned = planned.filter(status=PlannedOutage.Status.SCHEDULED, ends_at__gt=timezone.now())
-    return planned.order_by("starts_at", "pk") if not show_all else planned.order_by("-starts_at", "-pk")
-
-
-def _render_planned_list(request: HttpRequest, form: PlannedOutageForm | None, *, status: int = 200) -> HttpResponse:
-    show_all = request.GET.get("show") == "all"
-    page_obj, query = _paginate(request, _planned_list(show_all=show_all))
-    return render(request, "outages/planned_list.html", {
-        "page_obj": page_obj, "query": query, "show_all": show_all, "form": form, "now": timezone.now()},
-        status=status)
-
-
-@page(*OUTAGE_VIEWERS)
-def planned_list(request: HttpRequest) -> HttpResponse:
-    """Planned outages now and to come (all with ``?show=all``), and for dispatchers the form to
-    announce one. Roles: as ``outage_list`` (desk roles read-only)."""
-    return _render_planned_list(request, PlannedOutageForm() if _may_manage(request) else None)
-
-
-@require_POST
-@page(Capability.MANAGE_OUTAGES)
-def planned_new(request: HttpRequest) -> HttpResponse:
-    """Announce a planned outage on devices and/or districts. Roles: dispatcher, administrator."""
-    form = PlannedOutageForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            planned = planned_outage_create(
-                actor=_user(request), utility=data["utility"], reason=data["reason"], starts_at=data["starts_at"],
-                ends_at=data["ends_at"], devices=data["devices"], districts=data["districts"],
-                area_description=data["area_description"], published=data["published"])
-        except ValidationFailed as error:
-            show_domain_errors(form, error, PLANNED_ERROR_FIELDS)
-        else:
-            messages.success(request, _("Planned outage %(ref)s announced.") % {"ref": planned.reference})
-            return redirect("web:planned_detail", planned_id=planned.pk)
-    return _render_planned_list(request, form, status=422)
-
-
-def _planned_or_404(planned_id: int) -> PlannedOutage:
-    planned = PlannedOutage.objects.prefetch_related("devices").filter(pk=planned_id).first()
-    if planned is None:
-        raise Http404(_("No such planned outage."))
-    return planned
-
-
-def _render_planned(request: HttpRequest, planned: PlannedOutage, *, notice_form: PlannedNoticeForm | None = None,
-                    status: int = 200) -> HttpResponse:
-    notices = PlannedOutageNotice.objects.filter(planned_outage=planned)
-    by_channel = {row["channel"]: row["n"] for row in notices.values("channel").annotate(n=Count("id"))}
-    context = {
-        "planned": planned,
-        "affected": planned_outage_points(planned).count(),
-        "notice_counts": [(label, by_channel.get(value, 0)) for value, label in PlannedOutageNotice.Channel.choices],
-        "notice_total": sum(by_channel.values()),
-        "recent_notices": list(notices.select_related("service_point", "recorded_by").order_by("-notified_at")[:50]),
-        "notice_form": (notice_form or PlannedNoticeForm()) if _may_manage(request) else None,
-        "may_manage": _may_manage(request),
-    }
-    return render(request, "outages/planned_detail.html", context, status=status)
-
-
-@page(*OUTAGE_VIEWERS)
-def planned_detail(request: HttpRequest, planned_id: int) -> HttpResponse:
-    """A planned outage: when, why, where, how many service points it affects and how many were
-    notified (by letter, notice, SMS, phone); for dispatchers the notice form and cancel.
-    Roles: as ``outage_list``."""
-    return _render_planned(request, _planned_or_404(planned_id))
-
-
-@require_POST
-@page(Capability.MANAGE_OUTAGES)
-def planned_notices(request: HttpRequest, planned_id: int) -> HttpResponse:
-    """Record the notice given (004 step 13) to every affected service point or to those listed.
-    Roles: dispatcher, administrator."""
-    planned = _planned_or_404(planned_id)
-    form = PlannedNoticeForm(request.POST)
-    if form.is_valid():
-        try:
-            added = planned_outage_notices_record(actor=_user(request), planned=planned,
-                                                  channel=form.cleaned_data["channel"],
-                                                  service_points=form.cleaned_data["service_points"])
-        except ValidationFailed as error:
-            show_domain_errors(form, error, PLANNED_ERROR_FIELDS)
-        else:
-            messages.success(request, _("%(count)s notices recorded.") % {"count": added})
-            return redirect("web:planned_detail", planned_id=planned.pk)
-    return _render_planned(request, planned, notice_form=form, status=422)
-
-
-@require_POST
-@page(Capability.MANAGE_OUTAGES)
-def planned_cancel(request: HttpRequest, planned_id: int) -> HttpResponse:
-    """Cancel a planned outage (it leaves the public page). Roles: dispatcher, administrator."""
-    planned = planned_outage_cancel(actor=_user(request), planned=_planned_or_404(planned_id))
-    messages.success(request, _("Planned outage %(ref)s cancelled.") % {"ref": planned.reference})
-    return redirect("web:planned_detail", planned_id=planned.pk)
-
-
-@require_GET
-def public_planned(request: HttpRequest) -> HttpResponse:
-    """The public notice of planned outages: published ones in force or to come (reason, area,
-    districts, start, end). Anyone, without signing in."""
-    now = timezone.now()
-    planned = list(planned_outages_public(at=now))
-    return render(request, "outages/public_planned.html", {
-        "planned": planned, "now": now,
-        "in_force": [p for p in planned if p.starts_at <= now],
-        "upcoming": [p for p in planned if p.starts_at > now]})

@@ -23,8 +23,8 @@ from servicedesk.contacts.models import ContactRecord
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device
 from servicedesk.network.services import device_save
+from servicedesk.outages.fault_calls import fault_call_take
 from servicedesk.outages.models import OPEN_OUTAGE_STATUSES, FaultCall, Outage, OutageStatus
-from servicedesk.outages.services import fault_call_take
 from servicedesk.testing.factories import CustomerFactory, ServicePointFactory
 from servicedesk.tickets.models import ServiceRequest
 
@@ -206,7 +206,7 @@ def test_OUT6_INT8_restoration_racing_forty_callers_leaves_no_caller_without_a_c
     from django.utils import timezone
 
     from servicedesk.contacts.models import Callback
-    from servicedesk.outages.services import outage_declare, outage_restore
+    from servicedesk.outages.lifecycle import outage_declare, outage_restore
 
     transformer = world.devices["T1"]
     point_ids = [p.pk for p in _points_under([transformer], 40, "3")]

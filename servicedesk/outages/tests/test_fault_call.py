@@ -9,11 +9,10 @@ from django.utils import timezone
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.customers.models import ServicePoint
+from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
+from servicedesk.outages.lifecycle import outage_declare
 from servicedesk.outages.models import FaultCall, Outage, PlannedOutageNotice
-from servicedesk.outages.services import (
-    TroubleshootingAnswer,
-    fault_call_take,
-    outage_declare,
+from servicedesk.outages.planned import (
     planned_outage_cancel,
     planned_outage_create,
     planned_outage_notices_record,

@@ -14,14 +14,9 @@ from django.utils import timezone
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.tests.api_helpers import as_, error_of
 from servicedesk.org.models import Provider
+from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.lifecycle import outage_confirm, outage_declare, outage_merge, outage_update
 from servicedesk.outages.models import Outage, OutageEtrChange, OutageStatus
-from servicedesk.outages.services import (
-    fault_call_take,
-    outage_confirm,
-    outage_declare,
-    outage_merge,
-    outage_update,
-)
 from servicedesk.testing.factories import ProviderFactory
 from servicedesk.tickets.models import RoutingRule, WorkOrder
 

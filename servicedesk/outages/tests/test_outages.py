@@ -8,9 +8,8 @@ from django.utils import timezone
 from servicedesk.contacts.models import Callback, ContactRecord, OutboundMessage
 from servicedesk.contacts.services import agent_set_available, callback_complete, messages_send
 from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
-from servicedesk.outages.models import FaultCall, Outage, OutageStatus
-from servicedesk.outages.services import (
-    fault_call_take,
+from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.lifecycle import (
     outage_confirm,
     outage_declare,
     outage_merge,
@@ -18,6 +17,7 @@ from servicedesk.outages.services import (
     outage_restore,
     outage_update,
 )
+from servicedesk.outages.models import FaultCall, Outage, OutageStatus
 from servicedesk.testing.factories import UserFactory
 from servicedesk.tickets.models import EventKind, RequestEvent, RequestStatus, ServiceRequest, WorkOrder
 from servicedesk.tickets.services import request_create

@@ -8,8 +8,9 @@ import time_machine
 
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.core.messages import render
+from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.lifecycle import outage_confirm, outage_restore
 from servicedesk.outages.models import Outage, OutageStatus
-from servicedesk.outages.services import fault_call_take, outage_confirm, outage_restore
 from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
 from servicedesk.tickets.models import (
     EventKind,

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.outages.services import TroubleshootingAnswer, fault_call_take
+from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
 
 pytestmark = pytest.mark.django_db
 

@@ -16,14 +16,10 @@ from django.utils import timezone
 from servicedesk.contacts.models import Callback, ContactRecord, OutboundMessage
 from servicedesk.customers.models import ServicePoint
 from servicedesk.org.models import User
+from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.lifecycle import outage_confirm, outage_declare
 from servicedesk.outages.models import FaultCall, Outage, OutageStatus, PlannedOutage, PlannedOutageNotice
-from servicedesk.outages.services import (
-    fault_call_take,
-    outage_confirm,
-    outage_declare,
-    planned_outage_create,
-    planned_outage_notices_record,
-)
+from servicedesk.outages.planned import planned_outage_create, planned_outage_notices_record
 from servicedesk.testing.factories import ServicePointFactory
 from servicedesk.tickets.models import RequestStatus, ServiceRequest, WorkOrder
 from servicedesk.tickets.services import request_create
@@ -602,7 +598,7 @@ def restored_outage_with_callbacks(world, *keys):
     outage = Outage.objects.get(status=OutageStatus.PREDICTED)
     outage_confirm(actor=world.users["dispatcher"], outage=outage, cause="熔断",
                    etr=timezone.now() + datetime.timedelta(hours=1))
-    from servicedesk.outages.services import outage_restore
+    from servicedesk.outages.lifecycle import outage_restore
 
     outage_restore(actor=world.users["dispatcher"], outage=outage)
     return outage
@@ -624,7 +620,7 @@ def test_INT8_key_account_callbacks_go_to_the_key_account_manager_page(client, u
     neighbours_call(world, "hospital", "m1", "m2")
     outage = Outage.objects.get(status=OutageStatus.PREDICTED)
     outage_confirm(actor=users["dispatcher"], outage=outage, cause="熔断", etr=timezone.now() + datetime.timedelta(hours=1))
-    from servicedesk.outages.services import outage_restore
+    from servicedesk.outages.lifecycle import outage_restore
 
     outage_restore(actor=users["dispatcher"], outage=outage)
     client.force_login(users["key_account_manager"])

@@ -9,8 +9,9 @@ from django.utils import timezone
 from servicedesk.contacts.models import Callback, ContactRecord
 from servicedesk.contacts.services import CallbackDraft, callbacks_create, contact_create
 from servicedesk.customers.models import ServicePoint
+from servicedesk.outages.lifecycle import outage_declare
 from servicedesk.outages.models import Outage, PlannedOutage
-from servicedesk.outages.services import outage_declare, planned_outage_create
+from servicedesk.outages.planned import planned_outage_create
 from servicedesk.tickets.models import ServiceRequest, WorkOrder
 from servicedesk.tickets.services import request_create, work_order_create
 

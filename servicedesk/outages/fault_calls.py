@@ -1,0 +1,302 @@
+"""The fault call (seed 004, OUT-2..OUT-6): ``fault_call_take`` follows 004's flow chart and records
+each step on the contact:
+
+    identify the service point → connection status (OUT-4) → planned outage in force (OUT-2)
+    → open outage covering the service point (OUT-2) → guided troubleshooting (OUT-5)
+    → outage inference (OUT-3) → work request to the dispatcher (OUT-6)
+
+Placing the call on the network (joining an open outage, inference) is ``inference``'s.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
+from servicedesk.contacts.services import contact_build
+from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
+from servicedesk.core.messages import Message, bilingual, message, moment, render
+from servicedesk.core.shared_cache import stamps_read_once
+from servicedesk.core.transactions import unit
+from servicedesk.customers.models import Customer, ServicePoint
+from servicedesk.network.models import Utility
+from servicedesk.org.models import User
+from servicedesk.org.roles import Capability
+from servicedesk.outages.config import CONFIG_CACHE_KEY, OutageConfig, fault_setting, outage_config
+from servicedesk.outages.contact_steps import (
+    mark_saved,
+    outage_told,
+    planned_told,
+    record_step,
+    told_details,
+)
+from servicedesk.outages.inference import (
+    fault_call_row,
+    infer,
+    join_open_outage,
+    single_premise,
+)
+from servicedesk.outages.models import (
+    FAULT_CALL_INSERT,
+    Outage,
+    PlannedOutage,
+    PlannedOutageNotice,
+    TroubleshootingScript,
+)
+from servicedesk.outages.selectors import planned_outages_in_force
+from servicedesk.sla.config import SLA_CACHE_KEY
+from servicedesk.tickets.config import CONFIG_CACHE_KEY as INTAKE_CONFIG_KEY
+from servicedesk.tickets.models import ServiceRequest
+from servicedesk.tickets.services import request_create
+
+Outcome = ContactRecord.Outcome
+ReporterKind = ContactRecord.ReporterKind
+ConnectionStatus = ServicePoint.ConnectionStatus
+
+
+def _require(actor: User, capability: Capability, message: str) -> None:
+    if not actor.can(capability):
+        raise ActionNotAllowed(message)
+
+
+
+@dataclass(frozen=True)
+class TroubleshootingAnswer:
+    """The result of one guided self-check (OUT-5): which script, which steps were done, solved?"""
+
+    script: str
+    solved: bool
+    steps_done: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class FaultCallResult:
+    contact: ContactRecord
+    outcome: str
+    told: Message  # what the agent tells the caller (core.messages), rendered in the reader's language
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    outage: Outage | None = None
+    planned_outage: PlannedOutage | None = None
+    request: ServiceRequest | None = None
+
+    @property
+    def tell(self) -> str:
+        return render(self.told)
+
+
+
+def fault_call_take(
+    *,
+    actor: User,
+    utility: str = Utility.POWER,
+    channel: str = Channel.PHONE,
+    reporter_kind: str = ReporterKind.CUSTOMER,
+    customer: Customer | None = None,
+    service_point: ServicePoint | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    location: str = "",
+    notes: str = "",
+    troubleshooting: Sequence[TroubleshootingAnswer] = (),
+    problem: dict[str, Any] | None = None,
+    estimated_completion_at: datetime.datetime | None = None,
+    started_at: datetime.datetime | None = None,
+) -> FaultCallResult:
+    """Take one fault call through 004's flow and record it; returns what to tell the caller.
+
+    ``problem`` holds the work request's fields (e.g. ``fault_location``: high-voltage cable or
+    service point, ``outage_scope``); they are needed only when the call ends in a work request
+    (the answer names the missing ones). One transaction: nothing is kept if any step fails.
+    """
+    _require(actor, Capability.LOG_CONTACT, _("Your role may not take calls."))
+    _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
+    if customer is not None and service_point is None:
+        points = list(customer.service_points.filter(utility=utility)[:2])
+        if len(points) == 1:
+            service_point = points[0]
+        elif points:
+            raise ValidationFailed(_("This customer has several service points: choose the one without supply."),
+                                   field="service_point_id")
+    if service_point is not None:
+        utility = service_point.utility
+    if utility not in Utility.values:
+        raise ValidationFailed(_("Unknown utility."), field="utility")
+    # One cache read for the configurations the call may need (a work request needs all three).
+    with stamps_read_once((CONFIG_CACHE_KEY, INTAKE_CONFIG_KEY, SLA_CACHE_KEY)):
+        config = outage_config()
+        with unit():
+            contact = contact_build(
+                agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
+                service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
+                request_type=fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
+            )
+            result = _flow(contact, actor=actor, utility=utility, config=config, location=location,
+                           troubleshooting=troubleshooting, problem=problem or {},
+                           estimated_completion_at=estimated_completion_at)
+            contact = result.contact
+            if result.steps and "told" not in result.steps[-1]:
+                result.steps[-1].update(told_details(result.told))  # what the caller was told is kept with the steps
+            if contact.pk is None:
+                contact.steps = result.steps
+                contact.outcome = result.outcome
+                CONTACT_INSERT.save(contact)
+            elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
+                                                             contact.first_contact_resolution):
+                contact.steps = result.steps
+                contact.outcome = result.outcome
+                ContactRecord.objects.filter(pk=contact.pk).update(
+                    steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
+            return result
+
+
+
+def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig, location: str,
+          troubleshooting: Sequence[TroubleshootingAnswer], problem: dict[str, Any],
+          estimated_completion_at: datetime.datetime | None) -> FaultCallResult:
+    steps: list[dict[str, Any]] = []
+    point = contact.service_point
+    now = timezone.now()
+
+    # 004 steps 3, 6, 8: identify the service point and the caller.
+    if point is None:
+        record_step(steps, "identify", contact.reporter_kind, service_point=None, location=location.strip())
+        if contact.reporter_kind == ReporterKind.UNIDENTIFIED and not location.strip():
+            contact.outcome = Outcome.INFORMATION_RECORDED
+            return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps,
+                                   told=message("tell_unidentified"))
+        # 004 step 2: a report not tied to a customer (police, passer-by): straight to a work request.
+        return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+                             problem=problem, troubleshooting=troubleshooting,
+                             estimated_completion_at=estimated_completion_at)
+    record_step(steps, "identify", contact.reporter_kind, service_point=point.number,
+          customer=contact.customer.number if contact.customer else None)
+
+    # OUT-4, 004 steps 13 and 17: supply cut for unpaid bills or an unregistered move-in.
+    status = point.connection_status
+    record_step(steps, "connection_status", status)
+    if status != ConnectionStatus.CONNECTED:
+        return FaultCallResult(contact, Outcome.CONNECTION_CUT, steps=steps,
+                               told=connection_advice_message(point))
+
+    # OUT-2, 004 steps 10–12: a planned outage in force here: tell again, a new contact record.
+    planned = planned_outages_in_force(point, at=now, schedule=config.planned)
+    if planned:
+        notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
+        record_step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))
+        return FaultCallResult(contact, Outcome.PLANNED_OUTAGE, steps=steps, planned_outage=planned[0],
+                               told=planned_told(planned[0], notice))
+    record_step(steps, "planned_outage", "none")
+
+    # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
+    outage = join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="open_outage")
+    if outage is not None:
+        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, told=outage_told(outage))
+    record_step(steps, "open_outage", "none")
+
+    # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.
+    solved = _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+    if solved is not None:
+        contact.first_contact_resolution = True
+        return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps,
+                               told=message("tell_self_help", script=bilingual(solved)))
+
+    # OUT-3: place the call on the network; enough neighbours' calls predict an outage. A caller
+    # whose neighbours have supply has a fault of their own: nothing to infer.
+    if point.device_id is not None and single_premise(problem):
+        record_step(steps, "inference", "single_premise")
+    elif point.device_id is not None:
+        outage = infer(contact, point, config=config, now=now, problem=problem, steps=steps)
+        if outage is not None:
+            return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
+                                   told=outage_told(outage))
+        record_step(steps, "inference", "none")
+
+    # OUT-6, 004 steps 18–20: a work request to the dispatcher; the call stays on the network
+    # with its request, for the outage it may be grouped into later.
+    return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+                         problem=problem, troubleshooting=(), estimated_completion_at=estimated_completion_at,
+                         on_network=point.device_id is not None, now=now)
+
+
+def connection_advice_message(point: ServicePoint) -> Message:
+    """OUT-4: what to tell a caller whose supply is cut, and how to be reconnected."""
+    status = point.connection_status
+    if status == ConnectionStatus.CUT_UNPAID:
+        owed = point.account.amount_owed if point.account_id else 0
+        return message("tell_cut_unpaid", owed=str(owed))
+    if status == ConnectionStatus.CUT_MOVE_IN_UNREGISTERED:
+        return message("tell_cut_move_in")
+    if status == ConnectionStatus.SUSPENDED:
+        return message("tell_suspended")
+    return message("tell_closed")
+
+
+def connection_advice(point: ServicePoint) -> str:
+    return render(connection_advice_message(point))
+
+
+def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[TroubleshootingAnswer], *,
+                            config: OutageConfig, utility: str) -> TroubleshootingScript | None:
+    """Record each self-check on the contact; the one that solved it, if any."""
+    solved: TroubleshootingScript | None = None
+    for answer in answers:
+        script = config.script(answer.script)
+        if script is None or script.utility != utility:
+            raise ValidationFailed(_("Unknown troubleshooting script %(code)s.") % {"code": answer.script},
+                                   field="troubleshooting")
+        known = {s.order for s in config.steps_by_script.get(script.pk, [])}
+        unknown = [n for n in answer.steps_done if n not in known]
+        if unknown:
+            raise ValidationFailed(_("Script %(code)s has no step %(step)s.") % {"code": script.code,
+                                                                                 "step": unknown[0]},
+                                   field="troubleshooting")
+        record_step(steps, "troubleshooting", "solved" if answer.solved else "not_solved", script=script.code,
+              steps_done=list(answer.steps_done), note=answer.note.strip())
+        if answer.solved and solved is None:
+            solved = script
+    return solved
+
+
+def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig,
+                  steps: list[dict[str, Any]], location: str, problem: dict[str, Any],
+                  troubleshooting: Sequence[TroubleshootingAnswer],
+                  estimated_completion_at: datetime.datetime | None, on_network: bool = False,
+                  now: datetime.datetime | None = None) -> FaultCallResult:
+    """The request, then the contact written once with every step (``request_create`` saves it),
+    then the call's place on the network with its request."""
+    if troubleshooting:
+        _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+    setting = fault_setting(config, utility)
+    estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
+        minutes=setting.initial_estimate_minutes)
+    told: Message = {}
+
+    def complete_contact(request: ServiceRequest) -> None:
+        nonlocal told
+        told = message("tell_work_request", ref=request.reference, eta=moment(estimate))
+        record_step(steps, "work_request", request.reference, priority=request.priority,
+              unit=request.responsible_unit.code if request.responsible_unit else None,
+              estimated_completion_at=estimate.isoformat(), **told_details(told))
+        mark_saved(contact, Outcome.REQUEST_CREATED, steps)
+
+    try:
+        request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
+                                 contact=contact, location=location, description=contact.notes,
+                                 attributes=problem, estimated_completion_at=estimate,
+                                 before_contact_save=complete_contact)
+    except ValidationFailed as error:
+        # The problem detail is asked for only when the call needs a work request: say so.
+        errors = {(f"problem.{k.removeprefix('attributes.')}" if k.startswith("attributes") else k): v
+                  for k, v in error.errors.items()}
+        raise ValidationFailed(error.message, errors=errors) from error
+    if on_network:
+        FAULT_CALL_INSERT.save(fault_call_row(contact, contact.service_point, now=now or timezone.now(),
+                                                outage=None, problem=problem, request=request))
+    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, told=told)
+
+
