@@ -1,6 +1,8 @@
 """What a fault call records on its contact (seed 004): the flow's steps, what the caller was
 told (a core.messages message, rendered in each reader's language), and the contact's one insert."""
 
+import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy
@@ -38,17 +40,46 @@ def outage_told(outage: Outage) -> Message:
 
 
 
-def mark_saved(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
-    """Set what the contact is saved with; ``fault_call_take`` writes the steps again at the end
-    only if more were recorded since."""
-    contact.outcome = outcome
-    contact.steps = list(steps)
-    contact._saved_state = (outcome, repr(steps), contact.first_contact_resolution)  # type: ignore[attr-defined]
+@dataclass
+class ContactDraft:
+    """A fault call's contact while 004's flow runs: the record, the steps recorded so far, and
+    what was last written of it.
 
+    The flow writes the record when something must point at it (a fault call row on the network:
+    ``ensure_written``; the work request, whose ``request_create`` writes it with the request's
+    step: ``written_by_request``), and ``fault_call_take`` writes it at the end (``write``): not at
+    all when it is in the database as it now stands, an UPDATE when the flow recorded more since.
+    """
 
-def save_contact(contact: ContactRecord, outcome: str, steps: list[dict[str, Any]]) -> None:
-    """Save the contact now (a fault call row must point at it)."""
-    if contact.pk is None:
-        mark_saved(contact, outcome, steps)
-        CONTACT_INSERT.save(contact)
+    record: ContactRecord
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    written: tuple[str, list[dict[str, Any]], bool] | None = None
 
+    def step(self, step: str, result: str, **details: Any) -> None:
+        record_step(self.steps, step, result, **details)
+
+    def _state(self, outcome: str) -> tuple[str, list[dict[str, Any]], bool]:
+        return outcome, copy.deepcopy(self.steps), self.record.first_contact_resolution
+
+    def ensure_written(self, outcome: str) -> None:
+        """Insert the record now if it is not in the database yet (a row is about to point at it)."""
+        if self.record.pk is None:
+            self.write(outcome)
+
+    def write(self, outcome: str) -> None:
+        state = self._state(outcome)
+        if state == self.written:
+            return
+        record = self.record
+        record.outcome, record.steps = outcome, list(self.steps)
+        if record.pk is None:
+            CONTACT_INSERT.save(record)
+        else:
+            ContactRecord.objects.filter(pk=record.pk).update(
+                steps=record.steps, outcome=outcome, first_contact_resolution=record.first_contact_resolution)
+        self.written = state
+
+    def written_by_request(self) -> None:
+        """``request_create`` wrote the record, with the request's step last: take it as written."""
+        self.steps = list(self.record.steps)
+        self.written = self._state(self.record.outcome)

@@ -16,10 +16,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
+from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
-from servicedesk.core.messages import Message, bilingual, message, moment, render
+from servicedesk.core.messages import Message, bilingual, message, render
 from servicedesk.core.shared_cache import stamps_read_once
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
@@ -28,7 +28,7 @@ from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import CONFIG_CACHE_KEY, OutageConfig, fault_setting, outage_config
 from servicedesk.outages.contact_steps import (
-    mark_saved,
+    ContactDraft,
     outage_told,
     planned_told,
     record_step,
@@ -130,35 +130,27 @@ def fault_call_take(
     with stamps_read_once((CONFIG_CACHE_KEY, INTAKE_CONFIG_KEY, SLA_CACHE_KEY)):
         config = outage_config()
         with unit():
-            contact = contact_build(
+            draft = ContactDraft(contact_build(
                 agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
                 service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
                 request_type=fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
-            )
-            result = _flow(contact, actor=actor, utility=utility, config=config, location=location,
+            ))
+            result = _flow(draft, actor=actor, utility=utility, config=config, location=location,
                            troubleshooting=troubleshooting, problem=problem or {},
                            estimated_completion_at=estimated_completion_at)
-            contact = result.contact
-            if result.steps and "told" not in result.steps[-1]:
-                result.steps[-1].update(told_details(result.told))  # what the caller was told is kept with the steps
-            if contact.pk is None:
-                contact.steps = result.steps
-                contact.outcome = result.outcome
-                CONTACT_INSERT.save(contact)
-            elif getattr(contact, "_saved_state", None) != (result.outcome, repr(result.steps),
-                                                             contact.first_contact_resolution):
-                contact.steps = result.steps
-                contact.outcome = result.outcome
-                ContactRecord.objects.filter(pk=contact.pk).update(
-                    steps=contact.steps, outcome=contact.outcome, first_contact_resolution=contact.first_contact_resolution)
+            if draft.steps and "told" not in draft.steps[-1]:
+                # What the caller was told is kept with the steps.
+                draft.steps[-1].update(told_details(result.told))
+            draft.write(result.outcome)
+            result.steps = draft.steps
             return result
 
 
 
-def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig, location: str,
+def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfig, location: str,
           troubleshooting: Sequence[TroubleshootingAnswer], problem: dict[str, Any],
           estimated_completion_at: datetime.datetime | None) -> FaultCallResult:
-    steps: list[dict[str, Any]] = []
+    contact, steps = draft.record, draft.steps
     point = contact.service_point
     now = timezone.now()
 
@@ -170,7 +162,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
             return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps,
                                    told=message("tell_unidentified"))
         # 004 step 2: a report not tied to a customer (police, passer-by): straight to a work request.
-        return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+        return _work_request(draft, actor=actor, utility=utility, config=config, location=location,
                              problem=problem, troubleshooting=troubleshooting,
                              estimated_completion_at=estimated_completion_at)
     record_step(steps, "identify", contact.reporter_kind, service_point=point.number,
@@ -193,7 +185,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     record_step(steps, "planned_outage", "none")
 
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
-    outage = join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="open_outage")
+    outage = join_open_outage(draft, point, now=now, problem=problem, step="open_outage")
     if outage is not None:
         return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, told=outage_told(outage))
     record_step(steps, "open_outage", "none")
@@ -210,7 +202,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
     if point.device_id is not None and single_premise(problem):
         record_step(steps, "inference", "single_premise")
     elif point.device_id is not None:
-        outage = infer(contact, point, config=config, now=now, problem=problem, steps=steps)
+        outage = infer(draft, point, config=config, now=now, problem=problem)
         if outage is not None:
             return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
                                    told=outage_told(outage))
@@ -218,7 +210,7 @@ def _flow(contact: ContactRecord, *, actor: User, utility: str, config: OutageCo
 
     # OUT-6, 004 steps 18–20: a work request to the dispatcher; the call stays on the network
     # with its request, for the outage it may be grouped into later.
-    return _work_request(contact, actor=actor, utility=utility, config=config, steps=steps, location=location,
+    return _work_request(draft, actor=actor, utility=utility, config=config, location=location,
                          problem=problem, troubleshooting=(), estimated_completion_at=estimated_completion_at,
                          on_network=point.device_id is not None, now=now)
 
@@ -262,41 +254,33 @@ def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[Troub
     return solved
 
 
-def _work_request(contact: ContactRecord, *, actor: User, utility: str, config: OutageConfig,
-                  steps: list[dict[str, Any]], location: str, problem: dict[str, Any],
-                  troubleshooting: Sequence[TroubleshootingAnswer],
+def _work_request(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfig, location: str,
+                  problem: dict[str, Any], troubleshooting: Sequence[TroubleshootingAnswer],
                   estimated_completion_at: datetime.datetime | None, on_network: bool = False,
                   now: datetime.datetime | None = None) -> FaultCallResult:
-    """The request, then the contact written once with every step (``request_create`` saves it),
-    then the call's place on the network with its request."""
+    """The request, which writes the contact once with every step, the request's last (what the
+    caller is told: its number and the estimate); then the call's place on the network."""
+    contact = draft.record
     if troubleshooting:
-        _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+        _record_troubleshooting(draft.steps, troubleshooting, config=config, utility=utility)
     setting = fault_setting(config, utility)
     estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
         minutes=setting.initial_estimate_minutes)
-    told: Message = {}
-
-    def complete_contact(request: ServiceRequest) -> None:
-        nonlocal told
-        told = message("tell_work_request", ref=request.reference, eta=moment(estimate))
-        record_step(steps, "work_request", request.reference, priority=request.priority,
-              unit=request.responsible_unit.code if request.responsible_unit else None,
-              estimated_completion_at=estimate.isoformat(), **told_details(told))
-        mark_saved(contact, Outcome.REQUEST_CREATED, steps)
-
+    contact.steps = list(draft.steps)
     try:
         request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
                                  contact=contact, location=location, description=contact.notes,
-                                 attributes=problem, estimated_completion_at=estimate,
-                                 before_contact_save=complete_contact)
+                                 attributes=problem, estimated_completion_at=estimate)
     except ValidationFailed as error:
         # The problem detail is asked for only when the call needs a work request: say so.
         errors = {(f"problem.{k.removeprefix('attributes.')}" if k.startswith("attributes") else k): v
                   for k, v in error.errors.items()}
         raise ValidationFailed(error.message, errors=errors) from error
+    draft.written_by_request()
+    told: Message = draft.steps[-1]["told_message"]
     if on_network:
         FAULT_CALL_INSERT.save(fault_call_row(contact, contact.service_point, now=now or timezone.now(),
                                                 outage=None, problem=problem, request=request))
-    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=steps, request=request, told=told)
+    return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=draft.steps, request=request, told=told)
 
 

@@ -21,7 +21,7 @@ from servicedesk.network.models import Device
 from servicedesk.network.selectors import devices_under, service_points_under
 from servicedesk.outages.callers import note_linked_requests
 from servicedesk.outages.config import OutageConfig
-from servicedesk.outages.contact_steps import outage_told, record_step, save_contact, told_details
+from servicedesk.outages.contact_steps import ContactDraft, outage_told, told_details
 from servicedesk.outages.models import (
     FAULT_CALL_INSERT,
     OPEN_OUTAGE_STATUSES,
@@ -61,8 +61,8 @@ def single_premise(problem: dict[str, Any]) -> bool:
     return problem.get(SCOPE_FIELD) == SCOPE_SINGLE
 
 
-def join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: datetime.datetime,
-                      problem: dict[str, Any], steps: list[dict[str, Any]], step: str) -> Outage | None:
+def join_open_outage(draft: ContactDraft, point: ServicePoint, *, now: datetime.datetime,
+                     problem: dict[str, Any], step: str) -> Outage | None:
     """Link the call to the open outage covering the service point, if there is one (OUT-2).
 
     Concurrency (PostgreSQL): the outage is read with a key-share lock, which callers share but
@@ -74,9 +74,9 @@ def join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: dateti
     if outage is None:
         return None
     details = {"status": outage.status} if step == "open_outage" else {"device": outage.device.code}
-    record_step(steps, step, outage.reference, **details, **told_details(outage_told(outage)))
-    save_contact(contact, Outcome.OUTAGE_LINKED, steps)
-    FAULT_CALL_INSERT.save(fault_call_row(contact, point, now=now, outage=outage, problem=problem))
+    draft.step(step, outage.reference, **details, **told_details(outage_told(outage)))
+    draft.ensure_written(Outcome.OUTAGE_LINKED)
+    FAULT_CALL_INSERT.save(fault_call_row(draft.record, point, now=now, outage=outage, problem=problem))
     return outage
 
 
@@ -84,8 +84,8 @@ def join_open_outage(contact: ContactRecord, point: ServicePoint, *, now: dateti
 _CALL_COLUMN_AT_DEPTH = ("device", "parent_device", "grandparent_device")
 
 
-def infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
-           problem: dict[str, Any], steps: list[dict[str, Any]]) -> Outage | None:
+def infer(draft: ContactDraft, point: ServicePoint, *, config: OutageConfig, now: datetime.datetime,
+          problem: dict[str, Any]) -> Outage | None:
     """OUT-3: predict an outage if this call and the neighbours' meet the thresholds.
 
     1. Enough different callers under the service point's transformer (pipe segment), this one
@@ -105,14 +105,14 @@ def infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, 
         # caller here would wait for each other.
         list(Device.objects.select_for_update(no_key=True).filter(pk=device.area_id).values_list("pk"))
         # Created while we waited for the lock?
-        outage = join_open_outage(contact, point, now=now, problem=problem, steps=steps, step="inference")
+        outage = join_open_outage(draft, point, now=now, problem=problem, step="inference")
         if outage is not None:
             return outage
     rule = config.rules_by_kind.get(device.kind)
     if rule is None or not _callers_enough(rule, device, depth=0, now=now, caller=point.pk):
         return None
-    save_contact(contact, Outcome.OUTAGE_LINKED, steps)
-    FAULT_CALL_INSERT.save(fault_call_row(contact, point, now=now, outage=None, problem=problem))
+    draft.ensure_written(Outcome.OUTAGE_LINKED)
+    FAULT_CALL_INSERT.save(fault_call_row(draft.record, point, now=now, outage=None, problem=problem))
     outage = _predict(device, depth=0, window=rule.window_minutes, now=now)
     # Roll up (OUT-3): the devices above, while enough of their children are out.
     above = {d.pk: d for d in Device.objects.filter(pk__in=device.lineage)} if device.lineage else {}
@@ -124,7 +124,7 @@ def infer(contact: ContactRecord, point: ServicePoint, *, config: OutageConfig, 
                 or not _callers_enough(rule, ancestor, depth=depth, now=now)):
             break
         outage = _predict(ancestor, depth=depth, window=rule.window_minutes, now=now)
-    record_step(steps, "inference", outage.reference, device=outage.device.code)
+    draft.step("inference", outage.reference, device=outage.device.code)
     return outage
 
 

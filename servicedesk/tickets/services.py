@@ -5,7 +5,6 @@ every change (who, when, from what to what, why): SLA clocks and reports are com
 """
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Max
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
 from servicedesk.contacts.services import contact_build
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
-from servicedesk.core.messages import Message, bilingual, message, render
+from servicedesk.core.messages import Message, bilingual, message, moment, render
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import checked_phone
@@ -75,6 +74,15 @@ def _request_event(request: ServiceRequest, *, actor: User | None, kind: str, ac
 # Requests
 
 
+def _request_step(request: ServiceRequest, estimate: datetime.datetime | None) -> dict[str, Any]:
+    """A guided call's step for the request it ended in, with what the caller is told."""
+    told = message("tell_work_request", ref=request.reference, eta=moment(estimate))
+    return {"step": "work_request", "result": request.reference, "priority": request.priority,
+            "unit": request.responsible_unit.code if request.responsible_unit else None,
+            "estimated_completion_at": estimate.isoformat() if estimate else None,
+            "told": render(told), "told_message": told}
+
+
 @unit()
 def request_create(
     *,
@@ -94,7 +102,6 @@ def request_create(
     estimated_completion_at: datetime.datetime | None = None,
     contact: ContactRecord | None = None,
     check_role: bool = True,
-    before_contact_save: Callable[[ServiceRequest], None] | None = None,
 ) -> ServiceRequest:
     """Create a service request from a contact (INT-4..INT-7).
 
@@ -102,8 +109,11 @@ def request_create(
     made from the same caller details, so that every request traces back to how it came in
     (INT-1). ``request_type`` may be given by its code. ``check_role=False`` is for services that
     create a request as the consequence of another action they have already authorised (a
-    dispatcher confirming an outage). ``before_contact_save`` may complete the contact with what
-    the new request tells (a fault call's steps), so that it is written once.
+    dispatcher confirming an outage).
+
+    A contact given as a draft (not yet written) whose flow is recorded step by step (a fault call,
+    004) gets the request as its last step, with what the caller is told (the request's number and
+    the estimated completion), and is written once, here.
     """
     if check_role:
         _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
@@ -183,8 +193,8 @@ def request_create(
     ))
     contact.request = request
     contact.outcome = ContactRecord.Outcome.REQUEST_CREATED
-    if before_contact_save is not None:
-        before_contact_save(request)
+    if contact.pk is None and contact.steps:
+        contact.steps.append(_request_step(request, estimated_completion_at))
     if new_contact or contact.pk is None:
         CONTACT_INSERT.save(contact)  # one INSERT, already linked
     else:
