@@ -144,8 +144,8 @@ def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: i
                 cur.execute(sql(
                     "INSERT INTO contacts_contactrecord (channel, direction, started_at, agent_id, "
                     "reporter_kind, reporter_name, reporter_phone, customer_id, service_point_id, "
-                    "request_type_id, notes, outcome, first_contact_resolution) SELECT 'phone','in',%s,%s,"
-                    "'customer','','',customer_id,id,%s,'bench','information_recorded',false FROM "
+                    "request_type_id, notes, outcome, first_contact_resolution, steps) SELECT 'phone','in',"
+                    "%s,%s,'customer','','',customer_id,id,%s,'bench','information_recorded',false,'[]' FROM "
                     "customers_servicepoint WHERE id=%s RETURNING id"),
                     [now.isoformat() if mark == "?" else now, agent_id, type_id, point])
                 contact_id = cur.fetchone()[0]
@@ -165,7 +165,8 @@ def _bare_cursor_rate(n: int, connections: int, point_ids: list[int], type_id: i
                             [request_id, contact_id])
                 cur.execute(sql(
                     "INSERT INTO tickets_requestevent (request_id, at, actor_id, kind, action, from_status, "
-                    "to_status, changes, reason) VALUES (%s,%s,%s,'created','','','new','{}','bench')"),
+                    "to_status, changes, reason, message) "
+                    "VALUES (%s,%s,%s,'created','','','new','{}','bench','{}')"),
                     [request_id, now.isoformat() if mark == "?" else now, agent_id])
                 conn.commit()
         finally:

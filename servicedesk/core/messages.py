@@ -40,7 +40,7 @@ MESSAGES: dict[str, Any] = {
     "work_order_started": gettext_lazy("Work order %(ref)s started on site"),
     "work_order_completed": gettext_lazy("Work order %(ref)s completed"),
     "work_order_none_left": gettext_lazy("No work order left: %(ref)s was cancelled"),
-    # Outages (outages.services)
+    # Outages (outages.lifecycle, outages.workflow)
     "outage_estimated_completion": gettext_lazy("Estimated completion of outage %(ref)s"),
     "outage_confirmed": gettext_lazy("Outage %(ref)s confirmed: %(cause)s"),
     "outage_declared": gettext_lazy("Outage %(ref)s declared: %(cause)s"),
@@ -54,7 +54,7 @@ MESSAGES: dict[str, Any] = {
     # SLA warnings (sla.services)
     "sla_time_used": gettext_lazy("%(percent)d %% of the time used: %(target)s of %(subject)s"),
     "sla_overdue": gettext_lazy("Overdue (%(percent)d %%): %(target)s of %(subject)s"),
-    # What the agent tells a fault caller (outages.services, 004)
+    # What the agent tells a fault caller (outages.fault_calls, 004)
     "tell_unidentified": gettext_lazy(
         "The caller and the place could not be identified: the call is recorded; ask them to call back "
         "with the address or account number."),

@@ -1,5 +1,6 @@
 """Web forms of the fault call (seed 004) and of the dispatcher's outage pages. They parse input
-only: the rules live in the outages services (fault_calls, lifecycle, planned), whose field errors the views put beside these fields."""
+only: the rules live in the outages services (fault_calls, lifecycle, planned), whose field
+errors the views put beside these fields."""
 
 from typing import Any
 

@@ -60,7 +60,7 @@ WORK_ORDER_TRANSITIONS: dict[str, Transition] = {
                          Capability.DISPATCH,
                          reason_required=True, label=_("Cancel")),
     # OUT-6: the dispatcher restores the outage the order was issued for; the system completes it
-    # with the restoration as its result (``outages.services.outage_restore``). No role takes it by hand.
+    # with the restoration as its result (``outages.lifecycle.outage_restore``). No role takes it by hand.
     "restored": Transition(frozenset({WS.ISSUED, WS.ACCEPTED, WS.IN_PROGRESS}), WS.COMPLETED, None,
                            reason_required=True, label=_("Completed: supply restored")),
 }
