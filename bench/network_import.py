@@ -29,7 +29,8 @@ from django.db import connection, transaction  # noqa: E402
 
 from servicedesk.customers.models import ServicePoint  # noqa: E402
 from servicedesk.demo.loader import BulkWriter  # noqa: E402
-from servicedesk.network.importer import COLUMNS, ImportReport, network_import  # noqa: E402
+from servicedesk.network.import_results import ImportReport  # noqa: E402
+from servicedesk.network.importer import COLUMNS, network_import  # noqa: E402
 from servicedesk.network.models import Device  # noqa: E402
 
 PREFIX = "BENCH"

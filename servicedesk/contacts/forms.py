@@ -25,7 +25,7 @@ CONTACT_ERROR_FIELDS = {
 class TopicChoiceField(forms.ModelChoiceField):
     """Request types as topics; those an agent may answer on the call (INT-5) say so."""
 
-    def label_from_instance(self, obj: "RequestType") -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: "RequestType") -> str:
         if obj.answerable_on_contact:
             return _("%(type)s (can be answered on the spot)") % {"type": obj.display_name}
         return obj.display_name
@@ -64,6 +64,6 @@ class ContactForm(forms.Form):
             # INT-3: without a customer the caller is a non-customer (police, passer-by) or unidentified.
             del self.fields["service_point"]
             self.fields["reporter_kind"].initial = ReporterKind.NON_CUSTOMER
-            self.fields["reporter_kind"].choices = [
+            self.fields["reporter_kind"].choices = [  # type: ignore[attr-defined]
                 (value, label) for value, label in ReporterKind.choices if value != ReporterKind.CUSTOMER
             ]

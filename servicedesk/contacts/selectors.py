@@ -69,7 +69,9 @@ def contact_get_for_user(user: User, contact_id: int) -> ContactRecord:
 def topics() -> QuerySet[Any]:
     """What a contact can be about: the request types. The catalogue belongs to the tickets app,
     which builds on contacts; contacts reach it through their foreign key instead of an import."""
-    return ContactRecord._meta.get_field("request_type").related_model._default_manager.all()  # type: ignore[union-attr]
+    topic = ContactRecord._meta.get_field("request_type").related_model
+    assert topic is not None and not isinstance(topic, str)
+    return topic._default_manager.all()
 
 
 def pending_contacts(customer: Customer | None) -> QuerySet[ContactRecord]:

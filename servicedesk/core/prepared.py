@@ -27,6 +27,11 @@ def _column(field: Any) -> str:
     assert column is not None, field  # every concrete field has its column
     return str(column)
 
+
+def column_name(model: type[models.Model], name: str) -> str:
+    """The database column of ``model``'s field ``name``, for hand-written SQL."""
+    return _column(model._meta.get_field(name))
+
 # Every PreparedInsert of the process, declared once next to its model (core/tests/test_prepared.py
 # checks each writes the row save() writes).
 DECLARED: list["PreparedInsert[Any]"] = []

@@ -47,21 +47,21 @@ import csv
 import io
 import os
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from servicedesk.core.exceptions import ValidationFailed
+from servicedesk.core.prepared import column_name
 from servicedesk.core.progress import ProgressFactory, silent
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import ServicePoint
+from servicedesk.network.import_results import ImportReport, NetworkImportRejected, RowError
 from servicedesk.network.models import (
     AREA_KINDS,
     LEAF_KINDS,
@@ -80,62 +80,19 @@ from servicedesk.network.selectors import (
 )
 from servicedesk.network.services import device_check
 
-__all__ = ["COLUMNS", "SERVICE_POINT", "ImportReport", "NetworkImportRejected", "RowError", "network_import"]
+__all__ = ["COLUMNS", "SERVICE_POINT", "network_import"]
 
 SERVICE_POINT = "service_point"
+
 COLUMNS = ("kind", "code", "parent", "name", "dn", "district", "location")
 REQUIRED_COLUMNS = ("kind", "code", "parent")
-MAX_LENGTH = {name: Device._meta.get_field(name).max_length
+MAX_LENGTH = {name: cast("models.CharField[Any, Any]", Device._meta.get_field(name)).max_length
               for name in ("code", "name", "district", "location")}
 BATCH_SIZE = 2_000
 MAX_DN = 5_000  # the widest water mains are DN4000
 POINT_BATCH_SIZE = 20_000
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
-
-
-@dataclass(frozen=True, order=True)
-class RowError:
-    """One problem of the file: the line it is on (the header is line 1), the column, what is wrong."""
-
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("line %(line)d, %(field)s: %(message)s") % {"line": self.line, "field": self.field,
-                                                              "message": self.message}
-
-
-class NetworkImportRejected(ValidationFailed):
-    """The file has bad rows; nothing was imported. ``row_errors`` lists every problem."""
-
-    code = "network_import_rejected"
-
-    def __init__(self, row_errors: Iterable[RowError]) -> None:
-        self.row_errors = sorted(row_errors)
-        count = len(self.row_errors)
-        errors: dict[str, str] = {}
-        for error in self.row_errors:
-            key = f"line {error.line}: {error.field}"
-            errors[key] = f"{errors[key]} {error.message}" if key in errors else error.message
-        super().__init__(ngettext("The file has %(count)d problem; nothing was imported.",
-                                  "The file has %(count)d problems; nothing was imported.",
-                                  count) % {"count": count},
-                         errors=errors)
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    rows: int = 0
-    created: Counter[str] = field(default_factory=Counter)  # by device kind
-    updated: Counter[str] = field(default_factory=Counter)
-    unchanged: Counter[str] = field(default_factory=Counter)
-    service_points_attached: int = 0
-    service_points_unchanged: int = 0
-    devices_relineaged: int = 0  # devices not in the file whose ancestors changed (a moved parent)
-    seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -565,7 +522,7 @@ def _service_points_place(batch: list[tuple[int, str, int]]) -> None:
     meta = ServicePoint._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    pk, device, network_code = (quote(meta.get_field(name).column)
+    pk, device, network_code = (quote(column_name(ServicePoint, name))
                                 for name in ("id", "device", "network_code"))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

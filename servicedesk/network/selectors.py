@@ -6,6 +6,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from servicedesk.core.prepared import column_name
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device, DeviceKind
 
@@ -55,11 +56,12 @@ def service_point_states(numbers: Sequence[str]) -> list[ServicePointState]:
     if connection.vendor == "postgresql":
         # One array parameter instead of thousands of %s: psycopg quotes each of those in Python.
         meta = ServicePoint._meta
-        columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column)
+        columns = ", ".join(connection.ops.quote_name(column_name(ServicePoint, name))
                             for name in ServicePointState._fields)
         with connection.cursor() as cursor:
+            number = connection.ops.quote_name(column_name(ServicePoint, "number"))
             cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(meta.db_table)} "
-                           f"WHERE {connection.ops.quote_name(meta.get_field('number').column)} = ANY(%s)",
+                           f"WHERE {number} = ANY(%s)",
                            [list(numbers)])
             return [ServicePointState(*row) for row in cursor.fetchall()]
     rows = ServicePoint.objects.filter(number__in=numbers).values_list(*ServicePointState._fields)
@@ -92,7 +94,7 @@ _DEPTH = {
 
 def service_points_under(device: Device) -> QuerySet[ServicePoint]:
     """The service points supplied through ``device`` (joins up the tree; each step indexed)."""
-    path = "device" + "__parent" * _DEPTH[device.kind]
+    path = "device" + "__parent" * _DEPTH[DeviceKind(device.kind)]
     return ServicePoint.objects.filter(**{path: device.pk})
 
 

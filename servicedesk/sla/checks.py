@@ -11,7 +11,7 @@ enter the notice as an OfficialYear:
   was noise printed at every start. Our ``check`` command says so with ``checking_command``;
 - the admin shows it on its index page, and once a day to each administrator on the SLA pages;
 - while due times are provisional, a worker job notifies the active administrators once a day
-  (``services.provisional_calendar_warn``).
+  (``recompute.provisional_calendar_warn``).
 """
 
 import datetime

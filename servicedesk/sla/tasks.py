@@ -9,14 +9,13 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from servicedesk.sla.services import (
-    notifications_email,
+from servicedesk.sla.recompute import (
     provisional_calendar_warn,
     provisional_timers_refresh,
     sla_recompute,
     sla_recompute_pending,
-    warnings_sweep,
 )
+from servicedesk.sla.services import notifications_email, warnings_sweep
 
 logger = logging.getLogger(__name__)
 

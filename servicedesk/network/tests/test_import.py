@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from servicedesk.customers.models import ServicePoint
-from servicedesk.network.importer import NetworkImportRejected, network_import
+from servicedesk.network.import_results import NetworkImportRejected
+from servicedesk.network.importer import network_import
 from servicedesk.network.models import Device
 from servicedesk.testing.factories import ServicePointFactory
 

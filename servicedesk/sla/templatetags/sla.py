@@ -15,8 +15,8 @@ from servicedesk.sla.checks import (
     unknown_timer_count,
 )
 from servicedesk.sla.models import TimerState
+from servicedesk.sla.recompute import OFFICIAL_YEARS_LINK
 from servicedesk.sla.selectors import time_left_text, unread_notification_count
-from servicedesk.sla.services import OFFICIAL_YEARS_LINK
 
 register = template.Library()
 

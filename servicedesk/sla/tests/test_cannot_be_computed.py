@@ -27,8 +27,9 @@ from servicedesk.sla.models import (
     TimerState,
 )
 from servicedesk.sla.official import china_official_schedule
+from servicedesk.sla.recompute import provisional_timers_refresh
 from servicedesk.sla.selectors import breached_timers, subject_clocks
-from servicedesk.sla.services import provisional_timers_refresh, timers_sync
+from servicedesk.sla.services import timers_sync
 from servicedesk.sla.tests.test_provisional import NOTICE_2027, package_knows_2027  # noqa: F401 (fixture)
 from servicedesk.tickets.services import request_create, request_transition
 

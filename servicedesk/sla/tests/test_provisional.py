@@ -28,7 +28,7 @@ from servicedesk.sla.models import (
     Timer,
 )
 from servicedesk.sla.official import china_official_schedule
-from servicedesk.sla.services import provisional_calendar_warn, provisional_timers_refresh
+from servicedesk.sla.recompute import provisional_calendar_warn, provisional_timers_refresh
 from servicedesk.tickets.services import request_create
 
 pytestmark = pytest.mark.django_db

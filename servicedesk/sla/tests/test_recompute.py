@@ -171,7 +171,7 @@ def test_a_change_whose_recomputation_never_ran_is_caught_up_by_the_sweep(world,
     """SLA-5 (issue 10 item 1): the engine's rules changed by a migration, which records a change of
     every open clock but cannot enqueue a task; the worker's minute sweep recomputes it once the
     change is two minutes old, and not before (its own task may still be running)."""
-    from servicedesk.sla.services import sla_recompute_pending
+    from servicedesk.sla.recompute import sla_recompute_pending
 
     request = _leak(world)
     # as before the migration

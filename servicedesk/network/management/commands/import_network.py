@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from servicedesk.core.exceptions import DomainError
-from servicedesk.network.importer import ImportReport, NetworkImportRejected, network_import
+from servicedesk.network.import_results import ImportReport, NetworkImportRejected
+from servicedesk.network.importer import network_import
 from servicedesk.network.models import PARENT_KIND, DeviceKind
 
 
