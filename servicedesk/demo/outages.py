@@ -26,6 +26,7 @@ from servicedesk.outages.models import (
     TroubleshootingScript,
     TroubleshootingStep,
 )
+from servicedesk.outages.planned import planned_outage_create, planned_outage_notices_record
 from servicedesk.tickets.models import RequestType
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -166,16 +167,25 @@ def _local_hour(at: datetime.datetime) -> datetime.datetime:
 
 def _notices(outage: PlannedOutage, point_ids: list[int], *, at: datetime.datetime, recorded_by: Any,
              channels: tuple[str, ...]) -> int:
-    PlannedOutageNotice.objects.bulk_create([
-        PlannedOutageNotice(planned_outage=outage, service_point_id=point_id, channel=channels[index % len(channels)],
-                            notified_at=at + datetime.timedelta(minutes=3 * index), recorded_by=recorded_by)
-        for index, point_id in enumerate(point_ids)
-    ])
-    return len(point_ids)
+    """Notices through the service, a share of the points per channel, each share a few minutes
+    after the one before (the crew going from door to door)."""
+    added = 0
+    for index, channel in enumerate(channels):
+        share = list(ServicePoint.objects.filter(pk__in=point_ids[index::len(channels)]).only("pk"))
+        if share:
+            added += planned_outage_notices_record(actor=recorded_by, planned=outage, channel=channel,
+                                                   service_points=share,
+                                                   notified_at=at + datetime.timedelta(minutes=3 * index))
+    return added
+
+
+def _announced(outage: PlannedOutage, at: datetime.datetime) -> None:
+    """The demo's story: the outage was announced days before today (the service stamps now)."""
+    PlannedOutage.objects.filter(pk=outage.pk).update(created_at=at)
 
 
 def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int], now: datetime.datetime) -> int:
-    """Two published planned outages; returns how many were written.
+    """Two published planned outages, through the dispatcher's services; returns how many were written.
 
     1. Power, in force now (from two hours ago for six hours): maintenance on the switching section
        supplying 张伟, the Futian district government and 陈志强 (notices posted and letters).
@@ -189,12 +199,11 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
     if power is not None and power.device is not None and power.device.parent is not None:
         section = power.device.parent
         starts = _local_hour(now) - datetime.timedelta(hours=2)
-        outage = PlannedOutage.objects.create(
-            utility=Utility.POWER, reason=f"{section.name}计划检修：更换柱上负荷开关", starts_at=starts,
-            ends_at=starts + datetime.timedelta(hours=6),
-            area_description=f"{section.name}供电范围，{power.device.location.removeprefix('深圳市')}一带",
-            created_by=users["dispatcher"], created_at=starts - datetime.timedelta(days=5))
-        outage.devices.add(section)
+        outage = planned_outage_create(
+            actor=users["dispatcher"], utility=Utility.POWER, reason=f"{section.name}计划检修：更换柱上负荷开关",
+            starts_at=starts, ends_at=starts + datetime.timedelta(hours=6), devices=[section],
+            area_description=f"{section.name}供电范围，{power.device.location.removeprefix('深圳市')}一带")
+        _announced(outage, starts - datetime.timedelta(days=5))
         points = list(ServicePoint.objects.filter(device__parent=section).order_by("pk").values_list("pk", flat=True))
         _notices(outage, points, at=starts - datetime.timedelta(days=3),
                  recorded_by=users.get("dispatcher_futian", users["dispatcher"]),
@@ -207,12 +216,11 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
         pipe = water.device
         day = (now.astimezone(LOCAL_TZ) + datetime.timedelta(days=2)).date()
         starts = datetime.datetime(day.year, day.month, day.day, 9, 0, tzinfo=LOCAL_TZ)
-        outage = PlannedOutage.objects.create(
-            utility=Utility.WATER, reason=f"{pipe.name}新建管道碰口接驳，计划停水", starts_at=starts,
-            ends_at=starts + datetime.timedelta(hours=8),
-            area_description=f"{pipe.location.removeprefix('深圳市')}沿线，含海岸城等小区",
-            created_by=users["office_dispatcher"], created_at=now - datetime.timedelta(days=1))
-        outage.devices.add(pipe)
+        outage = planned_outage_create(
+            actor=users["office_dispatcher"], utility=Utility.WATER, reason=f"{pipe.name}新建管道碰口接驳，计划停水",
+            starts_at=starts, ends_at=starts + datetime.timedelta(hours=8), devices=[pipe],
+            area_description=f"{pipe.location.removeprefix('深圳市')}沿线，含海岸城等小区")
+        _announced(outage, now - datetime.timedelta(days=1))
         points = list(ServicePoint.objects.filter(device=pipe).order_by("pk").values_list("pk", flat=True))
         _notices(outage, points, at=now - datetime.timedelta(hours=20), recorded_by=users["office_dispatcher"],
                  channels=(PlannedOutageNotice.Channel.SMS, PlannedOutageNotice.Channel.POSTED))
