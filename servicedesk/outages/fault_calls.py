@@ -219,7 +219,7 @@ def connection_advice_message(point: ServicePoint) -> Message:
     """OUT-4: what to tell a caller whose supply is cut, and how to be reconnected."""
     status = point.connection_status
     if status == ConnectionStatus.CUT_UNPAID:
-        owed = point.account.amount_owed if point.account_id else 0
+        owed = point.account.amount_owed if point.account is not None else 0
         return message("tell_cut_unpaid", owed=str(owed))
     if status == ConnectionStatus.CUT_MOVE_IN_UNREGISTERED:
         return message("tell_cut_move_in")
@@ -279,6 +279,7 @@ def _work_request(draft: ContactDraft, *, actor: User, utility: str, config: Out
     draft.written_by_request()
     told: Message = draft.steps[-1]["told_message"]
     if on_network:
+        assert contact.service_point is not None  # placed on the network: the call's service point
         FAULT_CALL_INSERT.save(fault_call_row(contact, contact.service_point, now=now or timezone.now(),
                                                 outage=None, problem=problem, request=request))
     return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=draft.steps, request=request, told=told)

@@ -45,6 +45,7 @@ def fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime
                     outage: Outage | None, problem: dict[str, Any],
                     request: ServiceRequest | None = None) -> FaultCall:
     device = point.device
+    assert device is not None, "only a call placed on the network has a row"
     lineage = device.lineage
     return FaultCall(
         contact=contact, service_point=point, device_id=device.pk,
@@ -98,6 +99,7 @@ def infer(draft: ContactDraft, point: ServicePoint, *, config: OutageConfig, now
     Otherwise nothing is written here: the call gets a work request and is placed on the network
     with it (``fault_calls._work_request``)."""
     device = point.device
+    assert device is not None, "only a call placed on the network is inferred from"
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
         # FOR NO KEY UPDATE: it must not block the key-share locks that inserting a fault call

@@ -14,7 +14,7 @@
 
 import datetime
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -259,7 +259,7 @@ class EtrChangeManager(models.Manager["OutageEtrChange"]):
 class OutageEtrChange(OutageEvent):
     """The outage's ETR changes (OUT-6): its history's ``etr_change`` rows, oldest first."""
 
-    objects = EtrChangeManager()
+    objects: ClassVar[EtrChangeManager] = EtrChangeManager()
 
     class Meta:
         proxy = True

@@ -324,8 +324,9 @@ def _render_board(request: HttpRequest, declare_form: OutageDeclareForm | None, 
     if chosen == "open":
         # Predicted first (they need the dispatcher's decision), then by calls: outage_board's
         # order_by("status") sorts "confirmed" before "predicted" alphabetically.
-        outages = outages.order_by(Case(When(status=OutageStatus.PREDICTED, then=0), default=1),
-                                   "-call_count", "-created_at")
+        predicted_first = Case(When(status=OutageStatus.PREDICTED, then=0), default=1)
+        # call_count: selectors.with_call_stats' annotation, which the plugin does not see.
+        outages = outages.order_by(predicted_first, "-call_count", "-created_at")  # type: ignore[misc]
     page_obj, query = paginate(request, outages)
     context = {"filters": filters, "chosen": chosen, "page_obj": page_obj, "query": query,
                "declare_form": declare_form, "may_manage": may_manage(request)}

@@ -3,7 +3,7 @@ each outage, its history, and its workflow (declare, confirm, reject, merge, cha
 restore; ``workflow.OUTAGE_TRANSITIONS``)."""
 
 import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -55,7 +55,7 @@ from servicedesk.tickets.selectors import request_list_for_user
 router = Router(tags=["outages"])
 
 # The actions open on an outage in each status (POST /outages/{id}/<action>, PATCH for update).
-_OUTAGE_ACTIONS = {
+_OUTAGE_ACTIONS: dict[str, list[str]] = {
     OutageStatus.PREDICTED: ["confirm", "reject", "merge", "update"],
     OutageStatus.CONFIRMED: ["merge", "update", "restore"],
 }
@@ -96,7 +96,7 @@ class OutageEventOut(Schema):
     @staticmethod
     def resolve_reason(event: Any) -> str:
         if isinstance(event, dict):  # an answer already rendered (the endpoints return dumped details)
-            return event["reason"]
+            return cast("str", event["reason"])
         return event.reason or render(event.message, "")
 
 
@@ -111,7 +111,7 @@ class OutageDetailOut(OutageOut):
         # ``_outage_detail`` reads the history (``outage.events`` is the related manager); an answer
         # already rendered (the endpoints return dumped details) keeps its list.
         if isinstance(outage, dict):
-            return outage["events"]
+            return cast("list[Any]", outage["events"])
         return getattr(outage, "history", None) or []
 
 
