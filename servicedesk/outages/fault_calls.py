@@ -120,7 +120,8 @@ def fault_call_take(
         if len(points) == 1:
             service_point = points[0]
         elif points:
-            raise ValidationFailed(_("This customer has several service points: choose the one without supply."),
+            raise ValidationFailed(_("This customer has several service points: choose the one without "
+                                     "supply."),
                                    field="service_point_id")
     if service_point is not None:
         utility = service_point.utility
@@ -179,7 +180,8 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
     planned = planned_outages_in_force(point, at=now, schedule=config.planned)
     if planned:
         notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
-        record_step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))
+        record_step(steps, "planned_outage", planned[0].reference,
+                    written_notice=bool(notice and notice.written))
         return FaultCallResult(contact, Outcome.PLANNED_OUTAGE, steps=steps, planned_outage=planned[0],
                                told=planned_told(planned[0], notice))
     record_step(steps, "planned_outage", "none")
@@ -187,7 +189,8 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
     outage = join_open_outage(draft, point, now=now, problem=problem, step="open_outage")
     if outage is not None:
-        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, told=outage_told(outage))
+        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
+                               told=outage_told(outage))
     record_step(steps, "open_outage", "none")
 
     # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.

@@ -189,10 +189,12 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
                  .exclude(pk=outage.pk).order_by("pk").values_list("pk", "status"))
     # The page says "merged into" from ``merged_into``, in the reader's language (no note written).
     outages_transition(sources=below, action="roll_up", actor=None, at=now,
-                       message=message("outage_merged_into", ref=outage.reference), merged_into=outage, closed_at=now)
+                       message=message("outage_merged_into", ref=outage.reference), merged_into=outage,
+                       closed_at=now)
     since = now - datetime.timedelta(minutes=window)
     FaultCall.objects.filter(
-        Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
+        Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since,
+          outage__isnull=True)
         | Q(outage_id__in=[pk for pk, _status in below])).update(outage=outage)
     outage.forget_call_stats()
     note_linked_requests(outage, message("outage_grouped", ref=outage.reference, device=device.code))

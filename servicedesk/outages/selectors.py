@@ -48,7 +48,8 @@ def planned_outages_in_force(service_point: ServicePoint, *, at: datetime.dateti
     if not entries:
         return []
     covering = set(service_point.device.covering_ids) if service_point.device is not None else set()
-    return [p for p, devices in entries if service_point.district in (p.districts or []) or covering & devices]
+    return [p for p, devices in entries
+            if service_point.district in (p.districts or []) or covering & devices]
 
 
 # Asked on every fault call (OUT-2): one statement, written out so that it is not compiled by the
@@ -167,7 +168,8 @@ def outage_get_for_user(user: User, outage_id: int) -> Outage:
         raise NotFound(_("No such outage.")) from None
 
 
-def outage_list_for_api(user: User, *, status: str = "", utility: str = "", device_code: str = "") -> QuerySet[Outage]:
+def outage_list_for_api(user: User, *, status: str = "", utility: str = "",
+                        device_code: str = "") -> QuerySet[Outage]:
     """The API's board: ``outage_board`` with the utility and device filters, ties by id."""
     outages = outage_board(user, status=status).select_related("merged_into", "confirmed_by", "closed_by")
     if utility:
@@ -287,7 +289,8 @@ def service_points_by_ids(ids: list[int]) -> list[ServicePoint]:
     points = list(ServicePoint.objects.filter(pk__in=wanted))
     if len(points) != len(wanted):
         missing = min(wanted - {point.pk for point in points})
-        raise ValidationFailed(_("No such object: %(value)s.") % {"value": missing}, field="service_point_ids")
+        raise ValidationFailed(_("No such object: %(value)s.") % {"value": missing},
+                               field="service_point_ids")
     return points
 
 
@@ -313,7 +316,8 @@ def planned_notice_summary(planned: PlannedOutage, *, recent: int = 50,
 def planned_outages_public(*, at: datetime.datetime | None = None) -> QuerySet[PlannedOutage]:
     """Published planned outages not yet over, for the public notice page."""
     at = at or timezone.now()
-    return (PlannedOutage.objects.filter(published=True, status=PlannedOutage.Status.SCHEDULED, ends_at__gt=at)
+    return (PlannedOutage.objects.filter(published=True, status=PlannedOutage.Status.SCHEDULED,
+                                         ends_at__gt=at)
             .prefetch_related("devices").order_by("starts_at"))
 
 
