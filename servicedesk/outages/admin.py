@@ -20,7 +20,8 @@ from servicedesk.outages.selectors import with_call_stats
 class InferenceRuleAdmin(admin.ModelAdmin):
     list_display = ("device_kind", "min_service_points", "min_service_points_percent", "min_children",
                     "min_children_percent", "window_minutes", "active")
-    list_editable = ("min_service_points", "min_service_points_percent", "min_children", "min_children_percent",
+    list_editable = ("min_service_points", "min_service_points_percent", "min_children",
+                     "min_children_percent",
                      "window_minutes", "active")
 
 

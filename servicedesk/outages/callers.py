@@ -22,7 +22,8 @@ def local_time(value: datetime.datetime | None) -> str:
 
 
 def linked_requests(outage: Outage) -> list[int]:
-    return list(FaultCall.objects.filter(outage=outage, request__isnull=False).values_list("request_id", flat=True))
+    return list(FaultCall.objects.filter(outage=outage, request__isnull=False)
+                .values_list("request_id", flat=True))
 
 
 def note_linked_requests(outage: Outage, note: Message, *, actor: User | None = None,
@@ -58,7 +59,8 @@ def caller_messages(outage: Outage, text: str) -> list[MessageDraft]:
         contact = call.contact
         customer = contact.customer
         phone = contact.reporter_phone or (customer.mobile or customer.phone if customer else "")
-        drafts.append(MessageDraft(phone=phone, text=text, customer_id=contact.customer_id, contact_id=contact.pk,
+        drafts.append(MessageDraft(phone=phone, text=text, customer_id=contact.customer_id,
+                                   contact_id=contact.pk,
                                    source=outage.reference))
     return drafts
 

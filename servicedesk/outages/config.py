@@ -69,7 +69,8 @@ class OutageConfig:
 def _build() -> OutageConfig:
     config = OutageConfig()
     config.rules_by_kind = {r.device_kind: r for r in InferenceRule.objects.filter(active=True)}
-    config.settings_by_utility = {s.utility: s for s in FaultCallSetting.objects.select_related("request_type")}
+    config.settings_by_utility = {s.utility: s
+                                  for s in FaultCallSetting.objects.select_related("request_type")}
     config.scripts = list(TroubleshootingScript.objects.filter(active=True).order_by("sort_order", "code"))
     for step in TroubleshootingStep.objects.filter(script__active=True).order_by("order"):
         config.steps_by_script.setdefault(step.script_id, []).append(step)
@@ -96,6 +97,6 @@ def fault_setting(config: OutageConfig, utility: str) -> FaultCallSetting:
     """The fault-call setting of a utility (its request type and initial estimate), or the error."""
     setting = config.settings_by_utility.get(utility)
     if setting is None:
-        raise ValidationFailed(_("No fault request type is configured for %(utility)s.") % {"utility": utility},
-                               field="utility")
+        raise ValidationFailed(_("No fault request type is configured for %(utility)s.")
+                               % {"utility": utility}, field="utility")
     return setting

@@ -35,7 +35,8 @@ def planned_told(planned: PlannedOutage, notice: PlannedOutageNotice | None) -> 
 def outage_told(outage: Outage) -> Message:
     if outage.status == OutageStatus.CONFIRMED:
         return message("tell_outage_confirmed", ref=outage.reference,
-                       cause=typed(outage.cause) if outage.cause else label(CAUSE_UNKNOWN), etr=moment(outage.etr))
+                       cause=typed(outage.cause) if outage.cause else label(CAUSE_UNKNOWN),
+                       etr=moment(outage.etr))
     return message("tell_outage_predicted", ref=outage.reference)
 
 

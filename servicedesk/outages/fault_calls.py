@@ -120,7 +120,8 @@ def fault_call_take(
         if len(points) == 1:
             service_point = points[0]
         elif points:
-            raise ValidationFailed(_("This customer has several service points: choose the one without supply."),
+            raise ValidationFailed(_("This customer has several service points: choose the one without "
+                                     "supply."),
                                    field="service_point_id")
     if service_point is not None:
         utility = service_point.utility
@@ -179,7 +180,8 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
     planned = planned_outages_in_force(point, at=now, schedule=config.planned)
     if planned:
         notice = PlannedOutageNotice.objects.filter(planned_outage=planned[0], service_point=point).first()
-        record_step(steps, "planned_outage", planned[0].reference, written_notice=bool(notice and notice.written))
+        record_step(steps, "planned_outage", planned[0].reference,
+                    written_notice=bool(notice and notice.written))
         return FaultCallResult(contact, Outcome.PLANNED_OUTAGE, steps=steps, planned_outage=planned[0],
                                told=planned_told(planned[0], notice))
     record_step(steps, "planned_outage", "none")
@@ -187,7 +189,8 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
     # OUT-2, 004 steps 4–5: an open outage covers this service point: link, no new work.
     outage = join_open_outage(draft, point, now=now, problem=problem, step="open_outage")
     if outage is not None:
-        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage, told=outage_told(outage))
+        return FaultCallResult(contact, Outcome.OUTAGE_LINKED, steps=steps, outage=outage,
+                               told=outage_told(outage))
     record_step(steps, "open_outage", "none")
 
     # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.
@@ -219,7 +222,7 @@ def connection_advice_message(point: ServicePoint) -> Message:
     """OUT-4: what to tell a caller whose supply is cut, and how to be reconnected."""
     status = point.connection_status
     if status == ConnectionStatus.CUT_UNPAID:
-        owed = point.account.amount_owed if point.account_id else 0
+        owed = point.account.amount_owed if point.account is not None else 0
         return message("tell_cut_unpaid", owed=str(owed))
     if status == ConnectionStatus.CUT_MOVE_IN_UNREGISTERED:
         return message("tell_cut_move_in")
@@ -279,6 +282,7 @@ def _work_request(draft: ContactDraft, *, actor: User, utility: str, config: Out
     draft.written_by_request()
     told: Message = draft.steps[-1]["told_message"]
     if on_network:
+        assert contact.service_point is not None  # placed on the network: the call's service point
         FAULT_CALL_INSERT.save(fault_call_row(contact, contact.service_point, now=now or timezone.now(),
                                                 outage=None, problem=problem, request=request))
     return FaultCallResult(contact, Outcome.REQUEST_CREATED, steps=draft.steps, request=request, told=told)

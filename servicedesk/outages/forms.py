@@ -92,7 +92,8 @@ class FaultCallForm(forms.Form):
     reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=40, required=False,
                                      help_text=_("The number to call back."))
     location = forms.CharField(label=_("Fault location (place)"), max_length=300, required=False,
-                               help_text=_("Where the fault is, in the caller's words (a street corner, a pole)."))
+                               help_text=_("Where the fault is, in the caller's words (a street corner, a "
+                                           "pole)."))
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     # Carries the service's "troubleshooting" errors beside the self-checks; never an input.
     troubleshooting = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -121,7 +122,8 @@ class FaultCallForm(forms.Form):
             self.fields[f"ts_{script.code}_result"] = forms.ChoiceField(
                 label=_("Result"), required=False, widget=forms.RadioSelect, initial="",
                 choices=[("", _("Not tried")), (SOLVED, _("Solved")), (NOT_SOLVED, _("Not solved"))])
-            self.fields[f"ts_{script.code}_note"] = forms.CharField(label=_("Note"), max_length=300, required=False)
+            self.fields[f"ts_{script.code}_note"] = forms.CharField(label=_("Note"), max_length=300,
+                                                                    required=False)
             self.script_rows.append({"script": script, "steps": self[f"ts_{script.code}_steps"],
                                      "result": self[f"ts_{script.code}_result"],
                                      "note": self[f"ts_{script.code}_note"]})
@@ -242,7 +244,8 @@ class OutageUpdateForm(forms.Form):
 
 class OutageRestoreForm(forms.Form):
     restored_at = forms.DateTimeField(
-        label=_("Supply restored at"), required=False, initial=timezone.now, input_formats=DATETIME_INPUT_FORMATS,
+        label=_("Supply restored at"), required=False, initial=timezone.now,
+        input_formats=DATETIME_INPUT_FORMATS,
         widget=_local_datetime_widget(), validators=[validate_past_moment],
         help_text=_("Now, or earlier if supply came back before you record it. The crews' work orders are "
                     "completed at this time."))
@@ -257,7 +260,8 @@ class OutageDeclareForm(forms.Form):
     """A dispatcher declares a known outage (SCADA alarm) or a leak repair's affected area (003 §8.2)."""
 
     device_code = forms.CharField(label=_("Device code"), max_length=40,
-                                  help_text=_("The network device that is off, e.g. a transformer or a pipe segment."))
+                                  help_text=_("The network device that is off, e.g. a transformer or a pipe "
+                                              "segment."))
     cause = forms.CharField(label=_("Cause"), max_length=300)
     etr = _datetime_field(_("Estimated restoration"))
     leak_request = forms.CharField(
@@ -312,7 +316,8 @@ class PlannedOutageForm(forms.Form):
                                 help_text=_("Whole districts, separated by spaces or commas (e.g. 福田区)."))
     area_description = forms.CharField(label=_("Area"), max_length=300, required=False,
                                        help_text=_("The affected area in words, for the public notice."))
-    published = forms.BooleanField(label=_("Published on the public notice page"), required=False, initial=True)
+    published = forms.BooleanField(label=_("Published on the public notice page"), required=False,
+                                   initial=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "planned")
@@ -350,5 +355,6 @@ class PlannedNoticeForm(forms.Form):
         found = {p.number: p for p in ServicePoint.objects.filter(number__in=numbers)}
         missing = [number for number in numbers if number not in found]
         if missing:
-            raise forms.ValidationError(_("No service point has the number %(number)s.") % {"number": missing[0]})
+            raise forms.ValidationError(_("No service point has the number %(number)s.")
+                                        % {"number": missing[0]})
         return [found[number] for number in dict.fromkeys(numbers)]

@@ -45,6 +45,7 @@ def fault_call_row(contact: ContactRecord, point: ServicePoint, *, now: datetime
                     outage: Outage | None, problem: dict[str, Any],
                     request: ServiceRequest | None = None) -> FaultCall:
     device = point.device
+    assert device is not None, "only a call placed on the network has a row"
     lineage = device.lineage
     return FaultCall(
         contact=contact, service_point=point, device_id=device.pk,
@@ -98,6 +99,7 @@ def infer(draft: ContactDraft, point: ServicePoint, *, config: OutageConfig, now
     Otherwise nothing is written here: the call gets a work request and is placed on the network
     with it (``fault_calls._work_request``)."""
     device = point.device
+    assert device is not None, "only a call placed on the network is inferred from"
     if device.area_id is not None:
         # Serialise the calls of one area (feeder or zone); on SQLite writes are serial anyway.
         # FOR NO KEY UPDATE: it must not block the key-share locks that inserting a fault call
@@ -187,10 +189,12 @@ def _predict(device: Device, *, depth: int, window: int, now: datetime.datetime)
                  .exclude(pk=outage.pk).order_by("pk").values_list("pk", "status"))
     # The page says "merged into" from ``merged_into``, in the reader's language (no note written).
     outages_transition(sources=below, action="roll_up", actor=None, at=now,
-                       message=message("outage_merged_into", ref=outage.reference), merged_into=outage, closed_at=now)
+                       message=message("outage_merged_into", ref=outage.reference), merged_into=outage,
+                       closed_at=now)
     since = now - datetime.timedelta(minutes=window)
     FaultCall.objects.filter(
-        Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since, outage__isnull=True)
+        Q(**{_CALL_COLUMN_AT_DEPTH[depth]: device.pk}, unexplained=True, reported_at__gte=since,
+          outage__isnull=True)
         | Q(outage_id__in=[pk for pk, _status in below])).update(outage=outage)
     outage.forget_call_stats()
     note_linked_requests(outage, message("outage_grouped", ref=outage.reference, device=device.code))

@@ -103,7 +103,8 @@ def outage_declare(*, actor: User, device: Device, cause: str, etr: datetime.dat
     _record_etr_change(outage, old=None, new=etr, actor=actor, note=declared)
     # Predicted outages below it and their calls are explained by it now.
     below = Outage.objects.filter(status=OutageStatus.PREDICTED,
-                                  device__in=[d.pk for d in list(devices_under(device))]).exclude(pk=outage.pk)
+                                  device__in=[d.pk for d in list(devices_under(device))],
+                                  ).exclude(pk=outage.pk)
     _merge_many(list(below.values_list("pk", flat=True)), into=outage, actor=actor, now=now)
     window = max([r.window_minutes for r in outage_config().rules_by_kind.values()] or [120])
     leaves = [d.pk for d in list(devices_under(device))]
@@ -127,9 +128,11 @@ def _merge_many(ids: list[int], *, into: Outage, actor: User, now: datetime.date
     if not ids:
         return
     # Locked for update: waits for callers joining them (they hold a key-share lock) to commit.
-    locked = list(Outage.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "status"))
+    locked = list(Outage.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+                  .values_list("pk", "status"))
     outages_transition(sources=locked, action="merge", actor=actor, at=now,
-                       message=message("outage_merged_into", ref=into.reference), merged_into=into, closed_at=now,
+                       message=message("outage_merged_into", ref=into.reference), merged_into=into,
+                       closed_at=now,
                        closed_by=actor)
     FaultCall.objects.filter(outage_id__in=ids).update(outage=into)
 
@@ -164,14 +167,15 @@ def _check_crew(outage: Outage, provider: Provider | None, crew_type: str) -> No
     theirs = set(provider.crew_types or ())
     utility = outage.get_utility_display()
     if not crew_types & theirs:
-        raise ValidationFailed(_("%(provider)s has no crew for this outage (%(utility)s): choose one from the list.") % {
+        raise ValidationFailed(_("%(provider)s has no crew for this outage (%(utility)s): choose one from "
+                                 "the list.") % {
             "provider": provider.display_name, "utility": utility}, field="provider")
     if crew_type.strip() and crew_type.strip() not in crew_types:
-        raise ValidationFailed(_("This crew type does not repair this outage (%(utility)s).") % {"utility": utility},
-                               field="crew_type")
+        raise ValidationFailed(_("This crew type does not repair this outage (%(utility)s).")
+                               % {"utility": utility}, field="crew_type")
     if crew_type.strip() and crew_type.strip() not in theirs:
-        raise ValidationFailed(_("%(provider)s has no crew of this type.") % {"provider": provider.display_name},
-                               field="crew_type")
+        raise ValidationFailed(_("%(provider)s has no crew of this type.")
+                               % {"provider": provider.display_name}, field="crew_type")
 
 
 
@@ -190,7 +194,8 @@ def outage_confirm(*, actor: User, outage: Outage, cause: str, etr: datetime.dat
     _check_etr(etr, required=True)
     _check_crew(locked, provider, crew_type)
     now = timezone.now()
-    request = locked.request or _outage_carrier_request(locked, actor=actor, etr=etr, attributes=attributes or {})
+    request = locked.request or _outage_carrier_request(locked, actor=actor, etr=etr,
+                                                        attributes=attributes or {})
     outage_transition(outage=locked, action="confirm", actor=actor, at=now,
                       message=message("outage_confirmed", ref=locked.reference, cause=typed(cause.strip())),
                       cause=cause.strip(), confirmed_at=now, confirmed_by=actor, request=request)
@@ -233,16 +238,17 @@ def _outage_carrier_request(outage: Outage, *, actor: User, etr: datetime.dateti
 def _record_etr_change(outage: Outage, *, old: datetime.datetime | None, new: datetime.datetime | None,
                        actor: User | None, reason: str = "", note: Message | None = None) -> None:
     if old != new:
-        outage_record_change(outage=outage, kind=OutageEventKind.ETR_CHANGE, actor=actor, old_etr=old, new_etr=new,
+        outage_record_change(outage=outage, kind=OutageEventKind.ETR_CHANGE, actor=actor, old_etr=old,
+                             new_etr=new,
                              reason=reason, message=note)
 
 
 def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reason: str = "",
              note: Message | None = None) -> None:
     """OUT-6: the one writer of an open outage's ETR. A change is kept with its time, author and
-    why (an ``etr_change`` row of its history, shown on the outage page): the dispatcher's ``reason``, else the
-    system's ``note``; a new ETR reaches every linked caller: their requests' estimated completion
-    (with a history row saying why) and a message to their phone."""
+    why (an ``etr_change`` row of its history, shown on the outage page): the dispatcher's ``reason``,
+    else the system's ``note``; a new ETR reaches every linked caller: their requests' estimated
+    completion (with a history row saying why) and a message to their phone."""
     _record_etr_change(outage, old=outage.etr, new=etr, actor=actor, reason=reason, note=note)
     Outage.objects.filter(pk=outage.pk).update(etr=etr)
     outage.etr = etr
@@ -252,7 +258,8 @@ def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reas
     if outage.request_id:
         request_ids.append(outage.request_id)
     open_ids = list(ServiceRequest.objects.filter(pk__in=set(request_ids))
-                    .exclude(status__in=(RequestStatus.RESOLVED, RequestStatus.CLOSED, RequestStatus.CANCELLED))
+                    .exclude(status__in=(RequestStatus.RESOLVED, RequestStatus.CLOSED,
+                                         RequestStatus.CANCELLED))
                     .exclude(estimated_completion_at=etr).values_list("pk", "estimated_completion_at"))
     ServiceRequest.objects.filter(pk__in=[pk for pk, _old in open_ids]).update(estimated_completion_at=etr,
                                                                                 updated_at=timezone.now())
@@ -268,7 +275,8 @@ def _set_etr(outage: Outage, etr: datetime.datetime | None, *, actor: User, reas
 
 
 @unit()
-def outage_update(*, actor: User, outage: Outage, etr: datetime.datetime | None = None, cause: str | None = None,
+def outage_update(*, actor: User, outage: Outage, etr: datetime.datetime | None = None,
+                  cause: str | None = None,
                   reason: str = "") -> Outage:
     """Change the ETR or the cause of an open outage; callers are told the new ETR."""
     _require(actor, Capability.MANAGE_OUTAGES, _("Your role may not manage outages."))
@@ -276,7 +284,8 @@ def outage_update(*, actor: User, outage: Outage, etr: datetime.datetime | None 
     _check_open(locked)
     _check_etr(etr, required=False)
     if cause is not None and cause.strip() and cause.strip() != locked.cause:
-        outage_record_change(outage=locked, kind=OutageEventKind.CAUSE_CHANGE, actor=actor, reason=reason.strip(),
+        outage_record_change(outage=locked, kind=OutageEventKind.CAUSE_CHANGE, actor=actor,
+                             reason=reason.strip(),
                              changes={"cause": [locked.cause, cause.strip()]})
         locked.cause = cause.strip()
         Outage.objects.filter(pk=locked.pk).update(cause=locked.cause)
@@ -296,7 +305,8 @@ def outage_reject(*, actor: User, outage: Outage, reason: str) -> Outage:
     if not reason.strip():
         raise ValidationFailed(_("Say why it is not an outage."), field="reason")
     now = timezone.now()
-    outage_transition(outage=locked, action="reject", actor=actor, at=now, reason=reason.strip(), closed_at=now,
+    outage_transition(outage=locked, action="reject", actor=actor, at=now, reason=reason.strip(),
+                      closed_at=now,
                       closed_by=actor, note=reason.strip())
     setting = fault_setting(outage_config(), locked.utility)
     calls = list(FaultCall.objects.filter(outage=locked).select_related("contact"))
@@ -324,7 +334,8 @@ def outage_merge(*, actor: User, source: Outage, target: Outage) -> Outage:
     if source.pk == target.pk:
         raise ValidationFailed(_("An outage cannot be merged into itself."), field="target_id")
     first, second = sorted([source.pk, target.pk])
-    locked = {o.pk: o for o in Outage.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
+    locked = {o.pk: o
+              for o in Outage.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
     source, target = locked[source.pk], locked[target.pk]
     outage_check_transition(source, "merge", actor=actor)
     _check_open(target)
@@ -363,7 +374,8 @@ def outage_started_at(outage: Outage) -> datetime.datetime:
     return min(outage.created_at, first_call) if first_call is not None else outage.created_at
 
 
-def _restoration_time(outage: Outage, restored_at: datetime.datetime, *, now: datetime.datetime) -> datetime.datetime:
+def _restoration_time(outage: Outage, restored_at: datetime.datetime, *,
+                      now: datetime.datetime) -> datetime.datetime:
     """The restoration time given, checked: not in the future (beyond the clock skew), not before
     the outage began. Times are given to the minute (the page's input): one in the minute the
     outage began means its start at the earliest."""
@@ -400,8 +412,8 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
     outage_check_transition(locked, "restore", actor=actor)
     now = timezone.now()
     restored_at = _restoration_time(locked, restored_at or now, now=now)
-    restored = (message("outage_restored_note", ref=locked.reference, note=typed(note.strip())) if note.strip()
-                else message("outage_restored", ref=locked.reference))
+    restored = (message("outage_restored_note", ref=locked.reference, note=typed(note.strip()))
+                if note.strip() else message("outage_restored", ref=locked.reference))
     outage_transition(outage=locked, action="restore", actor=actor, at=restored_at, reason=note.strip(),
                       message=restored, closed_at=restored_at, closed_by=actor, note=note.strip())
     reason = render(restored)  # the callbacks' text in the language of the moment (its message is kept too)
@@ -421,7 +433,8 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
     resolved = ServiceRequest.objects.filter(pk__in=open_ids, status=RequestStatus.RESOLVED).count()
     callers = linked_callers(locked)
     callbacks = callbacks_create([
-        CallbackDraft(reason=reason, message=restored, source=locked.reference, contact=call.contact, customer=call.contact.customer,
+        CallbackDraft(reason=reason, message=restored, source=locked.reference, contact=call.contact,
+                      customer=call.contact.customer,
                       request_id=call.request_id, name=call.contact.reporter_name or (
                           call.contact.customer.name if call.contact.customer else ""),
                       phone=call.contact.reporter_phone or (

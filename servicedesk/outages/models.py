@@ -14,7 +14,7 @@
 
 import datetime
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -86,7 +86,8 @@ class PlannedOutageNotice(models.Model):
 
     WRITTEN = (Channel.LETTER, Channel.POSTED)
 
-    planned_outage = models.ForeignKey(PlannedOutage, verbose_name=_("planned outage"), on_delete=models.CASCADE,
+    planned_outage = models.ForeignKey(PlannedOutage, verbose_name=_("planned outage"),
+                                       on_delete=models.CASCADE,
                                        related_name="notices")
     service_point = models.ForeignKey("customers.ServicePoint", verbose_name=_("service point"),
                                       on_delete=models.PROTECT, related_name="planned_outage_notices")
@@ -146,7 +147,8 @@ class Outage(models.Model):
                                      blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True,
                                      help_text=_("When it was restored, rejected or merged."))
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True,
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True,
+                                  blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("note"), blank=True)
 
@@ -219,10 +221,12 @@ class OutageEvent(AppendOnlyModel):
     system, e.g. inference), from what to what, and why: what the dispatcher typed (``reason``),
     else what the system said (``message``). Never changed or deleted."""
 
-    outage = models.ForeignKey(Outage, verbose_name=_("outage"), on_delete=models.PROTECT, related_name="events")
+    outage = models.ForeignKey(Outage, verbose_name=_("outage"), on_delete=models.PROTECT,
+                               related_name="events")
     at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", help_text="Empty when the system acted.")
+                              on_delete=models.PROTECT, related_name="+",
+                              help_text="Empty when the system acted.")
     kind = models.CharField(_("kind"), max_length=20, choices=OutageEventKind.choices)
     action = models.CharField(_("action"), max_length=30, blank=True)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
@@ -231,8 +235,9 @@ class OutageEvent(AppendOnlyModel):
     new_etr = models.DateTimeField(_("new estimated restoration"), null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}, e.g. the cause.")
     reason = models.TextField(_("reason"), blank=True, help_text="What the dispatcher typed.")
-    message = models.JSONField(default=dict, blank=True, help_text="What the system said: {\"key\": …, \"params\": {…}} "
-                               "(core.messages), when no reason was typed.")
+    message = models.JSONField(default=dict, blank=True, help_text="What the system said: {\"key\": …, "
+                                                                   "\"params\": {…}} (core.messages), when "
+                                                                   "no reason was typed.")
 
     class Meta:
         verbose_name = _("outage history entry")
@@ -259,7 +264,7 @@ class EtrChangeManager(models.Manager["OutageEtrChange"]):
 class OutageEtrChange(OutageEvent):
     """The outage's ETR changes (OUT-6): its history's ``etr_change`` rows, oldest first."""
 
-    objects = EtrChangeManager()
+    objects: ClassVar[EtrChangeManager] = EtrChangeManager()
 
     class Meta:
         proxy = True
@@ -273,7 +278,8 @@ class FaultCall(models.Model):
     devices above it (leaf: transformer or pipe; its parent; its grandparent), so that calls can
     be counted per device with one indexed query at each level."""
 
-    contact = models.OneToOneField("contacts.ContactRecord", verbose_name=_("contact"), on_delete=models.PROTECT,
+    contact = models.OneToOneField("contacts.ContactRecord", verbose_name=_("contact"),
+                                   on_delete=models.PROTECT,
                                    related_name="fault_call")
     service_point = models.ForeignKey("customers.ServicePoint", verbose_name=_("service point"),
                                       on_delete=models.PROTECT, related_name="fault_calls")
@@ -286,10 +292,12 @@ class FaultCall(models.Model):
     # few rows) at commit.
     parent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.DO_NOTHING,
                                       related_name="+", db_constraint=False, db_index=False)
-    grandparent_device = models.ForeignKey("network.Device", null=True, blank=True, on_delete=models.DO_NOTHING,
+    grandparent_device = models.ForeignKey("network.Device", null=True, blank=True,
+                                           on_delete=models.DO_NOTHING,
                                            related_name="+", db_constraint=False, db_index=False)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
-    outage = models.ForeignKey(Outage, verbose_name=_("outage"), null=True, blank=True, on_delete=models.PROTECT,
+    outage = models.ForeignKey(Outage, verbose_name=_("outage"), null=True, blank=True,
+                               on_delete=models.PROTECT,
                                related_name="calls")
     # The work request the call created before it was grouped into an outage (if any).
     request = models.ForeignKey("tickets.ServiceRequest", verbose_name=_("request"), null=True, blank=True,
@@ -351,7 +359,8 @@ class InferenceRule(models.Model):
                     "Not used for a transformer or pipe segment."))
     min_children_percent = models.PositiveSmallIntegerField(
         _("minimum share of child devices out (%)"), default=0, validators=[MaxValueValidator(100)],
-        help_text=_("For a section, feeder or zone, e.g. 50: half of its transformers (sections, pipe segments)."))
+        help_text=_("For a section, feeder or zone, e.g. 50: half of its transformers (sections, pipe "
+                    "segments)."))
     window_minutes = models.PositiveIntegerField(_("window (minutes)"), default=120,
                                                  validators=[MinValueValidator(1)])
     active = models.BooleanField(_("active"), default=True)

@@ -64,9 +64,11 @@ def planned_outage_create(*, actor: User, utility: str, reason: str, starts_at: 
                                                                                     "utility": utility}
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    assert starts_at is not None and ends_at is not None  # refused above otherwise
     planned = PlannedOutage.objects.create(
         utility=utility, reason=reason.strip(), starts_at=starts_at, ends_at=ends_at,
-        districts=sorted({d.strip() for d in districts if d.strip()}), area_description=area_description.strip(),
+        districts=sorted({d.strip() for d in districts if d.strip()}),
+        area_description=area_description.strip(),
         published=published, created_by=actor,
     )
     planned.devices.set(devices)

@@ -31,7 +31,8 @@ from servicedesk.outages.selectors import (
 from servicedesk.outages.views import OUTAGE_VIEWERS, may_manage, paginate, request_user
 
 
-def _render_planned_list(request: HttpRequest, form: PlannedOutageForm | None, *, status: int = 200) -> HttpResponse:
+def _render_planned_list(request: HttpRequest, form: PlannedOutageForm | None, *,
+                         status: int = 200) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
     page_obj, query = paginate(request, planned_outages_listed(show_all=show_all))
     return render(request, "outages/planned_list.html", {
@@ -55,7 +56,8 @@ def planned_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             planned = planned_outage_create(
-                actor=request_user(request), utility=data["utility"], reason=data["reason"], starts_at=data["starts_at"],
+                actor=request_user(request), utility=data["utility"], reason=data["reason"],
+                starts_at=data["starts_at"],
                 ends_at=data["ends_at"], devices=data["devices"], districts=data["districts"],
                 area_description=data["area_description"], published=data["published"])
         except ValidationFailed as error:
@@ -66,13 +68,15 @@ def planned_new(request: HttpRequest) -> HttpResponse:
     return _render_planned_list(request, form, status=422)
 
 
-def _render_planned(request: HttpRequest, planned: PlannedOutage, *, notice_form: PlannedNoticeForm | None = None,
+def _render_planned(request: HttpRequest, planned: PlannedOutage, *,
+                    notice_form: PlannedNoticeForm | None = None,
                     status: int = 200) -> HttpResponse:
     by_channel, recent = planned_notice_summary(planned)
     context = {
         "planned": planned,
         "affected": planned_outage_points(planned).count(),
-        "notice_counts": [(label, by_channel.get(value, 0)) for value, label in PlannedOutageNotice.Channel.choices],
+        "notice_counts": [(label, by_channel.get(value, 0))
+                          for value, label in PlannedOutageNotice.Channel.choices],
         "notice_total": sum(by_channel.values()),
         "recent_notices": recent,
         "notice_form": (notice_form or PlannedNoticeForm()) if may_manage(request) else None,

@@ -42,13 +42,15 @@ class OutageTransition:
 
 OUTAGE_TRANSITIONS: dict[str, OutageTransition] = {
     # OUT-3: enough neighbours' calls predict an outage (the system, ``inference``).
-    "predict": OutageTransition(frozenset({NEW}), OS.PREDICTED, None, label=gettext_lazy("Predicted from calls")),
+    "predict": OutageTransition(frozenset({NEW}), OS.PREDICTED, None,
+                                label=gettext_lazy("Predicted from calls")),
     # A dispatcher declares a known outage (SCADA alarm, a leak repair's area): confirmed at once.
     "declare": OutageTransition(frozenset({NEW}), OS.CONFIRMED, Capability.MANAGE_OUTAGES,
                                 label=gettext_lazy("Declared")),
     "confirm": OutageTransition(frozenset({OS.PREDICTED}), OS.CONFIRMED, Capability.MANAGE_OUTAGES,
                                 label=gettext_lazy("Confirm"),
-                                refused=gettext_lazy("Only a predicted outage can be confirmed; %(ref)s is %(status)s.")),
+                                refused=gettext_lazy("Only a predicted outage can be confirmed; %(ref)s is "
+                                                     "%(status)s.")),
     "reject": OutageTransition(frozenset({OS.PREDICTED}), OS.REJECTED, Capability.MANAGE_OUTAGES,
                                reason_required=True, label=gettext_lazy("Reject"),
                                refused=gettext_lazy("Only a predicted outage can be rejected.")),
@@ -60,11 +62,13 @@ OUTAGE_TRANSITIONS: dict[str, OutageTransition] = {
                                 label=gettext_lazy("Merged into the outage above")),
     "restore": OutageTransition(frozenset({OS.CONFIRMED}), OS.RESTORED, Capability.MANAGE_OUTAGES,
                                 label=gettext_lazy("Restore"),
-                                refused=gettext_lazy("Only a confirmed outage can be restored; %(ref)s is %(status)s.")),
+                                refused=gettext_lazy("Only a confirmed outage can be restored; %(ref)s is "
+                                                     "%(status)s.")),
 }
 
 
-def _refusal(transition: OutageTransition, action: str, *, reference: str, status: str) -> OutageInvalidTransition:
+def _refusal(transition: OutageTransition, action: str, *, reference: str,
+             status: str) -> OutageInvalidTransition:
     return OutageInvalidTransition(str(transition.refused) % {"ref": reference, "status": OS(status).label},
                                    action=action, status=status)
 
@@ -111,14 +115,16 @@ def outage_transition(*, outage: Outage, action: str, actor: User | None, at: da
                       reason: str = "", message: Message | None = None, **fields: Any) -> Outage:
     """Move one outage (read locked by the caller) along its workflow, setting ``fields`` with the
     status (e.g. ``closed_at``), and write one history row: who, when, from, to, why."""
-    transition = outage_check_transition(outage, action, actor=actor, reason_given=bool(reason.strip() or message))
+    transition = outage_check_transition(outage, action, actor=actor,
+                                         reason_given=bool(reason.strip() or message))
     previous = outage.status
     when = _event_time(outage, at)
     outage.status = transition.target
     for name, value in fields.items():
         setattr(outage, name, value)
     outage.save(update_fields=["status", *fields])
-    OutageEvent.objects.create(outage=outage, at=when, actor=actor, kind=OutageEventKind.TRANSITION, action=action,
+    OutageEvent.objects.create(outage=outage, at=when, actor=actor, kind=OutageEventKind.TRANSITION,
+                               action=action,
                                from_status=previous, to_status=transition.target, reason=reason.strip(),
                                message={} if reason.strip() else (message or {}))
     return outage
@@ -144,8 +150,10 @@ def outages_transition(*, sources: Sequence[tuple[int, str]], action: str, actor
     return len(sources)
 
 
-def outage_record_change(*, outage: Outage, kind: str, actor: User | None, at: datetime.datetime | None = None,
-                         reason: str = "", message: Message | None = None, old_etr: datetime.datetime | None = None,
+def outage_record_change(*, outage: Outage, kind: str, actor: User | None,
+                         at: datetime.datetime | None = None,
+                         reason: str = "", message: Message | None = None,
+                         old_etr: datetime.datetime | None = None,
                          new_etr: datetime.datetime | None = None, changes: dict[str, Any] | None = None,
                          ) -> OutageEvent:
     """A history row for a change that is not a status change: a new ETR (OUT-6) or cause."""

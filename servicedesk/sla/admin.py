@@ -5,7 +5,7 @@ it affects are recomputed in the background (``sla.changes``). Timers, warnings,
 and changes are read-only: they are derived or historical.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -44,23 +44,29 @@ def _coverage_warning_once_a_day(request: HttpRequest) -> None:
         request.session["sla_coverage_warned_on"] = today
 
 
-class ActorMixin:
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object  # a mixin: the model admin it is mixed into comes after it
+
+
+class ActorMixin(_AdminBase):
     """Runs the admin's writes with the logged-in user as the actor of the SlaChange rows they
     cause (the model, its inlines, bulk deletes)."""
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with acting_user(request.user.pk):
-            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().changeform_view(request, *args, **kwargs)
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with acting_user(request.user.pk):
-            return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().delete_view(request, *args, **kwargs)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if request.method == "GET":
             _coverage_warning_once_a_day(request)
         with acting_user(request.user.pk):  # bulk actions (delete selected) post here
-            return super().changelist_view(request, extra_context)  # type: ignore[misc]
+            return super().changelist_view(request, extra_context)
 
 
 class CalendarOverrideInline(admin.TabularInline):
@@ -114,11 +120,13 @@ class TargetForm(forms.ModelForm):
             text = self.initial.get(name) or ""
             stored = [code.strip() for code in text.replace("|", ",").split(",") if code.strip()]
             self.initial[name] = stored
-            self.fields[name].choices = _with_unknown(event_choices(subject_type), stored)
+            cast("forms.MultipleChoiceField", self.fields[name]).choices = _with_unknown(
+                event_choices(subject_type), stored)
             self.fields[name].widget.attrs["size"] = 8
         paused = [str(code) for code in (self.initial.get("pause_statuses") or [])]
         self.initial["pause_statuses"] = paused
-        self.fields["pause_statuses"].choices = _with_unknown(status_choices(subject_type), paused)
+        cast("forms.MultipleChoiceField", self.fields["pause_statuses"]).choices = _with_unknown(
+            status_choices(subject_type), paused)
         self.fields["pause_statuses"].widget.attrs["size"] = 6
 
     def clean_start_event(self) -> str:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicedesk.sla.exceptions import InvalidCalendar, OutsideCalendarCoverage
@@ -439,6 +440,12 @@ def _merged_pauses(pauses: Sequence[Pause], floor: int) -> list[tuple[int, int |
 # -- working days ------------------------------------------------------------------------------------
 
 
+@overload
+def add_working_days(calendar: WorkingCalendar, start: datetime, days: int) -> datetime: ...
+@overload
+def add_working_days(
+    calendar: WorkingCalendar, start: datetime, days: int, pauses: Sequence[Pause]
+) -> datetime | None: ...
 def add_working_days(
     calendar: WorkingCalendar, start: datetime, days: int, pauses: Sequence[Pause] = ()
 ) -> datetime | None:

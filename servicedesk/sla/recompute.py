@@ -4,12 +4,13 @@ provisional official year (issue 10 item 14) is replaced by the State Council's 
 calendar package learns it. The clocks themselves are computed by ``services.timers_sync``."""
 
 import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -41,7 +42,6 @@ RECOMPUTE_BATCH = 200
 def sla_change_record(*, instance: object, deleted: bool, actor_id: int | None) -> SlaChange:
     """Record a change of a Calendar, CalendarOverride, OfficialYear, Policy or Target, and enqueue
     (after commit) the recomputation of the open timers it affects."""
-    model = type(instance)
     scope: dict[str, object]
     if isinstance(instance, Calendar):
         scope = {"calendar": instance.pk}
@@ -54,7 +54,8 @@ def sla_change_record(*, instance: object, deleted: bool, actor_id: int | None) 
     elif isinstance(instance, Target):
         scope = {"policy": instance.policy_id}  # a new target adds a clock to the policy's subjects
     else:
-        raise TypeError(f"Not an SLA configuration model: {model.__name__}")
+        raise TypeError(f"Not an SLA configuration model: {type(instance).__name__}")
+    model = type(instance)
     verb = "deleted" if deleted else "saved"
     change = SlaChange.objects.create(
         actor_id=actor_id, what=f"{model._meta.verbose_name} {verb}: {instance}"[:200],
@@ -70,7 +71,7 @@ def _enqueue_recompute(change_id: int) -> None:
     sla_recompute_task(change_id)
 
 
-def _affected_timers(scope: dict[str, object]):  # -> QuerySet[Timer]
+def _affected_timers(scope: dict[str, Any]) -> QuerySet[Timer]:  # scope: SlaChange.detail's, from JSON
     open_timers = Timer.objects.filter(state__in=OPEN_TIMER_STATES)
     if "calendar" in scope:
         return open_timers.filter(target__calendar_id=scope["calendar"])

@@ -13,8 +13,9 @@ answer for; it is neither at risk nor breached, and has a filter of its own.
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.aggregates import Count, Max
 from django.utils import timezone
 from django.utils.html import format_html
@@ -216,20 +217,26 @@ def subject_clocks(subject_type: str, subject_id: int, *, now: datetime.datetime
 # Queues: nearest due time, at risk, breached
 
 
+_M = TypeVar("_M", bound=Model)
+
+
 def _subject_timers(subject_type: str) -> QuerySet[Timer]:
     return Timer.objects.filter(subject_type=subject_type, subject_id=OuterRef("pk"))
 
 
-def nearest_due_annotate(items: QuerySet, subject_type: str) -> QuerySet:
+def nearest_due_annotate(items: QuerySet[_M], subject_type: str) -> QuerySet[_M]:
     """Annotate ``sla_due_at``: the earliest due time of the subject's running clocks (paused and
     stopped clocks have none), None when no clock runs; ``sla_due_provisional``: whether that
     due time is provisional (issue 10 item 14); and ``sla_unknown``: whether one of its clocks
     cannot be computed (issue 11 item 5, sla.engine rule 8)."""
     nearest = (_subject_timers(subject_type).filter(state__in=OPEN_RUNNING, due_at__isnull=False)
                .order_by("due_at", "id"))
-    return items.annotate(sla_due_at=Subquery(nearest.values("due_at")[:1]),
-                          sla_due_provisional=Subquery(nearest.values("provisional")[:1]),
-                          sla_unknown=Exists(_subject_timers(subject_type).filter(state=TimerState.UNKNOWN)))
+    # The same rows with three more attributes (the plugin types an annotated QuerySet[_M] as one of
+    # plain Models).
+    return cast("QuerySet[_M]", items.annotate(
+        sla_due_at=Subquery(nearest.values("due_at")[:1]),
+        sla_due_provisional=Subquery(nearest.values("provisional")[:1]),
+        sla_unknown=Exists(_subject_timers(subject_type).filter(state=TimerState.UNKNOWN))))
 
 
 # Ties (the same due time, or no running clock) go most urgent, then oldest: requests and work
@@ -379,7 +386,7 @@ def notification_groups(user: User, subjects: Iterable[dict], *,
     facts = _subject_facts(ids_of)
     type_labels = dict(SubjectType.choices)
     for (subject_type, subject_id), group in groups.items():
-        found = facts.get((subject_type, subject_id))
+        found = facts.get((subject_type, subject_id)) if subject_id is not None else None
         newest_link = next((n.link for n in group.notifications if n.link), "")
         if not subject_type:
             group.label = _("Other notifications")

@@ -2,7 +2,7 @@
 
 import datetime
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -278,7 +278,7 @@ def _fire(to_fire: list[tuple[ClaimedTimer, int, str]], targets: _SweepTargets,
 
 
 def _row_sources(columns: tuple[tuple[str, str], ...],
-                 rows: list[tuple]) -> Iterator[tuple[str, list[object]]]:
+                 rows: Sequence[tuple[Any, ...]]) -> Iterator[tuple[str, list[Any]]]:
     """FROM items ``v`` with the given (name, PostgreSQL type) columns holding ``rows``, with their
     parameters: one for all the rows on PostgreSQL, as many as SQLite's parameter limit asks.
 
@@ -301,15 +301,17 @@ def _row_sources(columns: tuple[tuple[str, str], ...],
     size = 30_000 // len(columns)  # SQLite takes at most 32,766 parameters a statement
     for start in range(0, len(rows), size):
         chunk = rows[start:start + size]
-        params: list[object] = []
+        params: list[Any] = []
         for values in chunk:
             if times or texts:
-                values = list(values)
+                adapted = list(values)
                 for i in times:
-                    values[i] = connection.ops.adapt_datetimefield_value(values[i])
+                    adapted[i] = connection.ops.adapt_datetimefield_value(adapted[i])
                 for i in texts:
-                    values[i] = json.dumps(values[i])
-            params += values
+                    adapted[i] = json.dumps(adapted[i])
+                params += adapted
+            else:
+                params += values
         yield f"(SELECT {aliases} FROM (VALUES {', '.join([row] * len(chunk))})) AS v", params
 
 

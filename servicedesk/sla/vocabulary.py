@@ -33,7 +33,7 @@ def register_subject_vocabulary(subject_type: str, vocabulary: SubjectVocabulary
 
 def _subjects(subject_type: str | None) -> list[SubjectVocabulary]:
     if subject_type in _VOCABULARIES:
-        return [_VOCABULARIES[subject_type]]  # type: ignore[index]
+        return [_VOCABULARIES[subject_type]]
     return list(_VOCABULARIES.values())  # the policy's subject is not chosen yet: every one
 
 

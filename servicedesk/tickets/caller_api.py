@@ -24,7 +24,7 @@ class CustomerServicePointOut(ServicePointBrief):
 
     @staticmethod
     def resolve_account_number(point: ServicePoint) -> str | None:
-        return point.account.number if point.account_id else None
+        return point.account.number if point.account is not None else None
 
 
 class CustomerDetailOut(CustomerSummary):

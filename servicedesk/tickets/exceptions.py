@@ -1,5 +1,6 @@
 """Named errors of the request and work-order workflows."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from servicedesk.core.exceptions import Conflict, ValidationFailed
@@ -9,7 +10,7 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
     def __init__(self, *, entity: str, action: str, status: str, action_label: str = "",
-                 status_label: str = "") -> None:
+                 status_label: str | Promise = "") -> None:
         # People read the workflow's labels; ``action`` and ``status`` keep the codes for the API.
         super().__init__(
             _("“%(action)s” is not possible for a %(entity)s that is “%(status)s”.") % {

@@ -116,7 +116,7 @@ def contact_new(request: HttpRequest, customer_id: int | None = None) -> HttpRes
         data = form.cleaned_data
         try:
             contact = contact_create(
-                agent=request.user, channel=data["channel"], reporter_kind=data["reporter_kind"],  # type: ignore[arg-type]
+                agent=request.user, channel=data["channel"], reporter_kind=data["reporter_kind"],
                 customer=customer, service_point=data.get("service_point"),
                 reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
                 request_type=data["request_type"], notes=data["notes"],

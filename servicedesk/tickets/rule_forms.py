@@ -188,6 +188,6 @@ class ConditionsField(forms.Field):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         try:
-            return self.to_python(data) != (initial or [])
+            return bool(self.to_python(data) != (initial or []))
         except ValidationError:
             return True

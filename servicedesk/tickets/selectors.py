@@ -212,7 +212,7 @@ def recent_requests_with_facts(limit: int = 200) -> list[tuple[ServiceRequest, d
     return [(request, request_facts(channel=request.channel, district=request.district,
                                     attributes=request.attributes or {}, customer=request.customer,
                                     service_point=request.service_point,
-                                    flags=flags.get(request.customer_id, [])))
+                                    flags=flags.get(request.customer_id, []) if request.customer_id else []))
             for request in requests]
 
 

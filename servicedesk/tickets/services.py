@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
@@ -119,11 +120,11 @@ def request_create(
         _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
     config = intake_config()
     if isinstance(request_type, str):
-        code = request_type
-        request_type = config.types_by_code.get(code)  # type: ignore[assignment]
-        if request_type is None:
-            raise ValidationFailed(_("No such request type: %(code)s.") % {"code": code},
+        found = config.types_by_code.get(request_type)
+        if found is None:
+            raise ValidationFailed(_("No such request type: %(code)s.") % {"code": request_type},
                                    field="request_type")
+        request_type = found
     if not request_type.active:
         raise ValidationFailed(_("This request type is no longer in use."), field="request_type")
     if channel not in Channel.values:
@@ -214,7 +215,8 @@ def request_create(
 
 
 def _check_transition(transitions: dict[str, Transition], *, entity: str, action: str, status: str,
-                      actor: User | None, reason_given: bool, status_labels: dict[str, str]) -> Transition:
+                      actor: User | None, reason_given: bool,
+                      status_labels: dict[str, str | Promise]) -> Transition:
     transition = transitions.get(action)
     if transition is None:
         raise ValidationFailed(_("Unknown action %(action)s.") % {"action": action}, field="action")

@@ -6,6 +6,7 @@
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.org.roles import Capability
@@ -19,7 +20,7 @@ class Transition:
     target: str
     capability: Capability | None  # None: only the system takes this step
     reason_required: bool = False
-    label: str = ""
+    label: str | Promise = ""  # lazy: translated when shown
 
 
 REQUEST_TRANSITIONS: dict[str, Transition] = {

@@ -67,8 +67,8 @@ class ContactLink(Schema):
 
 
 class FaultCallOut(Schema):
-    outcome: str = Field(description="connection_cut, planned_outage, outage_linked, self_help, request_created "
-                                     "or information_recorded.")
+    outcome: str = Field(description="connection_cut, planned_outage, outage_linked, self_help, "
+                                     "request_created or information_recorded.")
     tell: str = Field(description="What to tell the caller, in the request's language.")
     steps: list[dict[str, Any]] = Field(description="The flow's steps as recorded on the contact.")
     contact: ContactLink
@@ -94,12 +94,14 @@ class FaultCallIn(InputSchema):
     reporter_kind: ContactRecord.ReporterKind = ContactRecord.ReporterKind.CUSTOMER
     reporter_name: str = Field("", max_length=100)
     reporter_phone: str = Field("", max_length=40, description=PHONE_DESCRIPTION)
-    location: str = Field("", max_length=300, description="Where, when there is no service point (police report).")
+    location: str = Field("", max_length=300,
+                          description="Where, when there is no service point (police report).")
     notes: str = Field("", max_length=4000)
     troubleshooting: list[TroubleshootingIn] = Field(default_factory=list, max_length=20)
     problem: dict[str, Any] = Field(default_factory=dict, description="The work request's fields (e.g. "
-                                                                      "{\"fault_location\": \"hv_cable\"}), needed "
-                                                                      "only when the call ends in a work request.")
+                                                                      "{\"fault_location\": \"hv_cable\"}), "
+                                                                      "needed only when the call ends in a "
+                                                                      "work request.")
     estimated_completion_at: ScheduledMoment | None = None
 
 
@@ -156,13 +158,14 @@ def _fault_call_answer(result: FaultCallResult) -> dict[str, Any]:
 @router.post("/fault-calls", response={201: FaultCallOut}, summary="Take a fault call",
              description="The whole fault call in one request: identify the service point "
                          "(`service_point_id`, or `customer_id` with one service point; or `reporter_kind` "
-                         "non_customer with a `location`; or unidentified) → connection status (cut: the amount "
-                         "owed and how to reconnect) → planned outage in force → open outage covering it (the "
-                         "call is linked, no new work) → the self-checks done (`troubleshooting`; solved: a "
-                         "contact record only) → outage inference from neighbours' calls → a work request with "
-                         "`problem` and an initial estimate. Answers with the outcome, what to tell the caller "
-                         "(in the request's language) and each step, as recorded on the contact. Errors name "
-                         "the field: `problem.fault_location`, `troubleshooting`, `service_point_id`…"
+                         "non_customer with a `location`; or unidentified) → connection status (cut: the "
+                         "amount owed and how to reconnect) → planned outage in force → open outage covering "
+                         "it (the call is linked, no new work) → the self-checks done (`troubleshooting`; "
+                         "solved: a contact record only) → outage inference from neighbours' calls → a work "
+                         "request with `problem` and an initial estimate. Answers with the outcome, what to "
+                         "tell the caller (in the request's language) and each step, as recorded on the "
+                         "contact. Errors name the field: `problem.fault_location`, `troubleshooting`, "
+                         "`service_point_id`…"
                          + roles(*TAKE_CALLS),
              operation_id=published_operation_id("fault_call_create"))
 def fault_call_create(request: HttpRequest, payload: FaultCallIn,
@@ -176,7 +179,8 @@ def fault_call_create(request: HttpRequest, payload: FaultCallIn,
                                                       "reporter_phone", "location", "notes", "problem"}),
             customer=referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
             service_point=_service_point_for_call(payload.service_point_id),
-            troubleshooting=[TroubleshootingAnswer(script=t.script, solved=t.solved, steps_done=tuple(t.steps_done),
+            troubleshooting=[TroubleshootingAnswer(script=t.script, solved=t.solved,
+                                                   steps_done=tuple(t.steps_done),
                                                    note=t.note) for t in payload.troubleshooting],
             estimated_completion_at=aware(payload.estimated_completion_at),
         )
@@ -189,16 +193,17 @@ def _script_out(script: Any, steps: list[Any]) -> dict[str, Any]:
     english = get_language() == "en"
     return {"code": script.code, "name": script.display_name, "description": script.description,
             "steps": [{"order": step.order,
-                       "instruction": step.instruction_en if english and step.instruction_en else step.instruction}
+                       "instruction": (step.instruction_en if english and step.instruction_en
+                                       else step.instruction)}
                       for step in steps]}
 
 
 @router.get("/service-points/{id:service_point_id}/fault-check", response=FaultCheckOut,
             summary="What the desk knows before taking a fault call",
-            description="For the service point: connection status, amount owed and what to advise when supply is "
-                        "cut; the planned outage in force and the notice given; the open outage "
-                        "covering it with cause, ETR and calls; the troubleshooting scripts and their "
-                        "steps. Reads only: nothing is recorded." + roles(*TAKE_CALLS),
+            description="For the service point: connection status, amount owed and what to advise when "
+                        "supply is cut; the planned outage in force and the notice given; the open outage "
+                        "covering it with cause, ETR and calls; the troubleshooting scripts and their steps. "
+                        "Reads only: nothing is recorded." + roles(*TAKE_CALLS),
             operation_id=published_operation_id("service_point_fault_check"))
 def service_point_fault_check(request: HttpRequest, service_point_id: int) -> dict[str, Any]:
     user = current_user(request)
@@ -208,9 +213,11 @@ def service_point_fault_check(request: HttpRequest, service_point_id: int) -> di
     config = outage_config()
     connected = check.connection_status == ServicePoint.ConnectionStatus.CONNECTED
     return {
-        "service_point": point, "connection_status": check.connection_status, "amount_owed": check.amount_owed,
+        "service_point": point, "connection_status": check.connection_status,
+        "amount_owed": check.amount_owed,
         "advice": "" if connected else connection_advice(point),
         "planned_outage": check.planned_outage, "notice": check.notice, "outage": check.outage,
-        "scripts": [_script_out(script, config.steps_by_script.get(script.pk, [])) for script in check.scripts],
+        "scripts": [_script_out(script, config.steps_by_script.get(script.pk, []))
+                    for script in check.scripts],
     }
 

@@ -3,7 +3,7 @@ each outage, its history, and its workflow (declare, confirm, reject, merge, cha
 restore; ``workflow.OUTAGE_TRANSITIONS``)."""
 
 import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -55,7 +55,7 @@ from servicedesk.tickets.selectors import request_list_for_user
 router = Router(tags=["outages"])
 
 # The actions open on an outage in each status (POST /outages/{id}/<action>, PATCH for update).
-_OUTAGE_ACTIONS = {
+_OUTAGE_ACTIONS: dict[str, list[str]] = {
     OutageStatus.PREDICTED: ["confirm", "reject", "merge", "update"],
     OutageStatus.CONFIRMED: ["merge", "update", "restore"],
 }
@@ -96,22 +96,24 @@ class OutageEventOut(Schema):
     @staticmethod
     def resolve_reason(event: Any) -> str:
         if isinstance(event, dict):  # an answer already rendered (the endpoints return dumped details)
-            return event["reason"]
+            return cast("str", event["reason"])
         return event.reason or render(event.message, "")
 
 
 class OutageDetailOut(OutageOut):
-    available_actions: list[str] = Field(description="Actions this user may take now: confirm, reject, merge, "
-                                                     "restore (POST /outages/{id}/<action>), update (PATCH).")
-    events: list[OutageEventOut] = Field(description="The outage's history, oldest first: created, each status "
-                                                     "change, each new ETR or cause; who, when, from, to, why.")
+    available_actions: list[str] = Field(description="Actions this user may take now: confirm, reject, "
+                                                     "merge, restore (POST /outages/{id}/<action>), update "
+                                                     "(PATCH).")
+    events: list[OutageEventOut] = Field(description="The outage's history, oldest first: created, each "
+                                                     "status change, each new ETR or cause; who, when, from, "
+                                                     "to, why.")
 
     @staticmethod
     def resolve_events(outage: Any) -> list[Any]:
         # ``_outage_detail`` reads the history (``outage.events`` is the related manager); an answer
         # already rendered (the endpoints return dumped details) keeps its list.
         if isinstance(outage, dict):
-            return outage["events"]
+            return cast("list[Any]", outage["events"])
         return getattr(outage, "history", None) or []
 
 
@@ -180,10 +182,12 @@ class DeclareIn(InputSchema):
 class ConfirmIn(InputSchema):
     cause: str = Field(..., max_length=300)
     etr: ScheduledMoment
-    provider: Id | str | None = Field(None, description="Provider id or code: dispatch the crew's work order.")
+    provider: Id | str | None = Field(None,
+                                      description="Provider id or code: dispatch the crew's work order.")
     crew_type: str = Field("", max_length=50)
     instructions: str = Field("", max_length=4000)
-    attributes: dict[str, Any] = Field(default_factory=dict, description="Fields of the outage's repair request.")
+    attributes: dict[str, Any] = Field(default_factory=dict,
+                                       description="Fields of the outage's repair request.")
 
 
 class RejectIn(InputSchema):
@@ -204,8 +208,8 @@ class RestoreIn(InputSchema):
     note: str = Field("", max_length=4000)
     restored_at: PastMoment | None = Field(
         None, description="When supply came back (default now): not in the future (a minute of clock skew is "
-                          "allowed), not before the outage began. The crews' open work orders are completed at "
-                          "this time.")
+                          "allowed), not before the outage began. The crews' open work orders are completed "
+                          "at this time.")
 
 
 
@@ -218,9 +222,9 @@ def _outage_detail(user: User, outage_id: int) -> dict[str, Any]:
 
 
 @router.get("/outages", response=Page[OutageOut], summary="Outages (the dispatcher's board)",
-            description="All outages, newest first; `status=open`: predicted and confirmed ones, predicted first "
-                        "and most calls first. Filters: `status` (open, predicted, confirmed, restored, rejected, "
-                        "merged), `utility`, `device` (code)." + roles(*SEE_OUTAGES),
+            description="All outages, newest first; `status=open`: predicted and confirmed ones, predicted "
+                        "first and most calls first. Filters: `status` (open, predicted, confirmed, "
+                        "restored, rejected, merged), `utility`, `device` (code)." + roles(*SEE_OUTAGES),
             operation_id=published_operation_id("outage_list"))
 def outage_list(request: HttpRequest, filters: Query[OutageFilters]) -> dict:
     user = current_user(request)
@@ -230,8 +234,8 @@ def outage_list(request: HttpRequest, filters: Query[OutageFilters]) -> dict:
 
 
 @router.get("/outages/{id:outage_id}", response=OutageDetailOut, summary="An outage",
-            description="The outage with its device, cause, ETR, call count, request and the actions this user may "
-                        "take now. The linked calls: GET /outages/{id}/calls." + roles(*SEE_OUTAGES),
+            description="The outage with its device, cause, ETR, call count, request and the actions this "
+                        "user may take now. The linked calls: GET /outages/{id}/calls." + roles(*SEE_OUTAGES),
             operation_id=published_operation_id("outage_detail"))
 def outage_detail(request: HttpRequest, outage_id: int) -> dict[str, Any]:
     user = current_user(request)
@@ -239,9 +243,10 @@ def outage_detail(request: HttpRequest, outage_id: int) -> dict[str, Any]:
     return _outage_detail(user, outage_id)
 
 
-@router.get("/outages/{id:outage_id}/calls", response=Page[LinkedCallOut], summary="The calls linked to an outage",
-            description="Each fault call linked to the outage, oldest first: contact, service point, customer, "
-                        "device and the caller's request." + roles(*SEE_OUTAGES),
+@router.get("/outages/{id:outage_id}/calls", response=Page[LinkedCallOut],
+            summary="The calls linked to an outage",
+            description="Each fault call linked to the outage, oldest first: contact, service point, "
+                        "customer, device and the caller's request." + roles(*SEE_OUTAGES),
             operation_id=published_operation_id("outage_call_list"))
 def outage_call_list(request: HttpRequest, outage_id: int, params: Query[PageParams]) -> dict:
     user = current_user(request)
@@ -262,9 +267,10 @@ def outage_etr_change_list(request: HttpRequest, outage_id: int) -> list[Any]:
 
 
 @router.post("/outages", response={201: OutageDetailOut}, summary="Declare an outage",
-             description="A known outage on a device (a SCADA alarm; the area a leak repair cuts, `origin=leak` "
-                         "with `request_id`): confirmed at once with its cause and ETR; predicted outages below it "
-                         "are merged into it and callers under the device are linked to it from now on."
+             description="A known outage on a device (a SCADA alarm; the area a leak repair cuts, "
+                         "`origin=leak` with `request_id`): confirmed at once with its cause and ETR; "
+                         "predicted outages below it are merged into it and callers under the device are "
+                         "linked to it from now on."
                          + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("outage_declare_endpoint"))
 def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
@@ -283,11 +289,12 @@ def outage_declare_endpoint(request: HttpRequest, payload: DeclareIn,
     return write(request, payload=payload, idempotency_key=idempotency_key, action=declare)
 
 
-@router.post("/outages/{id:outage_id}/confirm", response=OutageDetailOut, summary="Confirm a predicted outage",
+@router.post("/outages/{id:outage_id}/confirm", response=OutageDetailOut,
+             summary="Confirm a predicted outage",
              description="The dispatcher confirms a predicted outage with its cause and ETR; the crew's work "
                          "order goes to `provider`, which must have a crew for the outage's utility (422 "
-                         "otherwise). Every linked caller's request gets the ETR as its estimated completion and "
-                         "each caller a message. Only a predicted outage: else 409."
+                         "otherwise). Every linked caller's request gets the ETR as its estimated completion "
+                         "and each caller a message. Only a predicted outage: else 409."
                          + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("outage_confirm_endpoint"))
 def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: ConfirmIn,
@@ -298,7 +305,8 @@ def outage_confirm_endpoint(request: HttpRequest, outage_id: int, payload: Confi
     def confirm() -> dict[str, Any]:
         provider = (referenced_by_pk_or_code(Provider.objects.all(), payload.provider, field="provider")
                     if payload.provider is not None else None)
-        outage_confirm(actor=user, outage=outage_get_for_user(user, outage_id), cause=payload.cause, etr=aware(payload.etr),
+        outage_confirm(actor=user, outage=outage_get_for_user(user, outage_id), cause=payload.cause,
+                       etr=aware(payload.etr),
                        provider=provider, crew_type=payload.crew_type, instructions=payload.instructions,
                        attributes=payload.attributes)
         return _outage_detail(user, outage_id)
@@ -323,9 +331,11 @@ def outage_reject_endpoint(request: HttpRequest, outage_id: int, payload: Reject
     return write(request, payload=payload, idempotency_key=idempotency_key, action=reject, status=200)
 
 
-@router.post("/outages/{id:outage_id}/merge", response=OutageDetailOut, summary="Merge an outage into another",
+@router.post("/outages/{id:outage_id}/merge", response=OutageDetailOut,
+             summary="Merge an outage into another",
              description="Both open, same utility: this outage's calls move to `target_id`, this one becomes "
-                         "merged (the answer shows it, with `merged_into`)." + roles(Capability.MANAGE_OUTAGES),
+                         "merged (the answer shows it, with `merged_into`)."
+                         + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("outage_merge_endpoint"))
 def outage_merge_endpoint(request: HttpRequest, outage_id: int, payload: MergeIn,
                           idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -341,9 +351,10 @@ def outage_merge_endpoint(request: HttpRequest, outage_id: int, payload: MergeIn
     return write(request, payload=payload, idempotency_key=idempotency_key, action=merge, status=200)
 
 
-@router.patch("/outages/{id:outage_id}", response=OutageDetailOut, summary="Change the ETR or cause of an outage",
-              description="A new ETR reaches every linked caller: their requests' estimated completion (with a "
-                          "history row giving `reason`) and a message. Open outages only: else 409."
+@router.patch("/outages/{id:outage_id}", response=OutageDetailOut,
+              summary="Change the ETR or cause of an outage",
+              description="A new ETR reaches every linked caller: their requests' estimated completion (with "
+                          "a history row giving `reason`) and a message. Open outages only: else 409."
                           + roles(Capability.MANAGE_OUTAGES),
               operation_id=published_operation_id("outage_patch"))
 def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -> HttpResponse:
@@ -353,7 +364,8 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -
     def update() -> dict[str, Any]:
         if payload.etr is None and payload.cause is None:
             raise ValidationFailed(_("Give the new ETR or cause."), field="etr")
-        outage_update(actor=user, outage=outage_get_for_user(user, outage_id), etr=aware(payload.etr), cause=payload.cause,
+        outage_update(actor=user, outage=outage_get_for_user(user, outage_id), etr=aware(payload.etr),
+                      cause=payload.cause,
                       reason=payload.reason)
         return _outage_detail(user, outage_id)
 
@@ -361,11 +373,12 @@ def outage_patch(request: HttpRequest, outage_id: int, payload: OutagePatchIn) -
 
 
 @router.post("/outages/{id:outage_id}/restore", response=RestorationOut, summary="Supply restored",
-             description="Supply is back at `restored_at` (default now): the open work orders of the outage's "
-                         "request and of the linked requests are completed with the restoration as their result; "
-                         "every linked request is resolved; every linked caller gets a message and a callback "
-                         "routed to an available agent, key accounts to their manager. Only a confirmed outage: "
-                         "else 409; a restoration time in the future or before the outage began: 422."
+             description="Supply is back at `restored_at` (default now): the open work orders of the "
+                         "outage's request and of the linked requests are completed with the restoration as "
+                         "their result; every linked request is resolved; every linked caller gets a message "
+                         "and a callback routed to an available agent, key accounts to their manager. Only a "
+                         "confirmed outage: else 409; a restoration time in the future or before the outage "
+                         "began: 422."
                          + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("outage_restore_endpoint"))
 def outage_restore_endpoint(request: HttpRequest, outage_id: int, payload: RestoreIn,

@@ -119,8 +119,8 @@ class NoticesOut(Schema):
 
 
 @router.get("/planned-outages", response=Page[PlannedOutageOut], summary="Planned outages",
-            description="By start time. Filters: `status` (scheduled, cancelled), `utility`, `current` (not yet "
-                        "over)." + roles(*SEE_OUTAGES),
+            description="By start time. Filters: `status` (scheduled, cancelled), `utility`, `current` (not "
+                        "yet over)." + roles(*SEE_OUTAGES),
             operation_id=published_operation_id("planned_outage_list"))
 def planned_outage_list(request: HttpRequest, filters: Query[PlannedOutageFilters]) -> dict:
     require(current_user(request), *SEE_OUTAGES)
@@ -138,8 +138,8 @@ def planned_outage_detail(request: HttpRequest, planned_id: int) -> PlannedOutag
 
 
 @router.post("/planned-outages", response={201: PlannedOutageOut}, summary="Announce a planned outage",
-             description="The work's reason, start and end, and the area: `devices` (codes; the service points "
-                         "under them) and/or whole `districts`. Callers there are told of it; "
+             description="The work's reason, start and end, and the area: `devices` (codes; the service "
+                         "points under them) and/or whole `districts`. Callers there are told of it; "
                          "`published` ones appear on the public notice." + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("planned_outage_create_endpoint"))
 def planned_outage_create_endpoint(request: HttpRequest, payload: PlannedOutageIn,
@@ -179,8 +179,8 @@ def planned_outage_cancel_endpoint(request: HttpRequest, planned_id: int,
 @router.post("/planned-outages/{id:planned_id}/notices", response={201: NoticesOut},
              summary="Record the notices given",
              description="The notice (`channel`: letter, posted, sms, phone) was given to the listed "
-                         "`service_point_ids`, or to every service point affected. Returns how many notices were "
-                         "added." + roles(Capability.MANAGE_OUTAGES),
+                         "`service_point_ids`, or to every service point affected. Returns how many notices "
+                         "were added." + roles(Capability.MANAGE_OUTAGES),
              operation_id=published_operation_id("planned_outage_notices_endpoint"))
 def planned_outage_notices_endpoint(request: HttpRequest, planned_id: int, payload: NoticesIn,
                                     idempotency_key: str | None = IdempotencyKey) -> HttpResponse:
@@ -189,7 +189,8 @@ def planned_outage_notices_endpoint(request: HttpRequest, planned_id: int, paylo
 
     def record() -> dict[str, Any]:
         planned = planned_outage_get(planned_id)
-        points = None if payload.service_point_ids is None else service_points_by_ids(payload.service_point_ids)
+        points = (None if payload.service_point_ids is None
+                  else service_points_by_ids(payload.service_point_ids))
         added = planned_outage_notices_record(actor=user, planned=planned, channel=payload.channel,
                                               service_points=points, notified_at=aware(payload.notified_at))
         return {"added": added, "notices_count": planned.notices.count()}
@@ -199,8 +200,8 @@ def planned_outage_notices_endpoint(request: HttpRequest, planned_id: int, paylo
 
 @router.get("/public/planned-outages", response=Page[PublicPlannedOutageOut], auth=None,
             summary="Planned outages: the public notice",
-            description="Published planned outages in force or to come, by start time: reason, times, districts "
-                        "and the area in words.\n\n**Roles:** anyone; no sign-in needed.",
+            description="Published planned outages in force or to come, by start time: reason, times, "
+                        "districts and the area in words.\n\n**Roles:** anyone; no sign-in needed.",
             operation_id=published_operation_id("planned_outage_public_list"))
 def planned_outage_public_list(request: HttpRequest, params: Query[PageParams]) -> dict:
     return paginate(planned_outages_public().order_by("starts_at", "id"), params)

@@ -29,7 +29,8 @@ NOT_TAKING_CALLS = ["leadership", "supervisor", "dispatcher", "provider_a_staff"
 NOT_MANAGING_OUTAGES = ["agent", "team_lead", "desk_manager", "leadership", "supervisor", "provider_a_staff",
                         "finance", "customer_user"]
 NOT_SEEING_OUTAGES = ["provider_a_staff", "finance", "customer_user"]
-NOT_HANDLING_CALLBACKS = ["dispatcher", "leadership", "supervisor", "provider_a_staff", "finance", "customer_user"]
+NOT_HANDLING_CALLBACKS = ["dispatcher", "leadership", "supervisor", "provider_a_staff", "finance",
+                          "customer_user"]
 
 
 def hours(n: float) -> datetime.datetime:
@@ -118,7 +119,8 @@ def test_OUT2_open_outage_links_the_call_tells_cause_and_etr_and_creates_no_work
     body = fault_call(world, "hospital")
     assert body["outcome"] == "outage_linked"
     linked = body["outage"]
-    assert (linked["id"], linked["reference"], linked["status"]) == (outage["id"], outage["reference"], "confirmed")
+    assert ((linked["id"], linked["reference"], linked["status"])
+            == (outage["id"], outage["reference"], "confirmed"))
     assert (linked["device"]["code"], linked["cause"]) == ("S1", "电缆被挖断")
     assert at(linked["etr"]) == etr
     assert as_(world, "dispatcher").get(f"/outages/{outage['id']}").json()["call_count"] == 1
@@ -132,7 +134,8 @@ def test_OUT5_self_check_that_solves_it_leaves_a_contact_record_only(world):
         {"script": "main-breaker", "solved": True, "steps_done": [1, 2, 3], "note": "总开关已推上"}])
     assert body["outcome"] == "self_help"
     assert body["request"] is None
-    assert body["steps"][-1] == {"told": body["tell"], "step": "troubleshooting", "result": "solved", "script": "main-breaker",
+    assert body["steps"][-1] == {"told": body["tell"], "step": "troubleshooting", "result": "solved",
+                                 "script": "main-breaker",
                                  "steps_done": [1, 2, 3], "note": "总开关已推上",
                                  # issue 10 item 6: what was told, also as a message for any reader's language
                                  "told_message": {"key": "tell_self_help", "params": {
@@ -151,7 +154,8 @@ def test_OUT6_work_request_with_problem_detail_estimate_priority_and_unit(world)
     assert request["responsible_unit"]["code"] == "engineering" and request["crew_type"] == "hv_cable"
     estimate = at(request["estimated_completion_at"])
     assert hours(3.9) < estimate <= hours(4) + datetime.timedelta(seconds=1)  # the 240-minute first estimate
-    assert [s["step"] for s in body["steps"]] == ["identify", "connection_status", "planned_outage", "open_outage",
+    assert [s["step"] for s in body["steps"]] == ["identify", "connection_status", "planned_outage",
+                                                  "open_outage",
                                                   "troubleshooting", "inference", "work_request"]
     assert ContactRecord.objects.get().request_id == request["id"]
 
@@ -170,7 +174,8 @@ def test_OUT3_the_third_neighbour_call_predicts_a_transformer_outage(world):
     assert as_(world, "dispatcher").get(f"/outages/{third['outage']['id']}").json()["call_count"] == 3
     assert third["steps"][-1] == {"step": "inference", "result": third["outage"]["reference"], "device": "T1",
                                   "told": third["tell"], "told_message": {
-                                      "key": "tell_outage_predicted", "params": {"ref": third["outage"]["reference"]}}}
+                                      "key": "tell_outage_predicted",
+                                      "params": {"ref": third["outage"]["reference"]}}}
 
 
 def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(world):
@@ -202,7 +207,8 @@ def test_what_to_tell_follows_the_language_of_the_request(world):
     ({"problem": {}}, "problem.fault_location"),
     ({"problem": {"fault_location": "roof"}}, "problem.fault_location"),
     ({"troubleshooting": [{"script": "no-such-script", "solved": False}]}, "troubleshooting"),
-    ({"troubleshooting": [{"script": "main-breaker", "solved": False, "steps_done": [9]}]}, "troubleshooting"),
+    ({"troubleshooting": [{"script": "main-breaker", "solved": False, "steps_done": [9]}]},
+     "troubleshooting"),
     ({"troubleshooting": [{"script": "stop-valve", "solved": True}]}, "troubleshooting"),  # a water script
     ({"troubleshooting": [{"solved": True}]}, "troubleshooting.0.script"),
     ({"troubleshooting": [{"script": "main-breaker", "solved": "perhaps"}]}, "troubleshooting.0.solved"),
@@ -318,7 +324,8 @@ def test_fault_check_speaks_the_language_of_the_request(world):
     body = as_(world, "agent").get(f"/service-points/{world.points['w1'].pk}/fault-check",
                                    HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["scripts"] == [{"code": "stop-valve", "name": "Inside stop valve", "description": "",
-                                "steps": [{"order": 1, "instruction": "Is the stop valve inside the home open?"}]}]
+                                "steps": [{"order": 1,
+                                           "instruction": "Is the stop valve inside the home open?"}]}]
 
 
 @pytest.mark.parametrize("persona", NOT_TAKING_CALLS)
@@ -343,7 +350,8 @@ def test_outage_board_filters(world):
     water = declare(world, "P1", cause="管道抢修")
     dispatcher = as_(world, "dispatcher")
     assert set(ids(dispatcher.get("/outages"))) == {predicted_id, power["id"], water["id"]}
-    assert set(ids(dispatcher.get("/outages", {"status": "open"}))) == {predicted_id, power["id"], water["id"]}
+    assert set(ids(dispatcher.get("/outages", {"status": "open"}))) == {predicted_id, power["id"],
+                                                                        water["id"]}
     assert ids(dispatcher.get("/outages", {"status": "predicted"})) == [predicted_id]
     assert set(ids(dispatcher.get("/outages", {"status": "confirmed"}))) == {power["id"], water["id"]}
     assert ids(dispatcher.get("/outages", {"status": "restored"})) == []
@@ -379,7 +387,8 @@ def test_outage_detail_and_its_linked_calls(world):
     assert calls["results"][0]["contact"]["id"] == first["contact"]["id"]
     assert calls["results"][0]["device"]["code"] == "T1"
     rest = as_(world, "agent").get(f"/outages/{outage_id}/calls", {"page": 2, "page_size": 2}).json()
-    assert rest["results"][0]["contact"]["id"] == third["contact"]["id"] and rest["results"][0]["request"] is None
+    assert (rest["results"][0]["contact"]["id"] == third["contact"]["id"]
+            and rest["results"][0]["request"] is None)
 
 
 def test_outage_lists_do_not_grow_queries_with_the_page(world, django_assert_max_num_queries):
@@ -405,7 +414,8 @@ def test_roles_without_outage_access_are_refused(world, persona):
         assert error_of(response)["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("persona", ["agent", "team_lead", "desk_manager", "key_account_manager", "leadership",
+@pytest.mark.parametrize("persona",
+                         ["agent", "team_lead", "desk_manager", "key_account_manager", "leadership",
                                      "supervisor", "dispatcher", "administrator"])
 def test_desk_roles_and_dispatchers_may_read_outages(world, persona):
     outage = declare(world, "T4")
@@ -416,7 +426,8 @@ def test_unknown_outage_is_404(world):
     for path in ("/outages/999999", "/outages/999999/calls"):
         response = as_(world, "dispatcher").get(path)
         assert response.status_code == 404 and error_of(response)["code"] == "not_found"
-    response = as_(world, "dispatcher").post("/outages/999999/confirm", {"cause": "x", "etr": hours(1).isoformat()})
+    response = as_(world, "dispatcher").post("/outages/999999/confirm",
+                                             {"cause": "x", "etr": hours(1).isoformat()})
     assert response.status_code == 404
 
 
@@ -438,15 +449,18 @@ def test_declared_outage_is_confirmed_at_once_and_merges_predicted_ones_below(wo
 
 def test_a_leak_repair_declares_its_affected_area_and_sets_the_leak_report_estimate(world):
     """003 §8.2: the leak report's repair cuts the supply of the pipe segment."""
-    leak = as_(world, "agent").post("/requests", {"request_type": "leak", "location": "后海大道", "district": "南山区",
+    leak = as_(world, "agent").post("/requests",
+                                    {"request_type": "leak", "location": "后海大道", "district": "南山区",
                                                   "reporter_kind": "non_customer", "reporter_name": "路人",
-                                                  "reporter_phone": "13600000000", "attributes": {"dn": 300}}).json()
+                                                  "reporter_phone": "13600000000",
+                                     "attributes": {"dn": 300}}).json()
     etr = hours(6)
     body = declare(world, "P2", cause="DN300爆管抢修", etr=etr, origin="leak", request_id=leak["id"])
     assert body["origin"] == "leak" and body["request"]["id"] == leak["id"]
     assert ServiceRequest.objects.get(pk=leak["id"]).estimated_completion_at == etr
     # A dispatcher of another unit cannot name a request outside their scope.
-    response = as_(world, "office_dispatcher").post("/outages", {"device": "P1", "cause": "x", "origin": "leak",
+    response = as_(world, "office_dispatcher").post("/outages",
+                                                    {"device": "P1", "cause": "x", "origin": "leak",
                                                                  "request_id": leak["id"]})
     assert response.status_code == 422 and "request_id" in error_of(response)["fields"]
 
@@ -498,8 +512,10 @@ def test_confirm_with_a_crew_sets_the_etr_on_every_linked_request(world):
         assert at(as_(world, "agent").get(f"/requests/{caller['request']['id']}").json()[
             "estimated_completion_at"]) == etr
     order = WorkOrder.objects.get()
-    assert (order.provider.code, order.crew_type, order.request_id) == ("crew-a", "hv_cable", first["request"]["id"])
-    again = as_(world, "dispatcher").post(f"/outages/{outage_id}/confirm", {"cause": "x", "etr": etr.isoformat()})
+    assert (order.provider.code, order.crew_type, order.request_id) == ("crew-a", "hv_cable",
+                                                                        first["request"]["id"])
+    again = as_(world, "dispatcher").post(f"/outages/{outage_id}/confirm",
+                                          {"cause": "x", "etr": etr.isoformat()})
     assert again.status_code == 409 and error_of(again)["code"] == "conflict"
 
 
@@ -560,11 +576,13 @@ def test_merging_moves_the_calls_into_the_target(world):
     response = as_(world, "dispatcher").post(f"/outages/{source_id}/merge", {"target_id": target["id"]})
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "merged" and body["merged_into"] == {"id": target["id"], "reference": target["reference"]}
+    assert body["status"] == "merged" and body["merged_into"] == {"id": target["id"],
+                                                                  "reference": target["reference"]}
     assert Outage.objects.get(pk=target["id"]).call_count == 3
 
 
-@pytest.mark.parametrize(("target", "field"), [("self", "target_id"), ("water", "target_id"), (999999, "target_id"),
+@pytest.mark.parametrize(("target", "field"),
+                         [("self", "target_id"), ("water", "target_id"), (999999, "target_id"),
                                                (None, "target_id")])
 def test_bad_merge_names_the_field(world, target, field):
     source = declare(world, "T4")
@@ -591,7 +609,8 @@ def test_new_etr_reaches_every_linked_request_and_caller(world):
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({}, "etr"), ({"reason": "x"}, "etr"), ({"etr": "2020-01-01T08:00:00+08:00"}, "etr"), ({"etr": "later"}, "etr"),
+    ({}, "etr"), ({"reason": "x"}, "etr"), ({"etr": "2020-01-01T08:00:00+08:00"}, "etr"),
+    ({"etr": "later"}, "etr"),
     ({"cause": "长" * 301}, "cause"),
 ])
 def test_bad_outage_change_names_the_field(world, body, field):
@@ -604,12 +623,14 @@ def test_restoring_resolves_requests_and_counts_callbacks_and_messages(world):
     outage = declare(world, "T2")
     fault_call(world, "hospital")
     fault_call(world, "m1")
-    response = as_(world, "dispatcher").post(f"/outages/{outage['id']}/restore", {"note": "已更换熔断器"}, key="r1")
+    response = as_(world, "dispatcher").post(f"/outages/{outage['id']}/restore", {"note": "已更换熔断器"},
+                                             key="r1")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["outage"]["status"] == "restored" and body["outage"]["note"] == "已更换熔断器"
     assert (body["requests_resolved"], body["callbacks"], body["messages"]) == (0, 2, 2)
-    again = as_(world, "dispatcher").post(f"/outages/{outage['id']}/restore", {"note": "已更换熔断器"}, key="r1")
+    again = as_(world, "dispatcher").post(f"/outages/{outage['id']}/restore", {"note": "已更换熔断器"},
+                                          key="r1")
     assert again.json() == body and Callback.objects.count() == 2
     late = as_(world, "dispatcher").post(f"/outages/{outage['id']}/restore", {})
     assert late.status_code == 409 and error_of(late)["code"] == "conflict"
@@ -631,10 +652,12 @@ def test_the_outage_lifecycle_through_the_api(world):
     first, second, third = predicted_on_t1(world)
     dispatcher, agent = as_(world, "dispatcher"), as_(world, "agent")
     board = dispatcher.get("/outages", {"status": "open"}).json()["results"]
-    assert [(o["id"], o["status"], o["call_count"]) for o in board] == [(third["outage"]["id"], "predicted", 3)]
+    assert ([(o["id"], o["status"], o["call_count"]) for o in board]
+            == [(third["outage"]["id"], "predicted", 3)])
     outage_id = board[0]["id"]
 
-    confirmed = dispatcher.post(f"/outages/{outage_id}/confirm", {"cause": "变压器烧毁", "etr": hours(3).isoformat(),
+    confirmed = dispatcher.post(f"/outages/{outage_id}/confirm",
+                                {"cause": "变压器烧毁", "etr": hours(3).isoformat(),
                                                                   "provider": "crew-a"}, key="confirm")
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
     later = hours(6)
@@ -650,7 +673,8 @@ def test_the_outage_lifecycle_through_the_api(world):
     assert dispatcher.get(f"/outages/{fourth['outage']['id']}").json()["call_count"] == 4
     assert "变压器烧毁" in fourth["tell"] and at(fourth["outage"]["etr"]) == later
 
-    restored = dispatcher.post(f"/outages/{outage_id}/restore", {"note": "新变压器投运"}, key="restore").json()
+    restored = dispatcher.post(f"/outages/{outage_id}/restore", {"note": "新变压器投运"},
+                               key="restore").json()
     assert (restored["requests_resolved"], restored["callbacks"], restored["messages"]) == (2, 4, 4)
     for caller in (first, second):
         assert agent.get(f"/requests/{caller['request']['id']}").json()["status"] == "resolved"
@@ -661,7 +685,8 @@ def test_the_outage_lifecycle_through_the_api(world):
         world.customers[name].number for name in ("alice", "n1", "n2", "n3")}
     assert all(c["assigned_to"]["username"] == "agent" and c["source"] == restored["outage"]["reference"]
                for c in mine["results"])
-    done = agent.post(f"/callbacks/{mine['results'][0]['id']}/complete", {"reached": True, "result": "已恢复供电"})
+    done = agent.post(f"/callbacks/{mine['results'][0]['id']}/complete",
+                      {"reached": True, "result": "已恢复供电"})
     assert done.status_code == 200, done.content
     assert (done.json()["status"], done.json()["result"]) == ("done", "已恢复供电")
     assert agent.get("/callbacks", {"mine": 1, "status": "open"}).json()["count"] == 3
@@ -686,12 +711,14 @@ def test_planned_outage_filters(world):
     now_running = planned(world, devices=["T1"])
     later = planned(world, devices=["T4"], starts_at=hours(24).isoformat(), ends_at=hours(30).isoformat())
     water = planned(world, devices=["P1"], utility="water")
-    over = PlannedOutage.objects.create(utility="power", reason="已完成", starts_at=hours(-30), ends_at=hours(-24),
+    over = PlannedOutage.objects.create(utility="power", reason="已完成", starts_at=hours(-30),
+                                        ends_at=hours(-24),
                                         created_by=world.users["dispatcher"])
     as_(world, "dispatcher").post(f"/planned-outages/{later['id']}/cancel")
     agent = as_(world, "agent")
     assert set(ids(agent.get("/planned-outages"))) == {now_running["id"], later["id"], water["id"], over.pk}
-    assert set(ids(agent.get("/planned-outages", {"current": True}))) == {now_running["id"], later["id"], water["id"]}
+    assert set(ids(agent.get("/planned-outages", {"current": True}))) == {now_running["id"], later["id"],
+                                                                          water["id"]}
     assert ids(agent.get("/planned-outages", {"status": "cancelled"})) == [later["id"]]
     assert ids(agent.get("/planned-outages", {"utility": "water"})) == [water["id"]]
     bad = agent.get("/planned-outages", {"status": "done"})
@@ -724,7 +751,8 @@ def test_roles_that_may_not_manage_outages_cannot_announce_cancel_or_record_noti
     body = planned(world)
     client = as_(world, persona)
     assert client.post("/planned-outages", {"reason": "x", "starts_at": hours(1).isoformat(),
-                                            "ends_at": hours(2).isoformat(), "districts": ["南山区"]}).status_code == 403
+                                            "ends_at": hours(2).isoformat(),
+                                            "districts": ["南山区"]}).status_code == 403
     assert client.post(f"/planned-outages/{body['id']}/cancel").status_code == 403
     assert client.post(f"/planned-outages/{body['id']}/notices", {"channel": "letter"}).status_code == 403
     assert PlannedOutage.objects.get().status == "scheduled" and not PlannedOutageNotice.objects.exists()
@@ -754,9 +782,11 @@ def test_notices_are_recorded_once_per_service_point(world):
     assert one.json() == {"added": 1, "notices_count": 1}
     everyone = dispatcher.post(f"/planned-outages/{body['id']}/notices", {"channel": "letter"}, key="all")
     assert everyone.json() == {"added": 10, "notices_count": 11}
-    assert dispatcher.post(f"/planned-outages/{body['id']}/notices", {"channel": "letter"}, key="all").json() == {
+    assert dispatcher.post(f"/planned-outages/{body['id']}/notices", {"channel": "letter"},
+                           key="all").json() == {
         "added": 10, "notices_count": 11}  # the replay: same answer, nothing added
-    assert dispatcher.post(f"/planned-outages/{body['id']}/notices", {"channel": "letter"}).json()["added"] == 0
+    assert dispatcher.post(f"/planned-outages/{body['id']}/notices",
+                           {"channel": "letter"}).json()["added"] == 0
     assert PlannedOutageNotice.objects.get(service_point=world.points["alice"]).channel == "sms"
 
 
@@ -859,7 +889,8 @@ def test_callbacks_are_seen_by_their_assignee_and_by_supervisors(world, restored
     assert ids(as_(world, "agent").get("/callbacks")) == [alice.pk]
     assert ids(as_(world, "key_account_manager").get("/callbacks")) == [hospital.pk]
     assert set(ids(as_(world, "team_lead").get("/callbacks"))) == {hospital.pk, alice.pk}
-    assert set(ids(as_(world, "desk_manager").get("/callbacks", {"status": "open"}))) == {hospital.pk, alice.pk}
+    assert set(ids(as_(world, "desk_manager").get("/callbacks", {"status": "open"}))) == {hospital.pk,
+                                                                                          alice.pk}
     assert ids(as_(world, "team_lead").get("/callbacks", {"mine": True})) == []
     assert ids(as_(world, "team_lead").get("/callbacks", {"source": "O999999"})) == []
     detail = as_(world, "key_account_manager").get(f"/callbacks/{hospital.pk}").json()
@@ -881,9 +912,11 @@ def test_completing_a_callback_records_an_outbound_contact_once(world, restored_
     agent = as_(world, "agent")
     missing = agent.post(f"/callbacks/{alice.pk}/complete", {"result": "x"})
     assert missing.status_code == 422 and "reached" in error_of(missing)["fields"]
-    response = agent.post(f"/callbacks/{alice.pk}/complete", {"reached": False, "result": "无人接听"}, key="cb")
+    response = agent.post(f"/callbacks/{alice.pk}/complete", {"reached": False, "result": "无人接听"},
+                          key="cb")
     assert response.status_code == 200, response.content
-    assert response.json()["status"] == "unreachable" and response.json()["completed_by"]["username"] == "agent"
+    assert (response.json()["status"] == "unreachable"
+            and response.json()["completed_by"]["username"] == "agent")
     assert agent.post(f"/callbacks/{alice.pk}/complete", {"reached": False, "result": "无人接听"},
                       key="cb").json() == response.json()
     again = agent.post(f"/callbacks/{alice.pk}/complete", {"reached": True})
@@ -939,7 +972,8 @@ def test_openapi_document_lists_the_outage_endpoints_with_their_roles(world):
                          ("/outages/{outage_id}/calls", "get"), ("/outages/{outage_id}/confirm", "post"),
                          ("/outages/{outage_id}/reject", "post"), ("/outages/{outage_id}/merge", "post"),
                          ("/outages/{outage_id}/restore", "post"), ("/planned-outages", "post"),
-                         ("/planned-outages/{planned_id}/notices", "post"), ("/public/planned-outages", "get"),
+                         ("/planned-outages/{planned_id}/notices", "post"),
+                         ("/public/planned-outages", "get"),
                          ("/network/devices/{code}", "get"), ("/callbacks", "get"),
                          ("/callbacks/{callback_id}/complete", "post"), ("/agents/me/availability", "post")):
         operation = paths[path][method]

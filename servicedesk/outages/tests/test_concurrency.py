@@ -167,7 +167,8 @@ def test_OUT3_fifty_callers_over_two_transformers_at_once_roll_up_to_one_section
     results, errors = _take_at_once(world, point_ids)
     assert not errors, errors
     _assert_one_outage_with_every_call(results, point_ids, device=section, requests=4)
-    assert sorted(Outage.objects.exclude(status__in=OPEN_OUTAGE_STATUSES).values_list("status", flat=True)) == [
+    assert sorted(Outage.objects.exclude(status__in=OPEN_OUTAGE_STATUSES)
+                  .values_list("status", flat=True)) == [
         OutageStatus.MERGED, OutageStatus.MERGED]
 
 

@@ -83,7 +83,8 @@ def test_OUT2_planned_outage_in_force_is_told_again_with_its_written_notice(worl
 def test_OUT2_planned_outage_by_district_without_notice(world):
     now = timezone.now()
     planned_outage_create(actor=world.users["dispatcher"], utility="power", reason="片区改造",
-                          starts_at=now - datetime.timedelta(minutes=5), ends_at=now + datetime.timedelta(hours=1),
+                          starts_at=now - datetime.timedelta(minutes=5),
+                          ends_at=now + datetime.timedelta(hours=1),
                           districts=["福田区"])
     result = take(world, "bob")
     assert result.outcome == Outcome.PLANNED_OUTAGE
@@ -145,7 +146,8 @@ def test_OUT2_open_outage_covering_the_service_point_links_the_call_and_creates_
 
 @pytest.mark.django_db
 def test_OUT5_troubleshooting_solves_it_on_the_call_contact_record_only(world):
-    result = take(world, troubleshooting=[TroubleshootingAnswer("main-breaker", solved=True, steps_done=(1, 2, 3))])
+    result = take(world,
+                  troubleshooting=[TroubleshootingAnswer("main-breaker", solved=True, steps_done=(1, 2, 3))])
     assert result.outcome == Outcome.SELF_HELP
     result.contact.refresh_from_db()
     assert result.contact.first_contact_resolution

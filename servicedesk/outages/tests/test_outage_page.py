@@ -43,20 +43,23 @@ def predicted(world, *keys, hours_ago: float = 0):
         for key in keys:
             point = world.points[key]
             fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                            reporter_phone=point.customer.mobile, problem=PROBLEM if point.utility == "power" else {})
+                            reporter_phone=point.customer.mobile,
+                            problem=PROBLEM if point.utility == "power" else {})
     return Outage.objects.filter(status=OutageStatus.PREDICTED).latest("pk")
 
 
 def confirmed(world):
     """Three calls an hour ago predicted it; confirmed now."""
-    return outage_confirm(actor=world.users["dispatcher"], outage=predicted(world, "n1", "n2", "n3", hours_ago=1),
+    return outage_confirm(actor=world.users["dispatcher"],
+                          outage=predicted(world, "n1", "n2", "n3", hours_ago=1),
                           cause="变压器烧损", etr=later(2))
 
 
 @pytest.fixture
 def power_partner(world):
     """Water faults go to pipe crews (as in the demo's routing rules); a partner with power crews only."""
-    RoutingRule.objects.create(name="停水由管网班组处理", sort_order=50, request_type=world.types["water_outage"],
+    RoutingRule.objects.create(name="停水由管网班组处理", sort_order=50,
+                               request_type=world.types["water_outage"],
                                target_unit=world.units["engineering"], crew_type="pipe_repair")
     return ProviderFactory(code="power-only", name="电力工程公司", name_en="Power Works Ltd",
                            kind=Provider.Kind.EXTERNAL, crew_types=["hv_cable", "service_point"])
@@ -163,7 +166,8 @@ def test_an_earlier_restoration_time_from_the_page_is_recorded(client, world):
 
 
 @pytest.mark.parametrize("hours", [2, -48])
-def test_a_restoration_time_in_the_future_or_before_the_outage_is_shown_beside_the_field(client, world, hours):
+def test_a_restoration_time_in_the_future_or_before_the_outage_is_shown_beside_the_field(client, world,
+                                                                                         hours):
     """Issue 10 item 8: a clear error beside the field; nothing restored."""
     outage = confirmed(world)
     client.force_login(world.users["dispatcher"])
@@ -189,7 +193,8 @@ def test_the_api_records_the_restoration_time_given(world):
     """Issue 10 item 8: an earlier time through the API closes the outage at that time."""
     outage = confirmed(world)
     restored = later(-0.25)
-    response = as_(world, "dispatcher").post(f"/outages/{outage.pk}/restore", {"restored_at": local(restored)})
+    response = as_(world, "dispatcher").post(f"/outages/{outage.pk}/restore",
+                                             {"restored_at": local(restored)})
     assert response.status_code == 200, response.content
     assert datetime.datetime.fromisoformat(response.json()["outage"]["closed_at"]) == restored
 
@@ -220,10 +225,12 @@ def test_a_water_crew_posted_for_a_power_outage_is_refused_beside_the_field(clie
     outage = predicted(world, "n1", "n2", "n3")
     client.force_login(world.users["dispatcher"])
     response = client.post(reverse("web:outage_confirm", args=[outage.pk]), {
-        "confirm-cause": "变压器烧损", "confirm-etr": local(later(2)), "confirm-provider": world.providers["b"].pk})
+        "confirm-cause": "变压器烧损", "confirm-etr": local(later(2)),
+        "confirm-provider": world.providers["b"].pk})
     assert response.status_code == 422
     assert has_field_error(response.content.decode(), "confirm-provider")
-    assert Outage.objects.get(pk=outage.pk).status == OutageStatus.PREDICTED and not WorkOrder.objects.exists()
+    assert (Outage.objects.get(pk=outage.pk).status == OutageStatus.PREDICTED
+            and not WorkOrder.objects.exists())
 
 
 def test_the_api_and_the_service_refuse_a_crew_of_another_utility(world, power_partner):
@@ -239,14 +246,15 @@ def test_the_api_and_the_service_refuse_a_crew_of_another_utility(world, power_p
         outage_confirm(actor=world.users["dispatcher"], outage=outage, cause="x", etr=later(2),
                        provider=world.providers["b"])
     assert "provider" in error.value.errors
-    assert Outage.objects.get(pk=outage.pk).status == OutageStatus.PREDICTED and not WorkOrder.objects.exists()
+    assert (Outage.objects.get(pk=outage.pk).status == OutageStatus.PREDICTED
+            and not WorkOrder.objects.exists())
     water = predicted(world, "w1", "w2")
     with pytest.raises(ValidationFailed) as error:
         outage_confirm(actor=world.users["dispatcher"], outage=water, cause="爆管", etr=later(2),
                        provider=power_partner)
     assert "provider" in error.value.errors
-    confirmed_water = outage_confirm(actor=world.users["dispatcher"], outage=water, cause="爆管", etr=later(2),
-                                     provider=world.providers["b"], crew_type="pipe_repair")
+    confirmed_water = outage_confirm(actor=world.users["dispatcher"], outage=water, cause="爆管",
+                                     etr=later(2), provider=world.providers["b"], crew_type="pipe_repair")
     assert WorkOrder.objects.get(request=confirmed_water.request).provider == world.providers["b"]
 
 

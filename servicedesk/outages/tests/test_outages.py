@@ -50,7 +50,8 @@ def test_OUT3_calls_from_three_service_points_under_one_transformer_predict_its_
     assert set(FaultCall.objects.filter(outage=outage).values_list("contact", flat=True)) == {
         first.contact.pk, second.contact.pk, third.contact.pk}
     # The earlier callers' requests carry a note of the grouping.
-    assert RequestEvent.objects.filter(request=first.request, kind=EventKind.NOTE, message__key="outage_grouped",
+    assert RequestEvent.objects.filter(request=first.request, kind=EventKind.NOTE,
+                                       message__key="outage_grouped",
                                        message__params__ref=outage.reference).exists()
     # The next neighbour is linked at once: no new work (OUT-2).
     fourth = call(world, "n4")
@@ -190,7 +191,8 @@ def test_OUT6_etr_change_reaches_every_linked_caller(world):
     assert OutboundMessage.objects.count() - sent_before == 4
     assert set(ServiceRequest.objects.values_list("estimated_completion_at", flat=True)) == {new_etr}
     with pytest.raises(ValidationFailed) as error:
-        outage_update(actor=world.users["dispatcher"], outage=outage, etr=timezone.now() - datetime.timedelta(days=1))
+        outage_update(actor=world.users["dispatcher"], outage=outage,
+                      etr=timezone.now() - datetime.timedelta(days=1))
     assert "etr" in error.value.errors
 
 
@@ -248,8 +250,10 @@ def test_OUT6_INT8_restoration_resolves_linked_requests_and_calls_back_every_cal
     assert set(linked_requests.values_list("status", flat=True)) == {RequestStatus.RESOLVED}
     callbacks = Callback.objects.filter(source=outage.reference)
     assert report.callbacks == callbacks.count() == 7
-    assert callbacks.get(customer=world.customers["hospital"]).assigned_to == world.users["key_account_manager"]
-    assert set(callbacks.exclude(customer=world.customers["hospital"]).values_list("assigned_to", flat=True)) == {
+    assert (callbacks.get(customer=world.customers["hospital"]).assigned_to
+            == world.users["key_account_manager"])
+    assert set(callbacks.exclude(customer=world.customers["hospital"]).values_list("assigned_to",
+                                                                                   flat=True)) == {
         world.users["agent"].pk}
     assert not callbacks.filter(assigned_to=away).exists()
     messages = OutboundMessage.objects.filter(source=outage.reference, text__contains="restored")
@@ -264,7 +268,8 @@ def test_OUT6_INT8_restoration_resolves_linked_requests_and_calls_back_every_cal
     assert callback.status == Callback.Status.DONE
     assert ContactRecord.objects.filter(direction="out", customer=callback.customer).exists()
     with pytest.raises(ActionNotAllowed):
-        callback_complete(callback=callbacks.get(customer=world.customers["hospital"]), actor=world.users["agent"],
+        callback_complete(callback=callbacks.get(customer=world.customers["hospital"]),
+                          actor=world.users["agent"],
                           reached=True)
     # A call after restoration is not linked to the restored outage.
     assert call(world, "n6").outage != outage
@@ -290,7 +295,8 @@ def test_gateway_failure_is_kept_on_the_message(world, settings):
     settings.SERVICEDESK_SMS_GATEWAY = "servicedesk.contacts.gateways.FailingGateway"
     for key in ("n1", "n2", "n3"):
         call(world, key)
-    outage = outage_confirm(actor=world.users["dispatcher"], outage=Outage.objects.get(), cause="x", etr=later())
+    outage = outage_confirm(actor=world.users["dispatcher"], outage=Outage.objects.get(), cause="x",
+                            etr=later())
     ids = list(OutboundMessage.objects.filter(source=outage.reference).values_list("pk", flat=True))
     assert messages_send(ids) == 0
     assert set(OutboundMessage.objects.filter(pk__in=ids).values_list("status", "error")) == {
@@ -306,8 +312,8 @@ def test_leak_affected_area_and_estimated_completion_are_told_to_callers(world):
                        location="后海大道与创业路口", district="南山区", attributes={"dn": 100})
     assert "reporter_phone" in error.value.errors
     leak = request_create(actor=world.users["agent"], request_type="leak", reporter_kind="non_customer",
-                          reporter_name="路人", reporter_phone="13600001111", location="后海大道与创业路口东北角",
-                          district="南山区", attributes={"dn": 100})
+                          reporter_name="路人", reporter_phone="13600001111",
+                          location="后海大道与创业路口东北角", district="南山区", attributes={"dn": 100})
     assert leak.responsible_unit == world.units["office_nanshan"]  # DN ≤ 150: the local business office
     etr = later(4)
     outage = outage_declare(actor=world.users["office_dispatcher"], device=world.devices["P1"],

@@ -44,7 +44,8 @@ def call(world, key):
 def work_order_clocks(world):
     """The demo's clocks of a work order: a reply within 30 minutes and arrival on site within 4
     hours, both stopped by the order's completion (7×24)."""
-    hotline = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK, windows="")
+    hotline = Calendar.objects.create(code="24x7", name="7×24", kind=Calendar.Kind.AROUND_THE_CLOCK,
+                                      windows="")
     policy = Policy.objects.create(name="工单", applies_to="work_order")
     Target.objects.create(policy=policy, kind="reply", calendar=hotline, duration_minutes=30,
                           stop_event="accepted, in_progress, completed")
@@ -91,7 +92,8 @@ def timers(order):
     return Timer.objects.filter(subject_type="work_order", subject_id=order.pk)
 
 
-def test_restoration_completes_every_open_work_order_of_the_outage_and_stops_their_clocks(world, outage_with_work):
+def test_restoration_completes_every_open_work_order_of_the_outage_and_stops_their_clocks(world,
+                                                                                          outage_with_work):
     """Issue 10 item 4 (OUT-6, SLA-3): issued, accepted and in-progress orders, on the outage's
     request and on a linked caller's request, are completed with the restoration as their result,
     at the restoration time, with a history row each; completed and cancelled ones stay as they
@@ -135,7 +137,8 @@ def test_restoration_completes_every_open_work_order_of_the_outage_and_stops_the
     for request in (w["carrier"], w["other_request"]):
         request.refresh_from_db()
         assert request.status == RequestStatus.RESOLVED and request.resolved_at == restored_at
-    assert report.requests_resolved == ServiceRequest.objects.filter(status=RequestStatus.RESOLVED).count() == 2
+    assert (report.requests_resolved
+            == ServiceRequest.objects.filter(status=RequestStatus.RESOLVED).count() == 2)
 
 
 def test_only_the_system_completes_a_work_order_on_restoration(world, outage_with_work):
@@ -159,7 +162,8 @@ def test_a_crew_step_after_the_given_restoration_time_keeps_the_history_in_order
     with time_machine.travel(at(90), tick=False):
         outage_restore(actor=world.users["dispatcher"], outage=w["outage"], restored_at=at(45))
     order = WorkOrder.objects.get(pk=w["accepted"].pk)
-    rows = list(WorkOrderEvent.objects.filter(work_order=order).order_by("at", "id").values_list("action", "at"))
+    rows = list(WorkOrderEvent.objects.filter(work_order=order).order_by("at", "id").values_list("action",
+                                                                                                 "at"))
     assert rows[-2:] == [("start", at(60)), ("restored", at(60))]
     assert order.status == WorkOrderStatus.COMPLETED and order.actual_end_at == at(60)
     assert not timers(order).filter(state__in=OPEN_TIMER_STATES).exists()

@@ -54,14 +54,16 @@ def neighbours_call(world, *keys):
     results = []
     for key in keys:
         point = world.points[key]
-        results.append(fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
+        results.append(fault_call_take(actor=world.users["agent"], customer=point.customer,
+                                       service_point=point,
                                        reporter_phone=point.customer.mobile,
                                        problem={"fault_location": "service_point"}))
     return results
 
 
 def predicted_outage(world) -> Outage:
-    """Three neighbours under T1 call: the third call predicts a transformer outage (rule: 3 service points)."""
+    """Three neighbours under T1 call: the third call predicts a transformer outage (rule: 3 service
+    points)."""
     neighbours_call(world, "n1", "n2", "n3")
     return Outage.objects.get(status=OutageStatus.PREDICTED)
 
@@ -70,7 +72,8 @@ def predicted_outage(world) -> Outage:
 # The fault call page: who may use it
 
 
-@pytest.mark.parametrize("persona", ["agent", "team_lead", "desk_manager", "key_account_manager", "administrator"])
+@pytest.mark.parametrize("persona",
+                         ["agent", "team_lead", "desk_manager", "key_account_manager", "administrator"])
 def test_fault_call_page_opens_for_roles_that_take_calls_and_create_requests(client, users, world, persona):
     client.force_login(users[persona])
     response = client.get(fault_call_url(world, "alice"))
@@ -85,7 +88,8 @@ def test_fault_call_page_opens_for_roles_that_take_calls_and_create_requests(cli
 def test_fault_call_page_refused_to_roles_that_do_not_take_calls(client, users, world, persona):
     client.force_login(users[persona])
     assert client.get(fault_call_url(world, "alice")).status_code == 403
-    assert post_fault_call(client, fault_call_url(world, "alice"), attr_fault_location="hv_cable").status_code == 403
+    assert post_fault_call(client, fault_call_url(world, "alice"),
+                           attr_fault_location="hv_cable").status_code == 403
     assert ContactRecord.objects.count() == 0
 
 
@@ -163,9 +167,11 @@ def test_OUT2_planned_outage_in_force_is_shown_with_its_written_notice_and_told_
     assert reverse("web:planned_detail", args=[planned.pk]) in result
 
 
-def test_OUT2_open_outage_covering_the_point_shows_cause_etr_and_calls_and_links_the_call(client, users, world):
+def test_OUT2_open_outage_covering_the_point_shows_cause_etr_and_calls_and_links_the_call(client, users,
+                                                                                          world):
     etr = timezone.now() + datetime.timedelta(hours=2)
-    outage = outage_declare(actor=users["dispatcher"], device=world.devices["S1"], cause="电缆被挖断", etr=etr)
+    outage = outage_declare(actor=users["dispatcher"], device=world.devices["S1"], cause="电缆被挖断",
+                            etr=etr)
     client.force_login(users["agent"])
     url = fault_call_url(world, "hospital")
     body = client.get(url).content.decode()
@@ -227,7 +233,8 @@ def test_OUT6_not_solved_becomes_a_work_request_with_problem_detail_and_estimate
 
 def test_OUT6_missing_fault_location_is_shown_beside_the_field_and_nothing_is_saved(client, users, world):
     client.force_login(users["agent"])
-    response = post_fault_call(client, fault_call_url(world, "alice"), **{"ts_main-breaker_result": "not_solved",
+    response = post_fault_call(client, fault_call_url(world, "alice"),
+                               **{"ts_main-breaker_result": "not_solved",
                                                                           "notes": "没电了"})
     assert response.status_code == 422
     body = response.content.decode()
@@ -266,7 +273,8 @@ def test_INT3_police_report_without_a_customer_becomes_a_work_request_at_the_pla
     body = client.get(FAULT_CALL).content.decode()
     assert 'name="fault-location"' in body and 'name="fault-reporter_kind"' in body
     response = post_fault_call(client, FAULT_CALL, reporter_kind="non_customer", reporter_name="王警官",
-                               reporter_phone="110", location="科技园路口电缆被挂断", attr_fault_location="hv_cable")
+                               reporter_phone="110", location="科技园路口电缆被挂断",
+                               attr_fault_location="hv_cable")
     assert response.status_code == 302
     request = ServiceRequest.objects.get()
     assert request.customer is None and request.location == "科技园路口电缆被挂断"
@@ -293,7 +301,8 @@ def test_water_caller_without_a_customer_gets_the_water_request_fields(client, u
 
 def test_customer_with_several_service_points_chooses_the_one_without_supply(client, users, world):
     water = ServicePointFactory(number="SW-ALICE", customer=world.customers["alice"],
-                                utility=ServicePoint.Utility.WATER, address="海岸城3栋1201", district="南山区")
+                                utility=ServicePoint.Utility.WATER, address="海岸城3栋1201",
+                                district="南山区")
     client.force_login(users["agent"])
     body = client.get(f"{FAULT_CALL}?customer={world.customers['alice'].pk}").content.decode()
     assert f"?service_point={world.points['alice'].pk}" in body and f"?service_point={water.pk}" in body
@@ -309,7 +318,8 @@ def test_fault_call_result_of_an_unknown_contact_is_not_found(client, users, wor
 # The outage board (OUT-3, OUT-6)
 
 
-@pytest.mark.parametrize("persona", ["dispatcher", "administrator", "agent", "key_account_manager", "leadership"])
+@pytest.mark.parametrize("persona",
+                         ["dispatcher", "administrator", "agent", "key_account_manager", "leadership"])
 def test_outage_board_opens_for_dispatchers_and_read_only_for_desk_roles(client, users, world, persona):
     outage = predicted_outage(world)
     client.force_login(users[persona])
@@ -325,7 +335,8 @@ def test_outage_board_opens_for_dispatchers_and_read_only_for_desk_roles(client,
 def test_outage_pages_refused_to_providers_finance_and_customers(client, users, world, persona):
     outage = predicted_outage(world)
     client.force_login(users[persona])
-    for url in (reverse("web:outages"), reverse("web:outage_detail", args=[outage.pk]), reverse("web:planned")):
+    for url in (reverse("web:outages"), reverse("web:outage_detail", args=[outage.pk]),
+                reverse("web:planned")):
         assert client.get(url).status_code == 403
 
 
@@ -372,7 +383,8 @@ def test_OUT3_dispatcher_confirms_with_cause_etr_and_crew_then_restores_and_call
     etr = timezone.now() + datetime.timedelta(hours=2)
     client.force_login(users["dispatcher"])
     response = client.post(reverse("web:outage_confirm", args=[outage.pk]), {
-        "confirm-cause": "变压器低压侧熔断", "confirm-etr": local(etr), "confirm-provider": world.providers["a"].pk,
+        "confirm-cause": "变压器低压侧熔断", "confirm-etr": local(etr),
+        "confirm-provider": world.providers["a"].pk,
         "confirm-crew_type": "hv_cable", "confirm-instructions": "带备用熔断器"})
     assert response.status_code == 302
     outage.refresh_from_db()
@@ -431,7 +443,8 @@ def test_agents_may_not_confirm_reject_merge_update_or_restore(client, users, wo
 def test_OUT3_dispatcher_rejects_a_predicted_outage_with_a_reason(client, users, world):
     outage = predicted_outage(world)
     client.force_login(users["dispatcher"])
-    assert client.post(reverse("web:outage_reject", args=[outage.pk]), {"reject-reason": ""}).status_code == 422
+    assert client.post(reverse("web:outage_reject", args=[outage.pk]),
+                       {"reject-reason": ""}).status_code == 422
     response = client.post(reverse("web:outage_reject", args=[outage.pk]), {"reject-reason": "各户故障无关"})
     assert response.status_code == 302
     outage.refresh_from_db()
@@ -470,7 +483,8 @@ def test_OUT6_new_etr_through_the_page_reaches_the_linked_requests(client, users
 
 def test_leak_repair_area_declared_with_its_leak_request(client, users, world):
     """003 §8.2: the supply area a leak repair cuts off, with the leak report and its estimated completion."""
-    leak = request_create(actor=users["agent"], request_type=world.types["leak"], service_point=world.points["w1"],
+    leak = request_create(actor=users["agent"], request_type=world.types["leak"],
+                          service_point=world.points["w1"],
                           attributes={"dn": 300}, location="后海大道路口")
     etr = timezone.now() + datetime.timedelta(hours=6)
     client.force_login(users["dispatcher"])
@@ -479,7 +493,8 @@ def test_leak_repair_area_declared_with_its_leak_request(client, users, world):
         "declare-leak_request": leak.reference})
     assert response.status_code == 302
     outage = Outage.objects.get()
-    assert outage.origin == Outage.Origin.LEAK and outage.request == leak and outage.device == world.devices["P1"]
+    assert (outage.origin == Outage.Origin.LEAK and outage.request == leak
+            and outage.device == world.devices["P1"])
     leak.refresh_from_db()
     assert local(leak.estimated_completion_at) == local(etr)
 
@@ -497,7 +512,8 @@ def test_declare_with_an_unknown_device_or_request_shows_the_error_beside_the_fi
     assert response.status_code == 422
     assert has_field_error(response.content.decode(), "declare-leak_request")
     outage_declare(actor=users["dispatcher"], device=world.devices["P1"], cause="已有", etr=None)
-    response = client.post(reverse("web:outage_declare"), {"declare-device_code": "P1", "declare-cause": "again"})
+    response = client.post(reverse("web:outage_declare"),
+                           {"declare-device_code": "P1", "declare-cause": "again"})
     assert response.status_code == 422
     assert has_field_error(response.content.decode(), "declare-device_code")
     assert Outage.objects.count() == 1
@@ -511,7 +527,8 @@ def test_dispatcher_announces_a_planned_outage_and_records_notices(client, users
     now = timezone.now()
     client.force_login(users["dispatcher"])
     response = client.post(reverse("web:planned_new"), {
-        "planned-utility": "power", "planned-reason": "线路检修", "planned-starts_at": local(now + datetime.timedelta(days=1)),
+        "planned-utility": "power", "planned-reason": "线路检修",
+        "planned-starts_at": local(now + datetime.timedelta(days=1)),
         "planned-ends_at": local(now + datetime.timedelta(days=1, hours=4)), "planned-devices": "T1, T3",
         "planned-districts": "", "planned-area_description": "科技南路一带", "planned-published": "on"})
     assert response.status_code == 302
@@ -522,7 +539,8 @@ def test_dispatcher_announces_a_planned_outage_and_records_notices(client, users
     assert re.search(r'id="affected">\s*9<', body)  # alice, n1…n6 under T1; k1, k2 under T3
 
     url = reverse("web:planned_notices", args=[planned.pk])
-    response = client.post(url, {"notice-channel": "sms", "notice-service_points": world.points["bob"].number})
+    response = client.post(url,
+                           {"notice-channel": "sms", "notice-service_points": world.points["bob"].number})
     assert response.status_code == 422  # bob is under T4: not affected
     assert has_field_error(response.content.decode(), "notice-service_points")
     assert client.post(url, {"notice-channel": "sms",
@@ -538,7 +556,8 @@ def test_planned_outage_form_errors_are_shown_and_nothing_is_saved(client, users
     client.force_login(users["dispatcher"])
     response = client.post(reverse("web:planned_new"), {
         "planned-utility": "power", "planned-reason": "检修", "planned-starts_at": local(now),
-        "planned-ends_at": local(now - datetime.timedelta(hours=1)), "planned-devices": "", "planned-districts": ""})
+        "planned-ends_at": local(now - datetime.timedelta(hours=1)), "planned-devices": "",
+        "planned-districts": ""})
     assert response.status_code == 422
     body = response.content.decode()
     assert has_field_error(body, "planned-ends_at") and has_field_error(body, "planned-devices")
@@ -570,7 +589,8 @@ def test_public_page_needs_no_login_and_shows_only_published_current_and_upcomin
     def planned(reason, start, end, **extra):
         return planned_outage_create(actor=users["dispatcher"], utility="power", reason=reason,
                                      starts_at=now + datetime.timedelta(hours=start),
-                                     ends_at=now + datetime.timedelta(hours=end), districts=["福田区"], **extra)
+                                     ends_at=now + datetime.timedelta(hours=end), districts=["福田区"],
+                                     **extra)
 
     planned("正在检修", -1, 2, area_description="福华路一带")
     planned("明日检修", 20, 24)
@@ -619,7 +639,8 @@ def test_INT8_callbacks_after_restoration_appear_on_the_agents_callback_page(cli
 def test_INT8_key_account_callbacks_go_to_the_key_account_manager_page(client, users, world):
     neighbours_call(world, "hospital", "m1", "m2")
     outage = Outage.objects.get(status=OutageStatus.PREDICTED)
-    outage_confirm(actor=users["dispatcher"], outage=outage, cause="熔断", etr=timezone.now() + datetime.timedelta(hours=1))
+    outage_confirm(actor=users["dispatcher"], outage=outage, cause="熔断",
+                   etr=timezone.now() + datetime.timedelta(hours=1))
     from servicedesk.outages.lifecycle import outage_restore
 
     outage_restore(actor=users["dispatcher"], outage=outage)
@@ -635,7 +656,8 @@ def test_INT8_agent_records_a_callback_reached_and_it_is_kept_as_an_outbound_con
     client.force_login(users["agent"])
     url = reverse("web:callback_done", args=[callback.pk])
     assert client.post(url, {f"cb{callback.pk}-result": "x"}).status_code == 422  # reached? not answered
-    response = client.post(url, {f"cb{callback.pk}-reached": "yes", f"cb{callback.pk}-result": "已恢复供电,客户满意"})
+    response = client.post(url, {f"cb{callback.pk}-reached": "yes",
+                                 f"cb{callback.pk}-result": "已恢复供电,客户满意"})
     assert response.status_code == 302
     callback.refresh_from_db()
     assert callback.status == Callback.Status.DONE and callback.result == "已恢复供电,客户满意"
@@ -669,7 +691,8 @@ def test_INT8_unassigned_callbacks_are_in_the_queue_when_no_agent_is_available(c
     restored_outage_with_callbacks(world, "n1", "n2", "n3")
     assert not Callback.objects.filter(assigned_to__isnull=False).exists()
     client.force_login(users["team_lead"])
-    queue = re.search(r'id="callbacks-unassigned".*?</table>', client.get(reverse("web:callbacks")).content.decode(),
+    queue = re.search(r'id="callbacks-unassigned".*?</table>',
+                      client.get(reverse("web:callbacks")).content.decode(),
                       re.S).group(0)
     assert world.customers["n1"].name in queue
 
@@ -686,7 +709,8 @@ def test_INT8_agent_switches_availability_on_the_callbacks_page(client, users, w
     assert users["agent"].available is True
 
 
-@pytest.mark.parametrize("persona", ["dispatcher", "provider_a_staff", "finance", "customer_user", "leadership"])
+@pytest.mark.parametrize("persona",
+                         ["dispatcher", "provider_a_staff", "finance", "customer_user", "leadership"])
 def test_INT8_callbacks_page_refused_to_roles_that_do_not_call_customers(client, users, world, persona):
     client.force_login(users[persona])
     assert client.get(reverse("web:callbacks")).status_code == 403

@@ -54,7 +54,8 @@ def steps(outage):
 def test_the_transitions_table_names_each_move_and_who_may_take_it():
     """OUT-3/OUT-6: predicted → confirmed/rejected/merged, confirmed → restored/merged; inference's
     moves are the system's (no capability)."""
-    table = {action: (sorted(t.sources), t.target, t.capability is None) for action, t in OUTAGE_TRANSITIONS.items()}
+    table = {action: (sorted(t.sources), t.target, t.capability is None) for action,
+             t in OUTAGE_TRANSITIONS.items()}
     assert table == {
         "predict": ([""], "predicted", True), "declare": ([""], "confirmed", False),
         "confirm": (["predicted"], "confirmed", False), "reject": (["predicted"], "rejected", False),
@@ -162,7 +163,8 @@ def test_merging_by_hand_writes_the_merge_and_a_cause_change_is_kept(world):
     assert steps(source)[-1] == ("transition", "merge", "confirmed", "merged")
     outage_update(actor=dispatcher, outage=target, cause="电缆击穿", reason="现场确认")
     change = OutageEvent.objects.get(outage=target, kind=OutageEventKind.CAUSE_CHANGE)
-    assert (change.changes, change.reason, change.actor) == ({"cause": ["树枝碰线", "电缆击穿"]}, "现场确认", dispatcher)
+    assert (change.changes, change.reason, change.actor) == ({"cause": ["树枝碰线", "电缆击穿"]}, "现场确认",
+                                                             dispatcher)
 
 
 def test_history_rows_refuse_update_and_delete(world):
@@ -187,8 +189,10 @@ def test_the_backfill_gives_an_existing_outage_its_history(world):
     confirmed_at, closed_at = created + datetime.timedelta(hours=1), created + datetime.timedelta(hours=3)
     old = Outage.objects.create(utility="power", device=world.devices["T4"], status=OutageStatus.RESTORED,
                                 origin=Outage.Origin.INFERRED, created_at=created, confirmed_at=confirmed_at,
-                                confirmed_by=dispatcher, closed_at=closed_at, closed_by=dispatcher, note="已修复")
-    declared = Outage.objects.create(utility="power", device=world.devices["T3"], status=OutageStatus.CONFIRMED,
+                                confirmed_by=dispatcher, closed_at=closed_at, closed_by=dispatcher,
+                                note="已修复")
+    declared = Outage.objects.create(utility="power", device=world.devices["T3"],
+                                     status=OutageStatus.CONFIRMED,
                                      origin=Outage.Origin.DECLARED, created_at=created, confirmed_at=created,
                                      confirmed_by=dispatcher)
     backfill.backfill_events(apps, None)
@@ -220,8 +224,10 @@ def test_the_outage_page_shows_the_history_in_the_readers_language(client, world
 
 
 def test_the_api_lists_the_outage_events(world):
-    outage = outage_confirm(actor=world.users["dispatcher"], outage=predicted(world), cause="变压器烧损", etr=later())
+    outage = outage_confirm(actor=world.users["dispatcher"], outage=predicted(world), cause="变压器烧损",
+                            etr=later())
     body = as_(world, "agent").get(f"/outages/{outage.pk}").json()
     assert [(e["kind"], e["action"], e["to_status"]) for e in body["events"]][:2] == [
         ("created", "predict", "predicted"), ("transition", "confirm", "confirmed")]
-    assert body["events"][1]["actor"]["username"] == "dispatcher" and "变压器烧损" in body["events"][1]["reason"]
+    assert (body["events"][1]["actor"]["username"] == "dispatcher"
+            and "变压器烧损" in body["events"][1]["reason"])

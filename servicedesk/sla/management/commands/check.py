@@ -14,6 +14,7 @@ from servicedesk.sla.checks import checking_command
 
 
 class Command(DjangoCheckCommand):
-    def handle(self, *app_labels: str, **options: Any) -> None:
+    # django-stubs type each of check's app labels as a list[str]; they are strs.
+    def handle(self, *app_labels: str, **options: Any) -> None:  # type: ignore[override]
         with checking_command():
-            super().handle(*app_labels, **options)
+            super().handle(*app_labels, **options)  # type: ignore[arg-type]

@@ -28,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from huey.contrib.djhuey import HUEY
 
-        consumer_options = dict(settings.HUEY.get("consumer", {})) if isinstance(settings.HUEY, dict) else {}
+        huey_settings: dict[str, Any] = settings.HUEY if isinstance(settings.HUEY, dict) else {}
+        consumer_options = dict(huey_settings.get("consumer", {}))
         if options["workers"] is not None:
             consumer_options["workers"] = options["workers"]
         if options["worker_type"]:
