@@ -557,20 +557,20 @@ def _troubleshooting(call) -> list[tuple[str, bool, tuple[int, ...]]]:  # type: 
 
 def take_call(call, actor, first_point: int):  # type: ignore[no-untyped-def]
     """One call as the API takes it: the service point fetched as the endpoint does, then the service."""
-    from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
+    from servicedesk.outages.fault_calls import FaultCallInput, TroubleshootingAnswer, fault_call_take
     from servicedesk.outages.selectors import service_point_for_call
 
     answers = [TroubleshootingAnswer(script=s, solved=ok, steps_done=done) for s, ok,
                done in _troubleshooting(call)]
     if call.point >= 0:
         point = service_point_for_call(first_point + call.point)
-        return fault_call_take(actor=actor, service_point=point, reporter_phone=point.customer.mobile,
-                               troubleshooting=answers, problem=_problem(call))
+        return fault_call_take(FaultCallInput(service_point=point, reporter_phone=point.customer.mobile,
+                               troubleshooting=answers, problem=_problem(call)), actor=actor)
     if call.kind == POLICE:
-        return fault_call_take(actor=actor, reporter_kind="non_customer", reporter_name="110 民警",
+        return fault_call_take(FaultCallInput(reporter_kind="non_customer", reporter_name="110 民警",
                                reporter_phone="110", location="深圳市福田区风暴路口 电线落地",
-                               problem=_problem(call))
-    return fault_call_take(actor=actor, reporter_kind="unidentified", problem={})
+                               problem=_problem(call)), actor=actor)
+    return fault_call_take(FaultCallInput(reporter_kind="unidentified", problem={}), actor=actor)
 
 
 def _agents() -> list[int]:

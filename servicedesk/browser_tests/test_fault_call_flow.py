@@ -19,7 +19,7 @@ from django.utils import timezone
 from servicedesk.browser_tests.chromium import CHROMIUM, chromium_browser
 from servicedesk.browser_tests.test_agent_flow import _wait_for_url
 from servicedesk.contacts.models import Callback, ContactRecord
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.models import Outage, OutageStatus
 from servicedesk.testing.world import PASSWORD, build_world
 from servicedesk.tickets.models import RequestStatus, ServiceRequest, WorkOrder
@@ -92,8 +92,10 @@ def test_fault_call_to_work_request_then_predicted_outage_confirmed_restored_and
     # OUT-3: two neighbours under T1 call: with 李丽's, three service points predict a T1 outage.
     for key in ("n1", "n2"):
         neighbour = world.points[key]
-        fault_call_take(actor=world.users["agent"], customer=neighbour.customer, service_point=neighbour,
-                        reporter_phone=neighbour.customer.mobile, problem={"fault_location": "service_point"})
+        call = FaultCallInput(customer=neighbour.customer, service_point=neighbour,
+                              reporter_phone=neighbour.customer.mobile,
+                              problem={"fault_location": "service_point"})
+        fault_call_take(call, actor=world.users["agent"])
     outage = Outage.objects.get()
     assert outage.status == OutageStatus.PREDICTED and outage.device == world.devices["T1"]
 

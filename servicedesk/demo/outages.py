@@ -245,7 +245,7 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
     """
     from servicedesk.network.selectors import service_points_under
     from servicedesk.outages.config import outage_config
-    from servicedesk.outages.fault_calls import fault_call_take
+    from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
     from servicedesk.outages.lifecycle import outage_declare
     from servicedesk.outages.selectors import planned_outages_in_force
 
@@ -265,9 +265,9 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
 
     def take(point: ServicePoint) -> None:
         nonlocal calls
-        fault_call_take(actor=agent, customer=point.customer, service_point=point,
+        fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
                         reporter_phone=point.customer.mobile or point.customer.phone,
-                        problem={"fault_location": "unknown", "outage_scope": "area"})
+                        problem={"fault_location": "unknown", "outage_scope": "area"}), actor=agent)
         calls += 1
 
     transformers = Device.objects.filter(kind=DeviceKind.TRANSFORMER).order_by("code")

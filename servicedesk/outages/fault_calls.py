@@ -10,7 +10,7 @@ Placing the call on the network (joining an open outage, inference) is ``inferen
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
@@ -90,55 +90,49 @@ class FaultCallResult:
 
 
 
-def fault_call_take(
-    *,
-    actor: User,
-    utility: str = Utility.POWER,
-    channel: str = Channel.PHONE,
-    reporter_kind: str = ReporterKind.CUSTOMER,
-    customer: Customer | None = None,
-    service_point: ServicePoint | None = None,
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    location: str = "",
-    notes: str = "",
-    troubleshooting: Sequence[TroubleshootingAnswer] = (),
-    problem: dict[str, Any] | None = None,
-    estimated_completion_at: datetime.datetime | None = None,
-    started_at: datetime.datetime | None = None,
-) -> FaultCallResult:
-    """Take one fault call through 004's flow and record it; returns what to tell the caller.
+@dataclass(frozen=True)
+class FaultCallInput:
+    """What the caller said: who they are, where, and what they have tried (seed 004's inputs).
 
     ``problem`` holds the work request's fields (e.g. ``fault_location``: high-voltage cable or
-    service point, ``outage_scope``); they are needed only when the call ends in a work request
-    (the answer names the missing ones). One transaction: nothing is kept if any step fails.
+    service point, ``outage_scope``); they are needed only when the call ends in a work request.
+    """
+
+    utility: str = Utility.POWER
+    channel: str = Channel.PHONE
+    reporter_kind: str = ReporterKind.CUSTOMER
+    customer: Customer | None = None
+    service_point: ServicePoint | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    location: str = ""
+    notes: str = ""
+    troubleshooting: Sequence[TroubleshootingAnswer] = ()
+    problem: dict[str, Any] = field(default_factory=dict)
+    estimated_completion_at: datetime.datetime | None = None
+    started_at: datetime.datetime | None = None
+
+
+def fault_call_take(call: FaultCallInput, *, actor: User) -> FaultCallResult:
+    """Take one fault call through 004's flow and record it; returns what to tell the caller.
+
+    The answer names the missing ``problem`` fields when the call ends in a work request. One
+    transaction: nothing is kept if any step fails.
     """
     _require(actor, Capability.LOG_CONTACT, _("Your role may not take calls."))
     _require(actor, Capability.CREATE_REQUEST, _("Your role may not create service requests."))
-    if customer is not None and service_point is None:
-        points = list(customer.service_points.filter(utility=utility)[:2])
-        if len(points) == 1:
-            service_point = points[0]
-        elif points:
-            raise ValidationFailed(_("This customer has several service points: choose the one without "
-                                     "supply."),
-                                   field="service_point_id")
-    if service_point is not None:
-        utility = service_point.utility
-    if utility not in Utility.values:
-        raise ValidationFailed(_("Unknown utility."), field="utility")
+    call = _placed(call)
     # One cache read for the configurations the call may need (a work request needs all three).
     with stamps_read_once((CONFIG_CACHE_KEY, INTAKE_CONFIG_KEY, SLA_CACHE_KEY)):
         config = outage_config()
         with unit():
             draft = ContactDraft(contact_build(
-                agent=actor, channel=channel, reporter_kind=reporter_kind, customer=customer,
-                service_point=service_point, reporter_name=reporter_name, reporter_phone=reporter_phone,
-                request_type=fault_setting(config, utility).request_type, notes=notes, started_at=started_at,
+                agent=actor, channel=call.channel, reporter_kind=call.reporter_kind, customer=call.customer,
+                service_point=call.service_point, reporter_name=call.reporter_name,
+                reporter_phone=call.reporter_phone, notes=call.notes, started_at=call.started_at,
+                request_type=fault_setting(config, call.utility).request_type,
             ))
-            result = _flow(draft, actor=actor, utility=utility, config=config, location=location,
-                           troubleshooting=troubleshooting, problem=problem or {},
-                           estimated_completion_at=estimated_completion_at)
+            result = _flow(draft, call, actor=actor, config=config)
             if draft.steps and "told" not in draft.steps[-1]:
                 # What the caller was told is kept with the steps.
                 draft.steps[-1].update(told_details(result.told))
@@ -147,11 +141,26 @@ def fault_call_take(
             return result
 
 
+def _placed(call: FaultCallInput) -> FaultCallInput:
+    """The call with its service point and utility settled: a customer with one service point of
+    the utility is on that one; a service point decides the utility."""
+    point = call.service_point
+    if call.customer is not None and point is None:
+        points = list(call.customer.service_points.filter(utility=call.utility)[:2])
+        if len(points) > 1:
+            raise ValidationFailed(_("This customer has several service points: choose the one without "
+                                     "supply."),
+                                   field="service_point_id")
+        point = points[0] if points else None
+    utility = point.utility if point is not None else call.utility
+    if utility not in Utility.values:
+        raise ValidationFailed(_("Unknown utility."), field="utility")
+    return replace(call, service_point=point, utility=utility)
 
-def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfig, location: str,
-          troubleshooting: Sequence[TroubleshootingAnswer], problem: dict[str, Any],
-          estimated_completion_at: datetime.datetime | None) -> FaultCallResult:
+
+def _flow(draft: ContactDraft, call: FaultCallInput, *, actor: User, config: OutageConfig) -> FaultCallResult:
     contact, steps = draft.record, draft.steps
+    utility, location, problem = call.utility, call.location, call.problem
     point = contact.service_point
     now = timezone.now()
 
@@ -163,9 +172,7 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
             return FaultCallResult(contact, Outcome.INFORMATION_RECORDED, steps=steps,
                                    told=message("tell_unidentified"))
         # 004 step 2: a report not tied to a customer (police, passer-by): straight to a work request.
-        return _work_request(draft, actor=actor, utility=utility, config=config, location=location,
-                             problem=problem, troubleshooting=troubleshooting,
-                             estimated_completion_at=estimated_completion_at)
+        return _work_request(draft, call, actor=actor, config=config)
     record_step(steps, "identify", contact.reporter_kind, service_point=point.number,
           customer=contact.customer.number if contact.customer else None)
 
@@ -194,7 +201,7 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
     record_step(steps, "open_outage", "none")
 
     # OUT-5, 004 steps 14–16: a safe self-check solved it: a contact record only.
-    solved = _record_troubleshooting(steps, troubleshooting, config=config, utility=utility)
+    solved = _record_troubleshooting(steps, call.troubleshooting, config=config, utility=utility)
     if solved is not None:
         contact.first_contact_resolution = True
         return FaultCallResult(contact, Outcome.SELF_HELP, steps=steps,
@@ -213,8 +220,7 @@ def _flow(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfi
 
     # OUT-6, 004 steps 18–20: a work request to the dispatcher; the call stays on the network
     # with its request, for the outage it may be grouped into later.
-    return _work_request(draft, actor=actor, utility=utility, config=config, location=location,
-                         problem=problem, troubleshooting=(), estimated_completion_at=estimated_completion_at,
+    return _work_request(draft, replace(call, troubleshooting=()), actor=actor, config=config,
                          on_network=point.device_id is not None, now=now)
 
 
@@ -257,22 +263,20 @@ def _record_troubleshooting(steps: list[dict[str, Any]], answers: Sequence[Troub
     return solved
 
 
-def _work_request(draft: ContactDraft, *, actor: User, utility: str, config: OutageConfig, location: str,
-                  problem: dict[str, Any], troubleshooting: Sequence[TroubleshootingAnswer],
-                  estimated_completion_at: datetime.datetime | None, on_network: bool = False,
-                  now: datetime.datetime | None = None) -> FaultCallResult:
+def _work_request(draft: ContactDraft, call: FaultCallInput, *, actor: User, config: OutageConfig,
+                  on_network: bool = False, now: datetime.datetime | None = None) -> FaultCallResult:
     """The request, which writes the contact once with every step, the request's last (what the
     caller is told: its number and the estimate); then the call's place on the network."""
-    contact = draft.record
-    if troubleshooting:
-        _record_troubleshooting(draft.steps, troubleshooting, config=config, utility=utility)
-    setting = fault_setting(config, utility)
-    estimate = estimated_completion_at or timezone.now() + datetime.timedelta(
+    contact, problem = draft.record, call.problem
+    if call.troubleshooting:
+        _record_troubleshooting(draft.steps, call.troubleshooting, config=config, utility=call.utility)
+    setting = fault_setting(config, call.utility)
+    estimate = call.estimated_completion_at or timezone.now() + datetime.timedelta(
         minutes=setting.initial_estimate_minutes)
     contact.steps = list(draft.steps)
     try:
         request = request_create(actor=actor, request_type=setting.request_type, channel=contact.channel,
-                                 contact=contact, location=location, description=contact.notes,
+                                 contact=contact, location=call.location, description=contact.notes,
                                  attributes=problem, estimated_completion_at=estimate)
     except ValidationFailed as error:
         # The problem detail is asked for only when the call needs a work request: say so.

@@ -33,7 +33,7 @@ from servicedesk.network.models import Utility
 from servicedesk.org.models import User
 from servicedesk.org.roles import Capability
 from servicedesk.outages.config import outage_config
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.forms import (
     OUTAGE_ERROR_FIELDS,
     FaultCallForm,
@@ -205,8 +205,8 @@ def fault_call(request: HttpRequest) -> HttpResponse:
 
 def _take(request: HttpRequest, caller: Caller, form: FaultCallForm) -> Any:
     data = form.cleaned_data
-    return fault_call_take(
-        actor=request_user(request), utility=caller.utility, channel=data["channel"],
+    call = FaultCallInput(
+        utility=caller.utility, channel=data["channel"],
         reporter_kind=(ContactRecord.ReporterKind.CUSTOMER if caller.identified else data["reporter_kind"]),
         customer=caller.customer if caller.identified else None, service_point=caller.point,
         reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
@@ -214,6 +214,7 @@ def _take(request: HttpRequest, caller: Caller, form: FaultCallForm) -> Any:
         troubleshooting=form.troubleshooting_answers(), problem=form.problem(),
         estimated_completion_at=data["estimated_completion_at"],
     )
+    return fault_call_take(call, actor=request_user(request))
 
 
 # The flow's steps as people read them (the requirement each implements: in the comments only).

@@ -34,6 +34,7 @@ from servicedesk.outages.api.common import TAKE_CALLS, published_operation_id, r
 from servicedesk.outages.api.planned import PlannedOutageBrief
 from servicedesk.outages.config import outage_config
 from servicedesk.outages.fault_calls import (
+    FaultCallInput,
     FaultCallResult,
     TroubleshootingAnswer,
     connection_advice,
@@ -174,9 +175,9 @@ def fault_call_create(request: HttpRequest, payload: FaultCallIn,
     require(user, Capability.LOG_CONTACT)
 
     def take() -> dict[str, Any]:
-        result = fault_call_take(
-            actor=user, **payload.model_dump(include={"utility", "channel", "reporter_kind", "reporter_name",
-                                                      "reporter_phone", "location", "notes", "problem"}),
+        call = FaultCallInput(
+            **payload.model_dump(include={"utility", "channel", "reporter_kind", "reporter_name",
+                                          "reporter_phone", "location", "notes", "problem"}),
             customer=referenced_by_pk(Customer.objects.all(), payload.customer_id, field="customer_id"),
             service_point=_service_point_for_call(payload.service_point_id),
             troubleshooting=[TroubleshootingAnswer(script=t.script, solved=t.solved,
@@ -184,6 +185,7 @@ def fault_call_create(request: HttpRequest, payload: FaultCallIn,
                                                    note=t.note) for t in payload.troubleshooting],
             estimated_completion_at=aware(payload.estimated_completion_at),
         )
+        result = fault_call_take(call, actor=user)
         return _fault_call_answer(result)
 
     return write(request, payload=payload, idempotency_key=idempotency_key, action=take)

@@ -23,7 +23,7 @@ from servicedesk.contacts.models import ContactRecord
 from servicedesk.customers.models import ServicePoint
 from servicedesk.network.models import Device
 from servicedesk.network.services import device_save
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.models import OPEN_OUTAGE_STATUSES, FaultCall, Outage, OutageStatus
 from servicedesk.testing.factories import CustomerFactory, ServicePointFactory
 from servicedesk.tickets.models import ServiceRequest
@@ -51,8 +51,8 @@ def _points_under(devices: list[Device], count: int, prefix: str) -> list[Servic
 
 def _take(world, point_id: int):
     point = ServicePoint.objects.select_related("customer", "device").get(pk=point_id)
-    return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                           reporter_phone=point.customer.mobile, problem=PROBLEM)
+    return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                           reporter_phone=point.customer.mobile, problem=PROBLEM), actor=world.users["agent"])
 
 
 def _take_at_once(world, point_ids: list[int]) -> tuple[list, list[BaseException]]:

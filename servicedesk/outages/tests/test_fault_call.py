@@ -9,7 +9,7 @@ from django.utils import timezone
 from servicedesk.contacts.models import ContactRecord
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.customers.models import ServicePoint
-from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, TroubleshootingAnswer, fault_call_take
 from servicedesk.outages.lifecycle import outage_declare
 from servicedesk.outages.models import FaultCall, Outage, PlannedOutageNotice
 from servicedesk.outages.planned import (
@@ -25,8 +25,8 @@ PROBLEM = {"fault_location": "service_point"}
 
 def take(world, key="alice", **kwargs):
     point = world.points[key]
-    return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                           reporter_phone=point.customer.mobile, **kwargs)
+    return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                           reporter_phone=point.customer.mobile, **kwargs), actor=world.users["agent"])
 
 
 def steps_of(contact):
@@ -200,7 +200,7 @@ def test_OUT6_missing_problem_detail_names_the_field_and_saves_nothing(world):
 
 @pytest.mark.django_db
 def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(world):
-    result = fault_call_take(actor=world.users["agent"], reporter_kind="unidentified")
+    result = fault_call_take(FaultCallInput(reporter_kind="unidentified"), actor=world.users["agent"])
     assert result.outcome == Outcome.INFORMATION_RECORDED
     assert result.contact.pk is not None and result.request is None
     assert result.contact.steps == [{"step": "identify", "result": "unidentified", "service_point": None,
@@ -210,9 +210,9 @@ def test_INT3_unidentified_caller_without_a_place_gets_a_contact_record_only(wor
 
 @pytest.mark.django_db
 def test_INT3_police_report_of_a_damaged_cable_becomes_a_work_request_without_a_customer(world):
-    result = fault_call_take(actor=world.users["agent"], reporter_kind="non_customer", reporter_name="王警官",
+    result = fault_call_take(FaultCallInput(reporter_kind="non_customer", reporter_name="王警官",
                              reporter_phone="110", location="南山区科技园路口电缆被挂断",
-                             problem={"fault_location": "hv_cable"})
+                             problem={"fault_location": "hv_cable"}), actor=world.users["agent"])
     assert result.outcome == Outcome.REQUEST_CREATED
     assert result.request.customer is None
     assert result.request.location == "南山区科技园路口电缆被挂断"
@@ -222,14 +222,15 @@ def test_INT3_police_report_of_a_damaged_cable_becomes_a_work_request_without_a_
 def test_fault_call_refused_to_roles_that_do_not_take_calls(world):
     for name in ("provider_a_staff", "finance", "customer_user"):
         with pytest.raises(ActionNotAllowed):
-            fault_call_take(actor=world.users[name], service_point=world.points["alice"],
-                            customer=world.customers["alice"], problem=PROBLEM)
+            fault_call_take(FaultCallInput(service_point=world.points["alice"],
+                            customer=world.customers["alice"], problem=PROBLEM), actor=world.users[name])
     assert ContactRecord.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_customer_with_one_service_point_needs_no_choice(world):
-    result = fault_call_take(actor=world.users["agent"], customer=world.customers["alice"], problem=PROBLEM)
+    result = fault_call_take(FaultCallInput(customer=world.customers["alice"], problem=PROBLEM),
+                             actor=world.users["agent"])
     assert result.contact.service_point == world.points["alice"]
     assert Outage.objects.count() == 0
 

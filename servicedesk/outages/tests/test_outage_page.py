@@ -14,7 +14,7 @@ from django.utils import timezone
 from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.tests.api_helpers import as_, error_of
 from servicedesk.org.models import Provider
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.lifecycle import outage_confirm, outage_declare, outage_merge, outage_update
 from servicedesk.outages.models import Outage, OutageEtrChange, OutageStatus
 from servicedesk.testing.factories import ProviderFactory
@@ -42,9 +42,9 @@ def predicted(world, *keys, hours_ago: float = 0):
     with time_machine.travel(timezone.now() - datetime.timedelta(hours=hours_ago)):
         for key in keys:
             point = world.points[key]
-            fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
+            fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
                             reporter_phone=point.customer.mobile,
-                            problem=PROBLEM if point.utility == "power" else {})
+                            problem=PROBLEM if point.utility == "power" else {}), actor=world.users["agent"])
     return Outage.objects.filter(status=OutageStatus.PREDICTED).latest("pk")
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from servicedesk.contacts.models import Callback, ContactRecord, OutboundMessage
 from servicedesk.contacts.services import agent_set_available, callback_complete, messages_send
 from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.lifecycle import (
     outage_confirm,
     outage_declare,
@@ -29,8 +29,8 @@ PROBLEM = {"fault_location": "service_point"}
 def call(world, key, **kwargs):
     point = world.points[key]
     kwargs.setdefault("problem", PROBLEM)
-    return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                           reporter_phone=point.customer.mobile, **kwargs)
+    return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                           reporter_phone=point.customer.mobile, **kwargs), actor=world.users["agent"])
 
 
 def later(hours=2):
@@ -320,8 +320,9 @@ def test_leak_affected_area_and_estimated_completion_are_told_to_callers(world):
                             cause="DN100管道抢修停水", etr=etr, origin=Outage.Origin.LEAK, request=leak)
     leak.refresh_from_db()
     assert leak.estimated_completion_at == etr
-    result = fault_call_take(actor=world.users["agent"], service_point=world.points["w1"],
-                             customer=world.customers["w1"], reporter_phone="13600002222")
+    call = FaultCallInput(service_point=world.points["w1"], customer=world.customers["w1"],
+                          reporter_phone="13600002222")
+    result = fault_call_take(call, actor=world.users["agent"])
     assert result.outcome == Outcome.OUTAGE_LINKED and result.outage == outage
     assert "DN100管道抢修停水" in result.tell
     assert ServiceRequest.objects.count() == 1

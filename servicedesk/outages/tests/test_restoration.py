@@ -8,7 +8,7 @@ import time_machine
 
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.core.messages import render
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.lifecycle import outage_confirm, outage_restore
 from servicedesk.outages.models import Outage, OutageStatus
 from servicedesk.sla.models import OPEN_TIMER_STATES, Calendar, Policy, Target, Timer
@@ -36,8 +36,8 @@ def at(minutes):
 
 def call(world, key):
     point = world.points[key]
-    return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                           reporter_phone=point.customer.mobile, problem=PROBLEM)
+    return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                           reporter_phone=point.customer.mobile, problem=PROBLEM), actor=world.users["agent"])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from servicedesk.contacts.models import ContactRecord
-from servicedesk.outages.fault_calls import TroubleshootingAnswer, fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, TroubleshootingAnswer, fault_call_take
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 def _take(world, key, **kwargs):
     point = world.points[key]
     with translation.override("zh-hans"):  # the agent speaks Chinese
-        return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                               reporter_phone=point.customer.mobile, **kwargs)
+        return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                               reporter_phone=point.customer.mobile, **kwargs), actor=world.users["agent"])
 
 
 def _result_page(client, world, contact, language):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from servicedesk.contacts.models import Callback, ContactRecord, OutboundMessage
 from servicedesk.customers.models import ServicePoint
 from servicedesk.org.models import User
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.lifecycle import outage_confirm, outage_declare
 from servicedesk.outages.models import FaultCall, Outage, OutageStatus, PlannedOutage, PlannedOutageNotice
 from servicedesk.outages.planned import planned_outage_create, planned_outage_notices_record
@@ -54,10 +54,10 @@ def neighbours_call(world, *keys):
     results = []
     for key in keys:
         point = world.points[key]
-        results.append(fault_call_take(actor=world.users["agent"], customer=point.customer,
-                                       service_point=point,
-                                       reporter_phone=point.customer.mobile,
-                                       problem={"fault_location": "service_point"}))
+        call = FaultCallInput(customer=point.customer, service_point=point,
+                              reporter_phone=point.customer.mobile,
+                              problem={"fault_location": "service_point"})
+        results.append(fault_call_take(call, actor=world.users["agent"]))
     return results
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from servicedesk.core.exceptions import Conflict
 from servicedesk.core.tests.api_helpers import as_, error_of
 from servicedesk.outages.exceptions import OutageInvalidTransition
-from servicedesk.outages.fault_calls import fault_call_take
+from servicedesk.outages.fault_calls import FaultCallInput, fault_call_take
 from servicedesk.outages.lifecycle import (
     outage_confirm,
     outage_declare,
@@ -32,8 +32,8 @@ backfill = importlib.import_module("servicedesk.outages.migrations.0009_outage_h
 
 def call(world, key):
     point = world.points[key]
-    return fault_call_take(actor=world.users["agent"], customer=point.customer, service_point=point,
-                           reporter_phone=point.customer.mobile, problem=PROBLEM)
+    return fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
+                           reporter_phone=point.customer.mobile, problem=PROBLEM), actor=world.users["agent"])
 
 
 def predicted(world):
