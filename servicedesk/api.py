@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from servicedesk.complaints.api import router as complaints_router
 from servicedesk.contacts.api import router as contacts_router
 from servicedesk.contacts.callbacks_api import router as callbacks_router
 from servicedesk.core.api import (
@@ -73,6 +74,7 @@ api.add_router("", caller_router)
 api.add_router("", tickets_router)
 api.add_router("", sla_router)
 api.add_router("", fault_calls_router)
+api.add_router("", complaints_router)
 api.add_router("", outages_router)
 api.add_router("", planned_outages_router)
 api.add_router("", network_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "servicedesk.contacts",
     "servicedesk.tickets",
     "servicedesk.outages",
+    "servicedesk.complaints",
     "servicedesk.search",
     "servicedesk.demo",
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from servicedesk.complaints import views as complaint_views
 from servicedesk.contacts import callback_views
 from servicedesk.core import views as core_views
 from servicedesk.customers import views as customer_views
@@ -33,6 +34,16 @@ urlpatterns: list = [
     path("desk/caller/contacts/", intake.contact_new, name="caller_contact_new"),
     path("desk/caller/requests/", intake.request_new, name="caller_request_new"),
     path("desk/request-type-fields/", intake.request_type_fields, name="request_type_fields"),
+    # Complaints (CMP-1..CMP-7)
+    path("complaints/", complaint_views.complaint_desk, name="complaint_desk"),
+    path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
+    path("complaints/major/", complaint_views.complaint_major_list, name="complaint_major"),
+    path("complaints/hot-issues/", complaint_views.complaint_hot_issues, name="complaint_hot_issues"),
+    path("complaints/<id:complaint_id>/", complaint_views.complaint_detail, name="complaint_detail"),
+    path("complaints/<id:complaint_id>/<slug:action>/", complaint_views.complaint_action,
+         name="complaint_action"),
+    path("complaint-parts/<id:part_id>/<slug:action>/", complaint_views.part_action,
+         name="complaint_part_action"),
     # The fault call of seed 004 (OUT-2..OUT-6)
     path("desk/fault-call/", outage_views.fault_call, name="fault_call"),
     path("desk/fault-call/<id:contact_id>/", outage_views.fault_call_result, name="fault_call_result"),

@@ -12,6 +12,7 @@ Parameters are plain values (references, numbers) or one of:
 - ``{"msgid": …}``: a label of the code's own (a target kind, a status), translated when read
   (``label``);
 - ``{"time": <ISO 8601>}``: a moment, shown in Asia/Shanghai as ``Y-m-d H:i`` (``moment``);
+- ``{"key": …, "params": …}``: another message, rendered in place;
 - ``{"text": …}``: free text a person typed (a cause, a reason) or about a customer (an address):
   shown as typed, and marked ``data-customer-text`` in HTML so that a check of the interface's
   language can tell it from the interface (``typed``).
@@ -125,6 +126,8 @@ def _param(value: Any, *, html: bool) -> Any:
         return conditional_escape(str(text or "")) if html else text
     if "text" in value:
         return format_html('<span data-customer-text="">{}</span>', value["text"]) if html else value["text"]
+    if "key" in value:  # a message within a message ("Major complaint CP…: <the rule's reason>")
+        return _render(value, html=html) or ""
     return value
 
 

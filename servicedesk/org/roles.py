@@ -36,6 +36,9 @@ class Capability(StrEnum):
     WORK_ON_ORDERS = "work_on_orders"  # provider staff: accept, start, complete own work orders
     VIEW_OWN_REQUESTS = "view_own_requests"  # customer self-service
     MANAGE_OUTAGES = "manage_outages"  # OUT-2/3/6: planned outages, confirm/reject/merge, ETR, restore
+    TAKE_COMPLAINTS = "take_complaints"  # CMP-1: the desk, and a partner's staff (002 §5.3)
+    SUPERVISE_COMPLAINTS = "supervise_complaints"  # CMP-3/4: pass ownership on, close unsatisfied
+    RECORD_REFUNDS = "record_refunds"  # CMP-7
     ADMINISTER = "administer"
 
 
@@ -45,12 +48,14 @@ _DESK = {
     Capability.CREATE_REQUEST,
     Capability.VIEW_ALL_REQUESTS,
     Capability.HANDLE_REQUEST,
+    Capability.TAKE_COMPLAINTS,
 }
+_SUPERVISOR = {Capability.SUPERVISE_COMPLAINTS, Capability.RECORD_REFUNDS}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AGENT: frozenset(_DESK),
-    Role.TEAM_LEAD: frozenset(_DESK),
-    Role.DESK_MANAGER: frozenset(_DESK),
+    Role.TEAM_LEAD: frozenset(_DESK | _SUPERVISOR),
+    Role.DESK_MANAGER: frozenset(_DESK | _SUPERVISOR),
     Role.KEY_ACCOUNT_MANAGER: frozenset(_DESK),
     Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
     Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
@@ -58,7 +63,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH,
          Capability.HANDLE_REQUEST, Capability.MANAGE_OUTAGES}
     ),
-    Role.PROVIDER_STAFF: frozenset({Capability.WORK_ON_ORDERS}),
+    Role.PROVIDER_STAFF: frozenset({Capability.WORK_ON_ORDERS, Capability.TAKE_COMPLAINTS}),
     Role.FINANCE: frozenset(),
     Role.ADMINISTRATOR: (frozenset(set(Capability))
                          - {Capability.VIEW_OWN_REQUESTS, Capability.WORK_ON_ORDERS}),

@@ -113,6 +113,7 @@ class OfficialYear(models.Model):
 class SubjectType(models.TextChoices):
     REQUEST = "request", _("Service request")
     WORK_ORDER = "work_order", _("Work order")
+    COMPLAINT_PART = "complaint_part", _("Complaint part")  # CMP-5: a department's or partner's share
 
 
 class Policy(BilingualNameMixin):

@@ -319,6 +319,38 @@ def request_update(*, request: ServiceRequest, actor: User, priority: int | None
 
 
 @unit()
+def request_escalate(*, request: ServiceRequest, priority: int, note: Message) -> ServiceRequest:
+    """Raise the priority as the consequence of an action the caller has authorised (a repeat
+    complaint, CMP-2); never lowers it. The clocks follow (SLA-2)."""
+    locked = _locked_request(request)
+    if priority >= locked.priority:
+        return locked
+    changes = {"priority": (locked.priority, priority)}
+    locked.priority = priority
+    locked.save(update_fields=["priority", "updated_at"])
+    _request_event(locked, actor=None, kind=EventKind.CHANGE, changes=changes, message=note)
+    sync_request_timers(locked)
+    request.priority = priority
+    return locked
+
+
+@unit()
+def request_assign(*, request: ServiceRequest, assignee: User, actor: User | None,
+                   note: Message) -> ServiceRequest:
+    """Who follows the request (SLA-4: warned first), as the consequence of an action the caller
+    has authorised (the owner of a complaint passed on, CMP-4)."""
+    locked = _locked_request(request)
+    if locked.assignee_id == assignee.pk:
+        return locked
+    changes = {"assignee": (locked.assignee_id, assignee.pk)}
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    _request_event(locked, actor=actor, kind=EventKind.CHANGE, changes=changes, message=note)
+    request.assignee = assignee
+    return locked
+
+
+@unit()
 def request_add_note(*, request: ServiceRequest, actor: User, text: str) -> RequestEvent:
     if not (actor.can(Capability.HANDLE_REQUEST) or actor.can(Capability.DISPATCH)):
         raise ActionNotAllowed(_("Your role may not add notes to requests."))

@@ -18,3 +18,11 @@ def typed(value: object) -> object:
 
 def typed_html(value: object) -> SafeString:
     return format_html('<span data-customer-text="">{}</span>', conditional_escape(str(value)))
+
+
+@register.filter
+def message_html(value: object) -> SafeString:
+    """A stored message (core.messages) in the reader's language, typed parts marked."""
+    from servicedesk.core.messages import render_html
+
+    return render_html(value if isinstance(value, dict) else None, "")

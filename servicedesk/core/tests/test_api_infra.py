@@ -372,6 +372,15 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/agents/me/availability"),
     }
     expected.add(("get", "/search"))  # the header's global search (issue 10 item 5)
+    expected |= {  # complaints (CMP-1..CMP-7)
+        ("post", "/complaints"), ("get", "/complaints"), ("post", "/complaints/repeat-check"),
+        ("get", "/complaints/hot-issues"), ("get", "/complaints/{complaint_id}"),
+        ("post", "/complaints/{complaint_id}/major"), ("post", "/complaints/{complaint_id}/owner"),
+        ("post", "/complaints/{complaint_id}/parts"), ("post", "/complaints/{complaint_id}/answer"),
+        ("post", "/complaints/{complaint_id}/opinion"), ("post", "/complaints/{complaint_id}/close"),
+        ("post", "/complaints/{complaint_id}/refunds"), ("post", "/complaint-parts/{part_id}/accept"),
+        ("post", "/complaint-parts/{part_id}/answer"),
+    }
     found = {(method, path.removeprefix(BASE))
              for path, methods in schema["paths"].items() for method in methods}
     assert found == expected

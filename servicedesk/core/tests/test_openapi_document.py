@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from servicedesk.api import api
+from servicedesk.complaints.models import Complaint, ComplaintPart, ComplaintStatus, Refund, Satisfaction
 from servicedesk.contacts.models import Callback, Channel, ContactRecord
 from servicedesk.core.openapi import ERROR_SCHEMA, enum_schemas
 from servicedesk.core.tests.api_helpers import as_, error_of
@@ -34,6 +35,12 @@ ENUMS = {
     "DeviceKind": DeviceKind,
     "CallbackStatus": Callback.Status,
     "TimerState": TimerState,
+    "Satisfaction": Satisfaction,
+    "ComplaintComplainantKind": Complaint.ComplainantKind,
+    "ComplaintAgainst": Complaint.Against,
+    "ComplaintStatus": ComplaintStatus,
+    "RefundKind": Refund.Kind,
+    "ComplaintPartUrgency": ComplaintPart.Urgency,
 }
 
 
