@@ -22,10 +22,10 @@ import datetime
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from servicedesk.contacts.models import Channel, ContactRecord
@@ -60,6 +60,8 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC
 SEASON_DAYS = 91
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -80,14 +82,15 @@ ACCOUNT_FIELDS = ("id", "number", "customer", "status", "amount_owed", "opened_o
 SERVICE_POINT_FIELDS = ("id", "number", "utility", "customer", "account", "address", "district",
                         "connection_status", "meter_number", "network_code", "device")
 REQUEST_FIELDS = ("id", "request_type", "status", "priority", "channel", "customer", "service_point",
-                  "reporter_name", "reporter_phone", "location", "district", "subject", "description", "attributes",
-                  "responsible_unit", "routing_rule", "crew_type", "priority_reasons", "estimated_completion_at",
-                  "resolution", "created_by", "assignee", "created_at", "updated_at", "resolved_at", "closed_at")
+                  "reporter_name", "reporter_phone", "location", "district", "subject", "description",
+                  "attributes", "responsible_unit", "routing_rule", "crew_type", "priority_reasons",
+                  "estimated_completion_at", "resolution", "created_by", "assignee", "created_at",
+                  "updated_at", "resolved_at", "closed_at")
 WORK_ORDER_FIELDS = ("id", "request", "provider", "status", "priority", "crew_type", "instructions",
                      "promised_start_at", "promised_end_at", "actual_start_at", "actual_end_at", "result",
                      "created_by", "created_at", "updated_at")
-REQUEST_EVENT_FIELDS = ("id", "request", "at", "actor", "kind", "action", "from_status", "to_status", "changes",
-                        "reason", "message")
+REQUEST_EVENT_FIELDS = ("id", "request", "at", "actor", "kind", "action", "from_status", "to_status",
+                        "changes", "reason", "message")
 WORK_ORDER_EVENT_FIELDS = ("id", "work_order", "at", "actor", "kind", "action", "from_status", "to_status",
                            "changes", "reason", "message")
 CONTACT_FIELDS = ("id", "channel", "direction", "started_at", "agent", "reporter_kind", "reporter_name",
@@ -115,15 +118,15 @@ def service_point_number(point_id: int, utility: str) -> str:
     return f"{'E' if utility == POWER else 'W'}{point_id:010d}"
 
 
-class WeightedChoice:
+class WeightedChoice(Generic[T]):
     """``rng.choices`` with the cumulative weights computed once (it runs millions of times)."""
 
-    def __init__(self, items: Any, weights: Any) -> None:
+    def __init__(self, items: Iterable[T], weights: Iterable[float]) -> None:
         self.items = list(items)
         self.cumulative = list(itertools.accumulate(weights))
         self.total = self.cumulative[-1]
 
-    def __call__(self, rng: random.Random) -> Any:
+    def __call__(self, rng: random.Random) -> T:
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
@@ -181,19 +184,21 @@ class ShowcaseCustomer:
 SHOWCASE: tuple[ShowcaseCustomer, ...] = (
     ShowcaseCustomer("lili", "李丽", Person, Class.RESIDENTIAL, "13800138000", "", "南山区",
                      "深圳市南山区科技南路18号海岸城3栋1201", (POWER, WATER)),
-    ShowcaseCustomer("hospital", "深圳市南山区人民医院", Organisation, Class.PUBLIC_SERVICE, "", "075526553111",
-                     "南山区", "深圳市南山区桃园路89号", (POWER, WATER), ("hospital", "key_account"),
-                     "key_account_manager", notes="双电源供电,停电须立即通知院方总务科。"),
+    ShowcaseCustomer("hospital", "深圳市南山区人民医院", Organisation, Class.PUBLIC_SERVICE, "",
+                     "075526553111", "南山区", "深圳市南山区桃园路89号", (POWER, WATER),
+                     ("hospital", "key_account"), "key_account_manager",
+                     notes="双电源供电,停电须立即通知院方总务科。"),
     ShowcaseCustomer("zhangwei", "张伟", Person, Class.RESIDENTIAL, "13900139000", "075583211234", "福田区",
                      "深圳市福田区福华路88号中海华庭2栋503", (POWER,)),
     ShowcaseCustomer("debtor", "陈志强", Person, Class.RESIDENTIAL, "13700137000", "", "福田区",
                      "深圳市福田区红荔路1001号园岭新村12栋302", (POWER,), status=Status.CUT_UNPAID,
                      amount_owed=Decimal("356.80")),
     ShowcaseCustomer("move_in", "王芳", Person, Class.RESIDENTIAL, "13600136000", "", "宝安区",
-                     "深圳市宝安区西乡大道288号碧海花园6栋1803", (POWER,), status=Status.CUT_MOVE_IN_UNREGISTERED),
-    ShowcaseCustomer("life_support", "赵建国", Person, Class.RESIDENTIAL, "13500135000", "075525561234", "罗湖区",
-                     "深圳市罗湖区翠竹路2068号翠竹苑3栋702", (POWER, WATER), ("life_support", "elderly_alone"),
-                     notes="家中使用制氧机,停电须优先处理。"),
+                     "深圳市宝安区西乡大道288号碧海花园6栋1803", (POWER,),
+                     status=Status.CUT_MOVE_IN_UNREGISTERED),
+    ShowcaseCustomer("life_support", "赵建国", Person, Class.RESIDENTIAL, "13500135000", "075525561234",
+                     "罗湖区", "深圳市罗湖区翠竹路2068号翠竹苑3栋702", (POWER, WATER),
+                     ("life_support", "elderly_alone"), notes="家中使用制氧机,停电须优先处理。"),
     ShowcaseCustomer("government", "深圳市福田区人民政府", Organisation, Class.GOVERNMENT, "", "075582918000",
                      "福田区", "深圳市福田区福民路123号", (POWER, WATER), ("government", "key_account"),
                      "key_account_manager"),
@@ -247,7 +252,8 @@ class CityGenerator:
 
     def mobile(self) -> str:
         rng = self.rng
-        return words.MOBILE_PREFIXES[int(rng.random() * len(words.MOBILE_PREFIXES))] + f"{rng.randrange(10**8):08d}"
+        prefix = words.MOBILE_PREFIXES[int(rng.random() * len(words.MOBILE_PREFIXES))]
+        return prefix + f"{rng.randrange(10**8):08d}"
 
     def landline(self) -> str:
         # Shenzhen numbers: area code 0755 and eight digits, not starting with 0 or 1.
@@ -255,7 +261,9 @@ class CityGenerator:
 
     def email(self) -> str:
         rng = self.rng
-        return f"{rng.randrange(10**5, 10**10)}@{words.EMAIL_DOMAINS[int(rng.random() * len(words.EMAIL_DOMAINS))]}"
+        number = rng.randrange(10**5, 10**10)
+        domain = words.EMAIL_DOMAINS[int(rng.random() * len(words.EMAIL_DOMAINS))]
+        return f"{number}@{domain}"
 
     def _pick(self, items: tuple[str, ...]) -> tuple[int, str]:
         index = int(self.rng.random() * len(items))
@@ -278,7 +286,8 @@ class CityGenerator:
             village_index, village = self._pick(district.villages)
             lane = rng.randint(1, 30)
             floor = rng.randint(1, 8)
-            return (f"{CITY}{district.name}{village}{lane}巷{rng.randint(1, 60)}号{floor}{rng.randint(1, 4):02d}",
+            house, room = rng.randint(1, 60), rng.randint(1, 4)
+            return (f"{CITY}{district.name}{village}{lane}巷{house}号{floor}{room:02d}",
                     road_index, 50 + village_index, lane)
         return f"{CITY}{district.name}{road}{number}号{rng.randint(1, 3)}楼", road_index, 90, number % 40
 
@@ -305,7 +314,8 @@ class CityGenerator:
             return f"深圳市{brand}{industry}有限公司", customer_class, ("key_account",) if key else (), key
         if kind < 0.80:
             if rng.random() < 0.7:
-                return f"深圳市{district.name}{community}健康服务中心", Class.PUBLIC_SERVICE, ("hospital",), False
+                return (f"深圳市{district.name}{community}健康服务中心", Class.PUBLIC_SERVICE,
+                        ("hospital",), False)
             brand = words.COMPANY_BRANDS[int(rng.random() * len(words.COMPANY_BRANDS))]
             return f"深圳{brand}医院", Class.PUBLIC_SERVICE, ("hospital", "key_account"), True
         if kind < 0.88:
@@ -313,13 +323,14 @@ class CityGenerator:
                 return f"{community}工作站", Class.GOVERNMENT, ("government",), False
             street = district.streets[int(rng.random() * len(district.streets))]
             if rng.random() < 0.5:
-                return f"深圳市{district.name}{street}街道办事处", Class.GOVERNMENT, ("government", "key_account"), True
+                return (f"深圳市{district.name}{street}街道办事处", Class.GOVERNMENT,
+                        ("government", "key_account"), True)
             bureau = words.GOVERNMENT_BUREAUS[int(rng.random() * len(words.GOVERNMENT_BUREAUS))]
             return f"深圳市{district.name}{bureau}", Class.GOVERNMENT, ("government", "key_account"), True
         school = words.SCHOOL_KINDS[int(rng.random() * len(words.SCHOOL_KINDS))]
         key = rng.random() < 0.3
-        return f"深圳市{district.name}{root}{school}", Class.PUBLIC_SERVICE, ("school", "key_account") if key else (
-            "school",), key
+        return (f"深圳市{district.name}{root}{school}", Class.PUBLIC_SERVICE,
+                ("school", "key_account") if key else ("school",), key)
 
     # -- rows ------------------------------------------------------------------------------------
 
@@ -392,7 +403,8 @@ class CityGenerator:
             manager = self.users.get(spec.key_account_manager) if spec.key_account_manager else None
             since = datetime.datetime(2012, 5, 8, 10, 0, tzinfo=UTC)
             chunk.customers.append((customer_id, customer_number(customer_id), spec.name, spec.kind,
-                                    spec.customer_class, spec.phone, spec.mobile, "", manager, spec.notes, since))
+                                    spec.customer_class, spec.phone, spec.mobile, "", manager, spec.notes,
+                                    since))
             self._add_flags(chunk, customer_id, spec.flags)
             district = districts[spec.district]
             for utility in spec.utilities:
@@ -400,12 +412,12 @@ class CityGenerator:
                 owed = spec.amount_owed if utility == POWER else Decimal("0.00")
                 account_id = self._add_account(chunk, customer_id=customer_id, utility=utility, owed=owed,
                                                closed=False, opened=since)
-                point_id = self._add_point(chunk, customer_id=customer_id, account_id=account_id, utility=utility,
-                                           address=spec.address, district=district, network=(3, 0, 3),
-                                           status=status)
+                point_id = self._add_point(chunk, customer_id=customer_id, account_id=account_id,
+                                           utility=utility, address=spec.address, district=district,
+                                           network=(3, 0, 3), status=status)
                 self._remember("showcase", Caller(point_id, utility, district.name, spec.address, status,
-                                                  customer_id, spec.name, spec.mobile or spec.phone, spec.flags,
-                                                  spec.customer_class, manager, owed))
+                                                  customer_id, spec.name, spec.mobile or spec.phone,
+                                                  spec.flags, spec.customer_class, manager, owed))
         chunk.devices = self.network.take_rows()
         return chunk
 
@@ -450,13 +462,14 @@ class CityGenerator:
             premises = 2 if rng.random() < 0.05 else 1
             water_rate = 0.35
         chunk.customers.append((customer_id, customer_number(customer_id), name,
-                                Organisation if organisation else Person, customer_class, phone, mobile, email,
-                                manager, notes, since))
+                                Organisation if organisation else Person, customer_class, phone, mobile,
+                                email, manager, notes, since))
         self._add_flags(chunk, customer_id, flags)
         accounts: dict[str, int] = {}
         group = "organisation" if organisation else "person"
         for _premise in range(premises):
-            address, *network = (self.business_address(district) if organisation else self.home_address(district))
+            address, road, estate, building = (self.business_address(district) if organisation
+                                               else self.home_address(district))
             utilities = (POWER, WATER) if rng.random() < water_rate else (POWER,)
             for utility in utilities:
                 status = self._point_status(utility)
@@ -466,11 +479,11 @@ class CityGenerator:
                     account_id = self._add_account(chunk, customer_id=customer_id, utility=utility, owed=owed,
                                                    closed=status == Status.CLOSED, opened=since)
                     accounts[utility] = account_id
-                point_id = self._add_point(chunk, customer_id=customer_id, account_id=account_id, utility=utility,
-                                           address=address, district=district, network=tuple(network),  # type: ignore[arg-type]
-                                           status=status)
-                self._remember(group, Caller(point_id, utility, district.name, address, status, customer_id, name,
-                                             mobile or phone, flags, customer_class, manager, owed))
+                point_id = self._add_point(chunk, customer_id=customer_id, account_id=account_id,
+                                           utility=utility, address=address, district=district,
+                                           network=(road, estate, building), status=status)
+                self._remember(group, Caller(point_id, utility, district.name, address, status, customer_id,
+                                             name, mobile or phone, flags, customer_class, manager, owed))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -519,14 +532,16 @@ class RequestDraft:
     def facts(self) -> SubjectFacts:
         """What tickets.timing.request_facts gives the SLA engine for this request."""
         return SubjectFacts(request_type_id=self.type_id, priority=self.priority, channel=self.channel,
-                            customer_class=self.caller.customer_class if self.caller and self.customer_id else "")
+                            customer_class=(self.caller.customer_class if self.caller and self.customer_id
+                                            else ""))
 
     def row(self) -> tuple[Any, ...]:
-        return (self.id, self.type_id, self.status, self.priority, self.channel, self.customer_id, self.point_id,
-                self.reporter_name, self.reporter_phone, self.location, self.district, self.subject,
-                self.description, self.attributes, self.unit_id, self.rule_id, self.crew_type,
+        return (self.id, self.type_id, self.status, self.priority, self.channel, self.customer_id,
+                self.point_id, self.reporter_name, self.reporter_phone, self.location, self.district,
+                self.subject, self.description, self.attributes, self.unit_id, self.rule_id, self.crew_type,
                 self.priority_reasons, self.estimated_completion_at, self.resolution, self.created_by,
-                self.assignee_id, self.created_at, self.updated_at or self.created_at, self.resolved_at, self.closed_at)
+                self.assignee_id, self.created_at, self.updated_at or self.created_at, self.resolved_at,
+                self.closed_at)
 
 
 @dataclass(slots=True, eq=False)
@@ -580,8 +595,8 @@ CHANNEL_WEIGHTS = {
     Channel.PHONE: 620, Channel.HALL: 100, Channel.APP: 80, Channel.WEB: 70, Channel.KIOSK: 40,
     Channel.KEY_ACCOUNT_MANAGER: 40, Channel.EMAIL: 35, Channel.LETTER: 15,
 }
-HOUR_WEIGHTS = (0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 3.5, 3.6, 3.0, 2.0, 2.4, 3.2, 3.3, 3.0, 2.5, 1.8,
-                1.6, 1.4, 1.1, 0.8, 0.5)
+HOUR_WEIGHTS = (0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 3.5, 3.6, 3.0, 2.0, 2.4, 3.2, 3.3, 3.0, 2.5,
+                1.8, 1.6, 1.4, 1.1, 0.8, 0.5)
 WATER_TYPES = frozenset({"water-leak", "water-outage"})
 URGENT_FIELD_TYPES = frozenset({"power-fault", "water-leak", "water-outage"})
 # Probability that a request of this type needs field work (a work order to a provider).
@@ -671,7 +686,7 @@ class SeasonGenerator:
         pool = self.night_agents if hour >= 22 or hour < 8 else self.day_agents
         return pool[int(self.rng.random() * len(pool))]
 
-    def _one(self, items: Any) -> Any:
+    def _one(self, items: Sequence[T]) -> T:
         return items[int(self.rng.random() * len(items))]
 
     def _minutes(self, low: float, high: float) -> datetime.timedelta:
@@ -718,7 +733,8 @@ class SeasonGenerator:
 
     def _paced(self, subject: "RequestDraft | WorkOrderDraft", names: tuple[str, ...], t: datetime.datetime,
                low: float, high: float, *,
-               then: "tuple[RequestDraft | WorkOrderDraft, tuple[str, ...]] | None" = None) -> datetime.datetime:
+               then: "tuple[RequestDraft | WorkOrderDraft, tuple[str, ...]] | None" = None,
+               ) -> datetime.datetime:
         """When the step named ``names`` is taken, after ``t``.
 
         1. The clocks this step stops, and those that a later step ``then`` (a subject and its
@@ -746,7 +762,7 @@ class SeasonGenerator:
                 candidates.append(at)
         if then is not None:
             for _calendar, clock in self._stopped_clocks(*then, t):
-                if clock.due_at is not None and clock.due_at > t:  # type: ignore[operator]
+                if clock.due_at is not None and clock.due_at > t:
                     candidates.append(t + (clock.due_at - t) * (0.05 + 0.3 * self.rng.random()))
         if not candidates:
             return t + self._minutes(low, high)
@@ -775,7 +791,8 @@ class SeasonGenerator:
         first_day = today - datetime.timedelta(days=self.days - 1)
         days = [first_day + datetime.timedelta(days=n) for n in range(self.days)]
         storm_days = set(rng.sample(days[:-7], 2)) if len(days) > 10 else set()
-        day_weights = [(0.7 if day.weekday() >= 5 else 1.0) * (2.5 if day in storm_days else 1.0) for day in days]
+        day_weights = [(0.7 if day.weekday() >= 5 else 1.0) * (2.5 if day in storm_days else 1.0)
+                       for day in days]
         pick_day = WeightedChoice(days, day_weights)
         times: list[datetime.datetime] = []
         while len(times) < count:
@@ -801,7 +818,8 @@ class SeasonGenerator:
             facts["customer.key_account"] = caller.key_account_manager_id is not None
         return facts
 
-    def _route(self, type_code: str, channel: str, facts: dict[str, Any]) -> tuple[int | None, int | None, str]:
+    def _route(self, type_code: str, channel: str,
+               facts: dict[str, Any]) -> tuple[int | None, int | None, str]:
         # The real routing (INT-7), on the same cached configuration the services read.
         decision = route_request(request_type=self.types[type_code], channel=channel, facts=facts,
                                  config=self.intake)
@@ -829,7 +847,8 @@ class SeasonGenerator:
         if type_code == "consultation":
             topic = self._one(("price", "procedure", "knowledge", "policy"))
             return {"topic": topic}, words.UNANSWERED_NOTE.format(question="咨询" + {
-                "price": "水电价格", "procedure": "业务办理", "knowledge": "用水用电知识", "policy": "政策法规"}[topic])
+                "price": "水电价格", "procedure": "业务办理", "knowledge": "用水用电知识",
+                "policy": "政策法规"}[topic])
         if type_code == "bill-inquiry":
             return {"billing_month": f"{at.astimezone(LOCAL_TZ):%Y-%m}"}, words.UNANSWERED_NOTE.format(
                 question="对账单金额有疑问")
@@ -844,7 +863,7 @@ class SeasonGenerator:
                 "service_point" if rng.random() < 0.8 else "unknown")
             scope = ("area" if location == "hv_cable" and rng.random() < 0.6 else
                      self._one(("single", "single", "building")))
-            attributes = {"fault_location": location, "outage_scope": scope}
+            attributes: dict[str, Any] = {"fault_location": location, "outage_scope": scope}
             if rng.random() < 0.06:
                 attributes["hazard"] = True
             return attributes, self._one(words.FAULT_TEXTS[location]).format(place=place)
@@ -853,7 +872,8 @@ class SeasonGenerator:
             return ({"outage_scope": self._one(("single", "building", "building", "area")),
                      "low_pressure": low_pressure}, self._one(words.WATER_OUTAGE_TEXTS))
         if type_code == "water-leak":
-            severity = self._one(("seep", "leak", "leak", "burst")) if street else self._one(("seep", "seep", "leak"))
+            severity = (self._one(("seep", "leak", "leak", "burst")) if street
+                        else self._one(("seep", "seep", "leak")))
             sizes, weights = DN_BY_SEVERITY[severity]
             dn = rng.choices(sizes, weights)[0] if street else self._one((15, 20, 25, 32, 50))
             return {"dn": dn, "severity": severity}, self._one(words.LEAK_TEXTS).format(place=place)
@@ -861,7 +881,8 @@ class SeasonGenerator:
             utility = "water" if caller is not None and caller.utility == WATER else "power"
             if utility == "power":
                 kva = self._one((8, 16, 50, 100, 250, 400, 630, 1250))
-                return {"utility": "power", "capacity_kva": float(kva)}, words.INSTALLATION_TEXTS["power"].format(kva=kva)
+                return ({"utility": "power", "capacity_kva": float(kva)},
+                        words.INSTALLATION_TEXTS["power"].format(kva=kva))
             dn = self._one((20, 25, 50, 80, 100))
             return {"utility": "water", "pipe_dn": dn}, words.INSTALLATION_TEXTS["water"].format(dn=dn)
         if type_code == "training":
@@ -901,7 +922,8 @@ class SeasonGenerator:
         contact_id = self._id("contact")
         self.rows.contacts.append((
             contact_id, channel, direction, at, agent, reporter_kind, reporter_name[:100], reporter_phone,
-            customer_id, point_id, self.types[type_code].pk if type_code else None, notes, outcome, first_contact_resolution, request_id,
+            customer_id, point_id, self.types[type_code].pk if type_code else None, notes, outcome,
+            first_contact_resolution, request_id,
             [],  # steps of a guided flow (OUT-5): none recorded in the generated history
         ))
         return contact_id
@@ -914,8 +936,9 @@ class SeasonGenerator:
                                          from_status, to_status, changes or {}, reason, note or {}))
         request.updated_at = at
         if kind != EventKind.NOTE:  # tickets.timing: what the SLA engine reads of the history
-            request.events.append(SubjectEvent(at=at, action="created" if kind == EventKind.CREATED else action,
-                                               from_status=from_status, to_status=to_status, reason=reason))
+            request.events.append(SubjectEvent(
+                at=at, action="created" if kind == EventKind.CREATED else action, from_status=from_status,
+                to_status=to_status, reason=reason))
 
     def _transition(self, request: RequestDraft, action: str, target: str, *, at: datetime.datetime,
                     actor: int | None, reason: str = "", note: dict[str, Any] | None = None) -> None:
@@ -939,8 +962,8 @@ class SeasonGenerator:
     def _work_order_event(self, work_order: WorkOrderDraft, *, at: datetime.datetime, actor: int | None,
                           kind: str, action: str = "", from_status: str = "", to_status: str = "",
                           changes: dict[str, Any] | None = None, reason: str = "") -> None:
-        self.rows.work_order_events.append((self._id("work_order_event"), work_order.id, at, actor, kind, action,
-                                            from_status, to_status, changes or {}, reason, {}))
+        self.rows.work_order_events.append((self._id("work_order_event"), work_order.id, at, actor, kind,
+                                            action, from_status, to_status, changes or {}, reason, {}))
         work_order.updated_at = at
         if kind != EventKind.NOTE:
             work_order.events.append(SubjectEvent(
@@ -965,12 +988,14 @@ class SeasonGenerator:
         """The effect of tickets.services.work_order_create (work order, history, request dispatched)."""
         response, resolution = TARGET_HOURS[request.priority]
         work_order = WorkOrderDraft(
-            id=self._id("work_order"), request_id=request.id, provider_id=provider.pk, priority=request.priority,
-            crew_type=request.crew_type, instructions=f"{request.subject}。{request.description}"[:500],
+            id=self._id("work_order"), request_id=request.id, provider_id=provider.pk,
+            priority=request.priority, crew_type=request.crew_type,
+            instructions=f"{request.subject}。{request.description}"[:500],
             promised_start_at=at + datetime.timedelta(hours=response),
             promised_end_at=at + datetime.timedelta(hours=resolution), created_by=actor, created_at=at,
-            facts=SubjectFacts(request_type_id=request.type_id, priority=request.priority, channel=request.channel,
-                               customer_class=request.facts().customer_class, provider_id=provider.pk),
+            facts=SubjectFacts(request_type_id=request.type_id, priority=request.priority,
+                               channel=request.channel, customer_class=request.facts().customer_class,
+                               provider_id=provider.pk),
         )
         self.rows.work_orders.append(work_order)
         request.work_orders.append(work_order)
@@ -978,8 +1003,10 @@ class SeasonGenerator:
                                to_status=WorkOrderStatus.ISSUED,
                                changes={"provider": [None, provider.code],
                                         "promised_end_at": [None, work_order.promised_end_at.isoformat()]})
-        self._request_event(request, at=at, actor=actor, kind=EventKind.WORK_ORDER, action="work_order_created",
-                            changes={"work_order": [None, work_order.reference], "provider": [None, provider.code]})
+        self._request_event(request, at=at, actor=actor, kind=EventKind.WORK_ORDER,
+                            action="work_order_created",
+                            changes={"work_order": [None, work_order.reference],
+                                     "provider": [None, provider.code]})
         if request.status in (RequestStatus.NEW, RequestStatus.ACCEPTED):
             self._transition(request, "dispatch", RequestStatus.DISPATCHED, at=at, actor=actor,
                              note=message("work_order_dispatched", ref=work_order.reference,
@@ -1134,7 +1161,8 @@ class SeasonGenerator:
             self._transition(request, "start", RequestStatus.IN_PROGRESS, at=t, actor=None,
                              note=message("work_order_started", ref=work_order.reference))
         # Completing the work order resolves the request: the step stops the clocks of both.
-        t = yield min(self._paced(work_order, ("complete", WorkOrderStatus.COMPLETED), t, 30, 60 * (6 if urgent else 24)),
+        t = yield min(self._paced(work_order, ("complete", WorkOrderStatus.COMPLETED), t, 30,
+                                  60 * (6 if urgent else 24)),
                       self._paced(request, RESOLVING, t, 30, 60 * (6 if urgent else 24)))
         result = self._field_result(request)
         self._work_order_transition(work_order, "complete", WorkOrderStatus.COMPLETED, at=t, actor=staff,
@@ -1187,12 +1215,13 @@ class SeasonGenerator:
         rng = self.rng
         type_code = (self.pick_storm_type if storm else self.pick_type)(rng)
         channel = self.pick_channel(rng)
-        utility = WATER if type_code in WATER_TYPES or (type_code not in ("power-fault",) and rng.random() < 0.3) \
-            else POWER
+        water = type_code in WATER_TYPES or (type_code not in ("power-fault",) and rng.random() < 0.3)
+        utility = WATER if water else POWER
         reporter_kind = ContactRecord.ReporterKind.CUSTOMER
         if channel == Channel.PHONE:
             draw = rng.random()
-            if type_code in ("water-leak", "power-fault") and draw < (0.25 if type_code == "water-leak" else 0.08):
+            if (type_code in ("water-leak", "power-fault")
+                    and draw < (0.25 if type_code == "water-leak" else 0.08)):
                 reporter_kind = ContactRecord.ReporterKind.NON_CUSTOMER  # 004 step 2: police, passer-by
             elif type_code in ("consultation", "bill-inquiry", "power-fault", "water-leak") and draw > 0.95:
                 reporter_kind = ContactRecord.ReporterKind.UNIDENTIFIED  # 004 step 6.2
@@ -1257,12 +1286,14 @@ class SeasonGenerator:
             existing = self._linkable(type_code, district, at)
             if existing is not None and rng.random() < (0.5 if storm else 0.2):
                 contact_id = self._contact(
-                    at=at, agent=agent, channel=channel, reporter_kind=reporter_kind, reporter_name=reporter_name,
-                    reporter_phone=reporter_phone, customer_id=caller.customer_id if caller else None,
+                    at=at, agent=agent, channel=channel, reporter_kind=reporter_kind,
+                    reporter_name=reporter_name, reporter_phone=reporter_phone,
+                    customer_id=caller.customer_id if caller else None,
                     point_id=caller.point_id if caller else None, type_code=type_code,
                     notes=f"同一故障已受理(SR{existing.id:08d}),已告知处理进展及预计恢复时间。",
                     outcome=ContactRecord.Outcome.LINKED, request_id=existing.id)
-                self._request_event(existing, at=at, actor=agent, kind=EventKind.CONTACT, action="contact_linked",
+                self._request_event(existing, at=at, actor=agent, kind=EventKind.CONTACT,
+                                    action="contact_linked",
                                     changes={"contact": [None, f"C{contact_id:08d}"]})
                 return None
         return self._new_request(at=at, type_code=type_code, channel=channel, agent=agent, caller=caller,
@@ -1285,14 +1316,14 @@ class SeasonGenerator:
         place = location or (point.address if point is not None else "")
 
         request = RequestDraft(
-            id=self._id("request"), type_code=type_code, type_id=request_type.pk, priority=priority, channel=channel,
-            customer_id=caller.customer_id if caller is not None else None,
+            id=self._id("request"), type_code=type_code, type_id=request_type.pk, priority=priority,
+            channel=channel, customer_id=caller.customer_id if caller is not None else None,
             point_id=point.point_id if point is not None else None,
             reporter_name=reporter_name or (caller.customer_name if caller is not None else ""),
             reporter_phone=reporter_phone or (caller.phone if caller is not None else ""),
             location=location, district=district, subject=place.strip()[:200],
-            description=description, attributes=attributes, unit_id=unit_id, rule_id=rule_id, crew_type=crew_type,
-            priority_reasons=reasons,
+            description=description, attributes=attributes, unit_id=unit_id, rule_id=rule_id,
+            crew_type=crew_type, priority_reasons=reasons,
             estimated_completion_at=(at + datetime.timedelta(hours=TARGET_HOURS[priority][1])
                                      if type_code in URGENT_FIELD_TYPES else None),
             created_by=agent, created_at=at, caller=caller,

@@ -10,7 +10,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.color import no_style
 from django.db import connection as default_connection
@@ -70,16 +70,19 @@ class BulkWriter:
 
     def next_id(self, model: type[models.Model]) -> int:
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.connection.ops.quote_name(model._meta.db_table)}")
+            table = self.connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             (largest,) = cursor.fetchone()
         return int(largest) + 1
 
-    def write(self, model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    def write(self, model: type[models.Model], field_names: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> int:
         """Insert ``rows`` (tuples in the order of ``field_names``) into ``model``'s table."""
-        fields = [model._meta.get_field(name) for name in field_names]
-        columns = [str(field.column) for field in fields]  # type: ignore[union-attr]
+        # Concrete columns only (no reverse relations or generic foreign keys).
+        fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in field_names]
+        columns = [str(field.column) for field in fields]
         table = model._meta.db_table
-        converters = _converters(self.vendor, fields)  # type: ignore[arg-type]
+        converters = _converters(self.vendor, fields)
         prepared = self._prepare(rows, converters) if converters else rows
         if self.vendor == "postgresql":
             count = self._copy(table, columns, prepared)
@@ -89,7 +92,8 @@ class BulkWriter:
         return count
 
     @staticmethod
-    def _prepare(rows: Iterable[Sequence[Any]], converters: list[tuple[int, Converter]]) -> Iterator[list[Any]]:
+    def _prepare(rows: Iterable[Sequence[Any]],
+                 converters: list[tuple[int, Converter]]) -> Iterator[list[Any]]:
         for row in rows:
             values = list(row)
             for index, convert in converters:
@@ -246,7 +250,8 @@ class BulkWriter:
         tables = [model._meta.db_table for model in model_list]
         rows = raw.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({', '.join('?' for _ in tables)}) ORDER BY name",
+            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({', '.join('?' for _ in tables)}) "
+            f"ORDER BY name",
             tables).fetchall()
         for name, _sql in rows:
             raw.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")

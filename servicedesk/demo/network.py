@@ -25,7 +25,8 @@ from typing import Any
 from servicedesk.demo.geography import CITY, DISTRICTS, District
 from servicedesk.network.models import AREA_KINDS, UTILITY_OF_KIND, DeviceKind, Utility
 
-DEVICE_FIELDS = ("id", "code", "kind", "utility", "name", "parent", "lineage", "area", "dn", "district", "location")
+DEVICE_FIELDS = ("id", "code", "kind", "utility", "name", "parent", "lineage", "area", "dn", "district",
+                 "location")
 
 POWER_SHARE = 0.73  # of the generated service points (every premise has power, a third water)
 POINTS_PER_TRANSFORMER = 40
@@ -36,7 +37,8 @@ MIN_TRANSFORMERS_PER_FEEDER, MAX_TRANSFORMERS_PER_FEEDER = 6, 30
 MIN_ZONES, MAX_ZONES = 3, 99
 MIN_PIPES_PER_ZONE, MAX_PIPES_PER_ZONE = 4, 200
 # Distribution mains: most service pipes hang off DN100–150; a few trunk mains up to DN600.
-DN_WEIGHTS: tuple[tuple[int, int], ...] = ((100, 30), (150, 38), (200, 12), (300, 10), (400, 5), (500, 3), (600, 2))
+DN_WEIGHTS: tuple[tuple[int, int], ...] = ((100, 30), (150, 38), (200, 12), (300, 10), (400, 5), (500, 3),
+                                           (600, 2))
 _DIRECTIONS = ("", "北", "南", "东", "西", "中")
 _POWER = str(Utility.POWER)  # a plain str compares faster than the enum member
 _TOTAL_POPULATION = sum(district.population for district in DISTRICTS)
@@ -94,7 +96,8 @@ def pipe_dn(code: str) -> int:
 class DemoNetwork:
     """The devices of the demo city, as rows for the bulk loader (``DEVICE_FIELDS``), ids given."""
 
-    def __init__(self, *, first_id: int, expected_points: int, existing: dict[str, Placed] | None = None) -> None:
+    def __init__(self, *, first_id: int, expected_points: int,
+                 existing: dict[str, Placed] | None = None) -> None:
         self.next_id = first_id
         self.placed: dict[str, Placed] = dict(existing or {})
         self.rows: list[tuple[Any, ...]] = []
@@ -107,7 +110,8 @@ class DemoNetwork:
         rows, self.rows = self.rows, []
         return rows
 
-    def leaf(self, district: District, utility: str, road: int, estate: int, building: int) -> tuple[int, str]:
+    def leaf(self, district: District, utility: str, road: int, estate: int,
+             building: int) -> tuple[int, str]:
         """The id and code of the transformer or pipe segment supplying an address, from its
         (road, estate, building) indexes. Runs for every generated service point: kept inline."""
         layout = self.layouts[district.code]
@@ -123,8 +127,8 @@ class DemoNetwork:
             placed = self.placed.get(code) or self._pipe(district, zone, pipe, code)
         return placed[0], code
 
-    def _device(self, code: str, kind: str, parent: str | None, name: str, district: District, location: str = "",
-                dn: int | None = None) -> Placed:
+    def _device(self, code: str, kind: str, parent: str | None, name: str, district: District,
+                location: str = "", dn: int | None = None) -> Placed:
         placed = self.placed.get(code)
         if placed is not None:
             return placed
@@ -133,8 +137,8 @@ class DemoNetwork:
         above = self.placed[parent] if parent is not None else None
         lineage = [*above[1], above[0]] if above is not None else []
         area = device_id if kind in AREA_KINDS else (above[2] if above is not None else None)
-        self.rows.append((device_id, code, kind, UTILITY_OF_KIND[kind], name, above[0] if above else None, lineage,
-                          area, dn, district.name, location))
+        self.rows.append((device_id, code, kind, UTILITY_OF_KIND[kind], name, above[0] if above else None,
+                          lineage, area, dn, district.name, location))
         self.placed[code] = (device_id, lineage, area)
         return self.placed[code]
 
@@ -170,8 +174,8 @@ class DemoNetwork:
         if section_code not in self.placed:
             self._device(section_code, DeviceKind.SECTION, feeder_code, f"{line}第{section}分段", district,
                          f"{CITY}{district.name}{road}")
-        return self._device(code, DeviceKind.TRANSFORMER, section_code, f"{line}{position + 1}号公用配变", district,
-                            f"{CITY}{district.name}{road}")
+        return self._device(code, DeviceKind.TRANSFORMER, section_code, f"{line}{position + 1}号公用配变",
+                            district, f"{CITY}{district.name}{road}")
 
     # -- water ----------------------------------------------------------------------------------
 
@@ -187,6 +191,6 @@ class DemoNetwork:
         road = district.roads[segment % len(district.roads)]
         dn = pipe_dn(code)
         kind_name = "输水干管" if dn >= 400 else "配水管"
-        return self._device(code, DeviceKind.PIPE, zone_code, f"{road}DN{dn}{kind_name}第{segment + 1}段", district,
-                            f"{CITY}{district.name}{road}", dn=dn)
+        return self._device(code, DeviceKind.PIPE, zone_code, f"{road}DN{dn}{kind_name}第{segment + 1}段",
+                            district, f"{CITY}{district.name}{road}", dn=dn)
 

@@ -83,13 +83,13 @@ TROUBLESHOOTING_SCRIPTS: tuple[ScriptSpec, ...] = (
              "Ask whether the neighbours or the stairwell lights have power. If the neighbours are off too, "
              "stop here and take a power fault report."),
             ("请打开电表箱（或户内配电箱），看总开关和漏电保护器的手柄是否在下方“分”的位置。",
-             "Ask the customer to open the meter box (or the consumer unit) and look whether the main breaker "
-             "or the RCD handle is down, in the off position."),
+             "Ask the customer to open the meter box (or the consumer unit) and look whether the main "
+             "breaker or the RCD handle is down, in the off position."),
             ("如已跳闸，请用干燥的手把手柄向上推回“合”的位置。",
              "If it has tripped, ask them to push the handle back up to on, with dry hands."),
             ("如合上后又跳闸，请拔下所有电器插头再合闸，然后逐个插回，找出引起跳闸的电器并停止使用。",
-             "If it trips again, unplug every appliance, switch it back on, then plug them back one at a time "
-             "to find the one that trips it and stop using it."),
+             "If it trips again, unplug every appliance, switch it back on, then plug them back one at a "
+             "time to find the one that trips it and stop using it."),
             ("如拔下全部电器仍跳闸，或开关发热、有焦味，请不要再操作，按接户点故障受理。",
              "If it still trips with everything unplugged, or the switch is hot or smells burnt, ask them to "
              "stop and take a service-point fault report."),
@@ -146,8 +146,8 @@ def outage_reference_load(types: dict[str, RequestType]) -> int:
             created += new
     for spec in TROUBLESHOOTING_SCRIPTS:
         script, new = TroubleshootingScript.objects.update_or_create(code=spec.code, defaults={
-            "utility": spec.utility, "name": spec.name, "name_en": spec.name_en, "description": spec.description,
-            "active": True, "sort_order": spec.sort_order})
+            "utility": spec.utility, "name": spec.name, "name_en": spec.name_en,
+            "description": spec.description, "active": True, "sort_order": spec.sort_order})
         created += new
         for order, (instruction, instruction_en) in enumerate(spec.steps, start=1):
             _, new = TroubleshootingStep.objects.update_or_create(script=script, order=order, defaults={
@@ -184,7 +184,8 @@ def _announced(outage: PlannedOutage, at: datetime.datetime) -> None:
     PlannedOutage.objects.filter(pk=outage.pk).update(created_at=at)
 
 
-def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int], now: datetime.datetime) -> int:
+def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int],
+                         now: datetime.datetime) -> int:
     """Two published planned outages, through the dispatcher's services; returns how many were written.
 
     1. Power, in force now (from two hours ago for six hours): maintenance on the switching section
@@ -194,35 +195,40 @@ def planned_outages_seed(*, reference: Any, showcase_customer_ids: dict[str, int
     """
     users = reference.users
     written = 0
-    power = (ServicePoint.objects.filter(customer_id=showcase_customer_ids.get("zhangwei"), utility=Utility.POWER)
-             .select_related("device__parent").first())
+    zhangwei, lili = showcase_customer_ids.get("zhangwei"), showcase_customer_ids.get("lili")
+    power = (ServicePoint.objects.filter(customer_id=zhangwei, utility=Utility.POWER)
+             .select_related("device__parent").first() if zhangwei is not None else None)
     if power is not None and power.device is not None and power.device.parent is not None:
         section = power.device.parent
         starts = _local_hour(now) - datetime.timedelta(hours=2)
         outage = planned_outage_create(
-            actor=users["dispatcher"], utility=Utility.POWER, reason=f"{section.name}计划检修：更换柱上负荷开关",
+            actor=users["dispatcher"], utility=Utility.POWER,
+            reason=f"{section.name}计划检修：更换柱上负荷开关",
             starts_at=starts, ends_at=starts + datetime.timedelta(hours=6), devices=[section],
             area_description=f"{section.name}供电范围，{power.device.location.removeprefix('深圳市')}一带")
         _announced(outage, starts - datetime.timedelta(days=5))
-        points = list(ServicePoint.objects.filter(device__parent=section).order_by("pk").values_list("pk", flat=True))
+        points = list(ServicePoint.objects.filter(device__parent=section).order_by("pk")
+                      .values_list("pk", flat=True))
         _notices(outage, points, at=starts - datetime.timedelta(days=3),
                  recorded_by=users.get("dispatcher_futian", users["dispatcher"]),
                  channels=(PlannedOutageNotice.Channel.POSTED, PlannedOutageNotice.Channel.LETTER,
                            PlannedOutageNotice.Channel.POSTED, PlannedOutageNotice.Channel.SMS))
         written += 1
-    water = (ServicePoint.objects.filter(customer_id=showcase_customer_ids.get("lili"), utility=Utility.WATER)
-             .select_related("device").first())
+    water = (ServicePoint.objects.filter(customer_id=lili, utility=Utility.WATER)
+             .select_related("device").first() if lili is not None else None)
     if water is not None and water.device is not None:
         pipe = water.device
         day = (now.astimezone(LOCAL_TZ) + datetime.timedelta(days=2)).date()
         starts = datetime.datetime(day.year, day.month, day.day, 9, 0, tzinfo=LOCAL_TZ)
         outage = planned_outage_create(
-            actor=users["office_dispatcher"], utility=Utility.WATER, reason=f"{pipe.name}新建管道碰口接驳，计划停水",
+            actor=users["office_dispatcher"], utility=Utility.WATER,
+            reason=f"{pipe.name}新建管道碰口接驳，计划停水",
             starts_at=starts, ends_at=starts + datetime.timedelta(hours=8), devices=[pipe],
             area_description=f"{pipe.location.removeprefix('深圳市')}沿线，含海岸城等小区")
         _announced(outage, now - datetime.timedelta(days=1))
         points = list(ServicePoint.objects.filter(device=pipe).order_by("pk").values_list("pk", flat=True))
-        _notices(outage, points, at=now - datetime.timedelta(hours=20), recorded_by=users["office_dispatcher"],
+        _notices(outage, points, at=now - datetime.timedelta(hours=20),
+                 recorded_by=users["office_dispatcher"],
                  channels=(PlannedOutageNotice.Channel.SMS, PlannedOutageNotice.Channel.POSTED))
         written += 1
     return written
@@ -265,8 +271,10 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
 
     def take(point: ServicePoint) -> None:
         nonlocal calls
-        fault_call_take(FaultCallInput(customer=point.customer, service_point=point,
-                        reporter_phone=point.customer.mobile or point.customer.phone,
+        customer = point.customer
+        assert customer is not None  # callers() takes only points with a customer
+        fault_call_take(FaultCallInput(customer=customer, service_point=point,
+                        reporter_phone=customer.mobile or customer.phone,
                         problem={"fault_location": "unknown", "outage_scope": "area"}), actor=agent)
         calls += 1
 
@@ -278,9 +286,11 @@ def live_outages_seed(*, reference: Any, avoid_customer_ids: set[int]) -> dict[s
             for point in points:
                 take(point)
             outages += 1
-            used_sections.add(transformer.parent_id)
+            if transformer.parent_id is not None:  # always: a transformer hangs under a section
+                used_sections.add(transformer.parent_id)
             break
-    for section in Device.objects.filter(kind=DeviceKind.SECTION).exclude(pk__in=used_sections).order_by("-code"):
+    sections = Device.objects.filter(kind=DeviceKind.SECTION).exclude(pk__in=used_sections).order_by("-code")
+    for section in sections:
         points = callers(section, 2)
         if len(points) == 2:
             outage_declare(actor=dispatcher, device=section, cause="台风致10kV线路跳闸，正在巡线",

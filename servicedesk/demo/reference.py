@@ -67,8 +67,8 @@ UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("quality", "服务质量监督组", "Service quality team", Kind.DEPARTMENT, "service-centre"),
     UnitSpec("business", "营业部", "Business department", Kind.DEPARTMENT, "service-centre"),
     *(
-        UnitSpec(office_code(d.slug), f"{d.short}营业所", f"{d.name_en} business office", Kind.BUSINESS_OFFICE,
-                 "business", (d.name,))
+        UnitSpec(office_code(d.slug), f"{d.short}营业所", f"{d.name_en} business office",
+                 Kind.BUSINESS_OFFICE, "business", (d.name,))
         for d in DISTRICTS
     ),
     UnitSpec("engineering", "工程部", "Engineering department", Kind.ENGINEERING, "service-centre"),
@@ -123,8 +123,9 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
                  Provider.Kind.EXTERNAL, None, (CREW_SERVICE_POINT, CREW_INSTALLATION), "075528893366"),
     ProviderSpec("huaxin-metering", "深圳市华信计量技术服务有限公司", "Huaxin Metering Services Co., Ltd.",
                  Provider.Kind.EXTERNAL, None, (CREW_METER,), "075586667788"),
-    ProviderSpec("chengjian-pipe", "深圳市城建管道修复工程有限公司", "Chengjian Pipe Rehabilitation Co., Ltd.",
-                 Provider.Kind.EXTERNAL, None, (CREW_PIPE_REPAIR,), "075525501122"),
+    ProviderSpec("chengjian-pipe", "深圳市城建管道修复工程有限公司",
+                 "Chengjian Pipe Rehabilitation Co., Ltd.", Provider.Kind.EXTERNAL, None, (CREW_PIPE_REPAIR,),
+                 "075525501122"),
 )
 
 
@@ -134,7 +135,8 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
 FLAGS: tuple[tuple[str, str, str, str], ...] = (
     ("hospital", "医院", "Hospital", "医疗机构，停电停水影响救治，优先抢修。"),
     ("government", "政府机关", "Government", "党政机关及街道办事处。"),
-    ("life_support", "生命维持设备用户", "Life-support equipment", "家中使用呼吸机、透析机等生命维持设备的居民。"),
+    ("life_support", "生命维持设备用户", "Life-support equipment",
+     "家中使用呼吸机、透析机等生命维持设备的居民。"),
     ("school", "学校", "School", "中小学、幼儿园及高校。"),
     ("key_account", "重要客户", "Key account", "由大客户经理专人对接的重要客户。"),
     ("elderly_alone", "独居老人", "Elderly living alone", "需主动关怀的独居老人。"),
@@ -165,10 +167,12 @@ class DemoLogin:
 
 DEMO_STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("agent", "王晓红", Role.AGENT, unit="hotline-team-1"),
-    StaffSpec("team_lead", "刘建华", Role.TEAM_LEAD, unit="hotline-team-1", leads=("hotline-team-1", "hotline")),
+    StaffSpec("team_lead", "刘建华", Role.TEAM_LEAD, unit="hotline-team-1",
+              leads=("hotline-team-1", "hotline")),
     StaffSpec("desk_manager", "陈国栋", Role.DESK_MANAGER, unit="service-centre", leads=("service-centre",)),
     StaffSpec("leadership", "黄志明", Role.LEADERSHIP, unit="service-centre"),
-    StaffSpec("key_account_manager", "林晓燕", Role.KEY_ACCOUNT_MANAGER, unit="key-accounts", leads=("key-accounts",)),
+    StaffSpec("key_account_manager", "林晓燕", Role.KEY_ACCOUNT_MANAGER, unit="key-accounts",
+              leads=("key-accounts",)),
     StaffSpec("dispatcher", "赵强", Role.DISPATCHER, unit="engineering", leads=("engineering",)),
     StaffSpec("office_dispatcher", "孙丽娟", Role.DISPATCHER, unit=office_code("nanshan"),
               leads=(office_code("nanshan"),)),
@@ -187,9 +191,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("team_lead", Role.TEAM_LEAD, _("the hotline team's open requests and callbacks")),
     DemoLogin("desk_manager", Role.DESK_MANAGER, _("every request of the centre, reopen or cancel one")),
     DemoLogin("leadership", Role.LEADERSHIP, _("read-only overview of requests and customers")),
-    DemoLogin("key_account_manager", Role.KEY_ACCOUNT_MANAGER, _("calls of key accounts such as 深圳市南山区人民医院")),
+    DemoLogin("key_account_manager", Role.KEY_ACCOUNT_MANAGER,
+              _("calls of key accounts such as 深圳市南山区人民医院")),
     DemoLogin("dispatcher", Role.DISPATCHER, _("engineering queue: HV-cable faults and leaks above DN150")),
-    DemoLogin("office_dispatcher", Role.DISPATCHER, _("南山营业所 queue: small leaks and service-point faults")),
+    DemoLogin("office_dispatcher", Role.DISPATCHER,
+              _("南山营业所 queue: small leaks and service-point faults")),
     DemoLogin("crew_staff", Role.PROVIDER_STAFF, _("抢修一队 work orders: accept, start, complete")),
     DemoLogin("partner_staff", Role.PROVIDER_STAFF, _("external partner: sees only its own work orders")),
     DemoLogin("supervisor", Role.QUALITY_SUPERVISOR, _("providers' work and requests, read-only")),
@@ -198,7 +204,10 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("customer", Role.CUSTOMER, _("self-service: only 李丽's own requests")),
 )
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈钟"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁沈钟"
+)
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文辉玲婷雪梅海波宇鹏飞晨浩然欣怡子轩佳琪"
 
 
@@ -216,16 +225,21 @@ def _extra_staff() -> list[StaffSpec]:
     for number in range(2, 19):
         team = f"hotline-team-{(number - 1) % 3 + 1}"
         staff.append(StaffSpec(f"agent{number:02d}", name(), Role.AGENT, unit=team))
-    staff.append(StaffSpec("team_lead2", name(), Role.TEAM_LEAD, unit="hotline-team-2", leads=("hotline-team-2",)))
-    staff.append(StaffSpec("team_lead3", name(), Role.TEAM_LEAD, unit="hotline-team-3", leads=("hotline-team-3",)))
+    staff.append(StaffSpec("team_lead2", name(), Role.TEAM_LEAD, unit="hotline-team-2",
+                           leads=("hotline-team-2",)))
+    staff.append(StaffSpec("team_lead3", name(), Role.TEAM_LEAD, unit="hotline-team-3",
+                           leads=("hotline-team-3",)))
     staff.append(StaffSpec("key_account_manager2", name(), Role.KEY_ACCOUNT_MANAGER, unit="key-accounts"))
     staff.append(StaffSpec("dispatcher2", name(), Role.DISPATCHER, unit="engineering"))
-    staff.append(StaffSpec("metering_dispatcher", name(), Role.DISPATCHER, unit="metering", leads=("metering",)))
-    staff.append(StaffSpec("business_dispatcher", name(), Role.DISPATCHER, unit="business", leads=("business",)))
+    staff.append(StaffSpec("metering_dispatcher", name(), Role.DISPATCHER, unit="metering",
+                           leads=("metering",)))
+    staff.append(StaffSpec("business_dispatcher", name(), Role.DISPATCHER, unit="business",
+                           leads=("business",)))
     for district in DISTRICTS:
         if district.slug != "nanshan":
             code = office_code(district.slug)
-            staff.append(StaffSpec(f"dispatcher_{district.slug}", name(), Role.DISPATCHER, unit=code, leads=(code,)))
+            staff.append(StaffSpec(f"dispatcher_{district.slug}", name(), Role.DISPATCHER, unit=code,
+                                   leads=(code,)))
     for provider in PROVIDERS:
         staff.append(StaffSpec(f"staff_{provider.code.replace('-', '_')}", name(), Role.PROVIDER_STAFF,
                                provider=provider.code))
@@ -268,8 +282,8 @@ def _load_providers(data: ReferenceData) -> None:
         provider, created = Provider.objects.update_or_create(
             code=spec.code,
             defaults={"name": spec.name, "name_en": spec.name_en, "kind": spec.kind,
-                      "unit": data.units[spec.unit] if spec.unit else None, "crew_types": list(spec.crew_types),
-                      "phone": spec.phone, "active": True},
+                      "unit": data.units[spec.unit] if spec.unit else None,
+                      "crew_types": list(spec.crew_types), "phone": spec.phone, "active": True},
         )
         data.providers[spec.code] = provider
         data.created += created
@@ -314,7 +328,8 @@ def reference_data_load() -> ReferenceData:
     sla_reference_load()
     data.created += outage_reference_load(data.types)
     all_staff = (*DEMO_STAFF, *EXTRA_STAFF)
-    existing = set(User.objects.filter(username__in=[s.username for s in all_staff]).values_list("username", flat=True))
+    existing = set(User.objects.filter(username__in=[s.username for s in all_staff])
+                   .values_list("username", flat=True))
     password_hash = demo_password_hash() if len(existing) < len(all_staff) else ""
     for spec in all_staff:
         staff_user_upsert(spec, data, password_hash)

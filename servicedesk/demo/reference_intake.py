@@ -62,7 +62,8 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
                  ("knowledge", "用水用电知识", "Know-how"), ("policy", "政策法规", "Regulations"))),)),
     TypeSpec("bill-inquiry", "水电费查询", "Bill inquiry", "inquiry", "business",
              "水费、电费、欠费及缴费记录查询。", answerable_on_contact=True,
-             fields=(FieldSpec("billing_month", "账期", "Billing month", FieldKind.TEXT, help_text="如 2026-03"),)),
+             fields=(FieldSpec("billing_month", "账期", "Billing month", FieldKind.TEXT,
+                               help_text="如 2026-03"),)),
     TypeSpec("application-status", "业务办理进度查询", "Application status inquiry", "inquiry", "business",
              "报装、过户、报停等业务的办理进度查询。", answerable_on_contact=True,
              fields=(FieldSpec("application_number", "业务单号", "Application number", FieldKind.TEXT,
@@ -71,19 +72,22 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
              "对供水供电服务不足的反映或投诉（首问负责）。",
              fields=(FieldSpec("about", "投诉事项", "About", FieldKind.CHOICE, required=True, choices=(
                  ("attitude", "服务态度", "Staff attitude"), ("billing", "计费收费", "Billing"),
-                 ("repair_timeliness", "抢修时效", "Repair delay"), ("water_quality", "水质", "Water quality"),
-                 ("power_quality", "供电质量", "Power quality"), ("construction", "施工扰民", "Road works"),
-                 ("other", "其他", "Other"))),)),
+                 ("repair_timeliness", "抢修时效", "Repair delay"),
+                 ("water_quality", "水质", "Water quality"), ("power_quality", "供电质量", "Power quality"),
+                 ("construction", "施工扰民", "Road works"), ("other", "其他", "Other"))),)),
     TypeSpec("power-fault", "停电故障报修", "Power fault / outage report", "fault", "engineering",
              "突发停电、故障及安全隐患。", default_priority=2,
              fields=(
-                 FieldSpec("fault_location", "故障位置", "Fault location", FieldKind.CHOICE, required=True, choices=(
-                     ("hv_cable", "高压电缆", "HV cable"), ("service_point", "接户点", "Service point"),
-                     ("unknown", "不确定", "Not known"))),
-                 FieldSpec("outage_scope", "停电范围", "Outage scope", FieldKind.CHOICE, required=True, choices=(
-                     ("single", "单户（邻居有电）", "One household (the neighbours have power)"),
-                     ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
-                     ("unknown", "不清楚", "Not known"))),
+                 FieldSpec("fault_location", "故障位置", "Fault location", FieldKind.CHOICE, required=True,
+                           choices=(
+                               ("hv_cable", "高压电缆", "HV cable"),
+                               ("service_point", "接户点", "Service point"),
+                               ("unknown", "不确定", "Not known"))),
+                 FieldSpec("outage_scope", "停电范围", "Outage scope", FieldKind.CHOICE, required=True,
+                           choices=(
+                               ("single", "单户（邻居有电）", "One household (the neighbours have power)"),
+                               ("building", "整栋楼", "Whole building"), ("area", "片区", "Whole area"),
+                               ("unknown", "不清楚", "Not known"))),
                  FieldSpec("hazard", "电线落地等安全隐患", "Safety hazard (wire down…)", FieldKind.BOOLEAN),
              )),
     TypeSpec("water-outage", "停水及水压不足", "Water outage / low pressure", "fault", "engineering",
@@ -102,17 +106,18 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
                  FieldSpec("dn", "管径DN", "Pipe diameter DN", FieldKind.INTEGER, required=True, min_value=15,
                            max_value=3000, unit="mm"),
                  FieldSpec("severity", "漏水程度", "Severity", FieldKind.CHOICE, required=True, choices=(
-                     ("seep", "渗漏", "Seeping"), ("leak", "明漏", "Visible leak"), ("burst", "爆管", "Burst"))),
+                     ("seep", "渗漏", "Seeping"), ("leak", "明漏", "Visible leak"),
+                     ("burst", "爆管", "Burst"))),
              )),
     TypeSpec("new-installation", "新装报装", "New installation", "installation", "business",
              "新装用水、用电报装。",
              fields=(
                  FieldSpec("utility", "报装类别", "Utility", FieldKind.CHOICE, required=True, choices=(
                      ("power", "用电", "Power"), ("water", "用水", "Water"))),
-                 FieldSpec("capacity_kva", "报装容量", "Capacity", FieldKind.DECIMAL, min_value=1, max_value=100000,
-                           unit="kVA"),
-                 FieldSpec("pipe_dn", "接水管径", "Connection DN", FieldKind.INTEGER, min_value=15, max_value=300,
-                           unit="mm"),
+                 FieldSpec("capacity_kva", "报装容量", "Capacity", FieldKind.DECIMAL, min_value=1,
+                           max_value=100000, unit="kVA"),
+                 FieldSpec("pipe_dn", "接水管径", "Connection DN", FieldKind.INTEGER, min_value=15,
+                           max_value=300, unit="mm"),
              )),
     TypeSpec("training", "客户培训", "Customer training", "installation", "business",
              "安全用电、节约用水及自助服务的培训预约。",
@@ -130,8 +135,8 @@ REQUEST_TYPES: tuple[TypeSpec, ...] = (
              "用户资料变更申请。",
              fields=(FieldSpec("change", "变更事项", "Change", FieldKind.CHOICE, required=True, choices=(
                  ("ownership", "过户", "Change of owner"), ("contact", "联系方式", "Contact details"),
-                 ("payment", "缴费方式", "Payment method"), ("mailing_address", "通讯地址", "Mailing address"),
-                 ("name", "更名", "Name"))),)),
+                 ("payment", "缴费方式", "Payment method"),
+                 ("mailing_address", "通讯地址", "Mailing address"), ("name", "更名", "Name"))),)),
     TypeSpec("meter-suspension", "计量仪表报停", "Meter suspension", "meter_service", "metering",
              "计量仪表报停申请。", fields=(_EFFECTIVE_DATE, _METER_NUMBER)),
     TypeSpec("meter-closure", "销户", "Meter closure", "meter_service", "metering",
@@ -167,7 +172,8 @@ ROUTING_RULES: tuple[RoutingSpec, ...] = (
     RoutingSpec("DN150以上报漏由工程部跟进", 20, "water-leak", (_when("attributes.dn", "gt", 150),),
                 target_unit="engineering", crew_type=CREW_PIPE_REPAIR_LARGE),
     # 004 step 19.2: the fault detail decides who repairs it.
-    RoutingSpec("高压电缆故障由工程部抢修", 30, "power-fault", (_when("attributes.fault_location", "eq", "hv_cable"),),
+    RoutingSpec("高压电缆故障由工程部抢修", 30, "power-fault",
+                (_when("attributes.fault_location", "eq", "hv_cable"),),
                 target_unit="engineering", crew_type=CREW_HV_CABLE),
     RoutingSpec("接户点故障由属地营业所处理", 40, "power-fault",
                 (_when("attributes.fault_location", "eq", "service_point"),),
@@ -208,7 +214,8 @@ PRIORITY_RULES: tuple[PrioritySpec, ...] = (
     PrioritySpec("重要客户优先", 22, 2, (_when("customer.flags", "contains", "key_account"),)),
     PrioritySpec("独居老人关怀", 23, 2, (_when("customer.flags", "contains", "elderly_alone"),)),
     # From the request's own attributes.
-    PrioritySpec("大口径爆管", 30, 1, (_when("attributes.dn", "gte", 300), _when("attributes.severity", "eq", "burst")),
+    PrioritySpec("大口径爆管", 30, 1,
+                 (_when("attributes.dn", "gte", 300), _when("attributes.severity", "eq", "burst")),
                  "water-leak"),
     PrioritySpec("电线落地等安全隐患", 31, 1, (_when("attributes.hazard", "eq", True),), "power-fault"),
     PrioritySpec("片区停电", 32, 2, (_when("attributes.outage_scope", "eq", "area"),), "power-fault"),
@@ -247,7 +254,8 @@ def request_types_load(units: dict[str, OrgUnit]) -> tuple[dict[str, RequestType
                 defaults={"label": field_spec.label, "label_en": field_spec.label_en, "kind": field_spec.kind,
                           "required": field_spec.required, "choices": _choices_json(field_spec.choices),
                           "min_value": field_spec.min_value, "max_value": field_spec.max_value,
-                          "unit": field_spec.unit, "help_text": field_spec.help_text, "sort_order": field_order},
+                          "unit": field_spec.unit, "help_text": field_spec.help_text,
+                          "sort_order": field_order},
             )
             written += created
 

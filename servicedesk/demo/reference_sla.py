@@ -42,8 +42,8 @@ class SlaPolicySpec:
 _HOUR = 60
 # 002 §2.3: a second site visit within 3 working days when the first did not solve it; its clock
 # starts at the reopening and runs again at a further one.
-_SECOND_VISIT = SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3, start_event="reopen",
-                              restart_event="reopen")
+_SECOND_VISIT = SlaTargetSpec("second_visit", OFFICE_CALENDAR, "resolved", working_days=3,
+                              start_event="reopen", restart_event="reopen")
 # Emergency repairs, per request type: (code, name, English name, crew on site within … minutes).
 # The seeds give no arrival time for emergency repairs; 45 minutes is the urban arrival time that
 # Chinese grid companies publish for power faults, water utilities commonly commit to the hour for a
@@ -66,7 +66,8 @@ SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
     *(SlaPolicySpec(f"网上诉求答复（{label}）", f"Online requests ({label_en})", "request", (
         SlaTargetSpec("reply", OFFICE_CALENDAR, "accepted, dispatched", working_days=1),
         _SECOND_VISIT,
-    ), channel=channel, sort_order=200) for channel, label, label_en in (("web", "网站", "web"), ("app", "App", "app"))),
+    ), channel=channel, sort_order=200)
+      for channel, label, label_en in (("web", "网站", "web"), ("app", "App", "app"))),
     # 002 §5.4 (1): a complaint answered within 12 hours and resolved within 24, around the clock
     # (§5.3: complaints are taken 7×24); (2) the customer not satisfied reopens it, and its
     # resolution clock runs again until they are.
@@ -78,7 +79,8 @@ SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
     # hours; 003 §8.2: leaks and outages tracked to completion. A request sent back to the queue
     # (every work order declined) must be dispatched again: its dispatch clock runs again.
     *(SlaPolicySpec(name, f"{name_en} (request)", "request", (
-        SlaTargetSpec("triage_dispatch", HOTLINE_CALENDAR, "dispatched", minutes=1 * _HOUR, restart_event="return"),
+        SlaTargetSpec("triage_dispatch", HOTLINE_CALENDAR, "dispatched", minutes=1 * _HOUR,
+                      restart_event="return"),
         SlaTargetSpec("resolution", HOTLINE_CALENDAR, "resolved", minutes=24 * _HOUR),
         _SECOND_VISIT,
     ), request_type=code, sort_order=100) for code, name, name_en, _arrival in _EMERGENCIES),
@@ -121,8 +123,8 @@ def sla_reference_load() -> None:
         if spec.request_type and spec.request_type not in types:
             continue
         policy, created = Policy.objects.get_or_create(name=spec.name, applies_to=spec.applies_to, defaults={
-            "name_en": spec.name_en, "sort_order": spec.sort_order, "request_type": types.get(spec.request_type),
-            "channel": spec.channel, "priority": spec.priority})
+            "name_en": spec.name_en, "sort_order": spec.sort_order,
+            "request_type": types.get(spec.request_type), "channel": spec.channel, "priority": spec.priority})
         if not created and policy.targets.exists():
             continue
         Target.objects.bulk_create([Target(

@@ -13,7 +13,7 @@ from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 
-class ServiceDeskServer(BaseApplication):  # type: ignore[misc]
+class ServiceDeskServer(BaseApplication):
     def __init__(self, application: Callable[..., Any], options: dict[str, Any]) -> None:
         self.application = application
         self.options = options

@@ -44,7 +44,7 @@ from servicedesk.demo.generate import (
     SeasonGenerator,
 )
 from servicedesk.demo.loader import BulkWriter
-from servicedesk.demo.network import DEVICE_FIELDS
+from servicedesk.demo.network import DEVICE_FIELDS, Placed
 from servicedesk.demo.outages import live_outages_seed, planned_outages_seed
 from servicedesk.demo.reference import (
     CUSTOMER_LOGIN,
@@ -111,7 +111,8 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
         raise ValidationFailed(_("Unknown scale; use one of: %(scales)s") % {"scales": ", ".join(SCALES)},
                                field="scale")
     if mode not in MODES:
-        raise ValidationFailed(_("Unknown mode; use one of: %(modes)s") % {"modes": ", ".join(MODES)}, field="mode")
+        raise ValidationFailed(_("Unknown mode; use one of: %(modes)s") % {"modes": ", ".join(MODES)},
+                               field="mode")
     size = SCALES[scale]
     customer_count = size.customers if customers is None else customers
     contact_count = size.contacts if contacts is None else contacts
@@ -140,8 +141,8 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
             "device": writer.next_id(Device),
         }
         # Appending: the new city's service points hang under the devices already there (OUT-1).
-        network = {code: (pk, lineage, area) for code, pk, lineage, area
-                   in Device.objects.values_list("code", "pk", "lineage", "area_id")}
+        network: dict[str, Placed] = {code: (pk, lineage, area) for code, pk, lineage, area
+                                      in Device.objects.values_list("code", "pk", "lineage", "area_id")}
         expected_points = int(customer_count * 1.45) + 30
         city = CityGenerator(rng=rng, reference=reference, first_ids=first_ids,
                              callers_wanted=max(2_000, contact_count * 2), expected_points=expected_points,
@@ -178,8 +179,8 @@ def demo_data_seed(*, scale: str = "small", seed: int = 1, customers: int | None
                 from servicedesk.sla.models import Timer
 
                 timers = Timer.objects.count()
-                report.rows.update(live_outages_seed(reference=reference,
-                                                     avoid_customer_ids=set(city.showcase_customer_ids.values())))
+                report.rows.update(live_outages_seed(
+                    reference=reference, avoid_customer_ids=set(city.showcase_customer_ids.values())))
                 report.rows["timer"] += Timer.objects.count() - timers  # the live calls' requests
         report.rows.update(writer.rows_written)
     # The commit runs PostgreSQL's deferred foreign-key checks: part of the cost of seeding.
@@ -199,7 +200,8 @@ def _write_city_chunk(writer: BulkWriter, chunk: Any) -> None:
 def _link_customer_logins(reference: Any, showcase_ids: dict[str, int]) -> None:
     """Self-service logins for two showcase customers (a customer sees only their own requests)."""
     logins = ((CUSTOMER_LOGIN, "lili"), (StaffSpec("customer2", "张伟", Role.CUSTOMER), "zhangwei"))
-    existing = set(User.objects.filter(username__in=[s.username for s, _ in logins]).values_list("username", flat=True))
+    existing = set(User.objects.filter(username__in=[s.username for s, _ in logins])
+                   .values_list("username", flat=True))
     password_hash = demo_password_hash() if len(existing) < len(logins) else ""
     for spec, key in logins:
         staff_user_upsert(spec, reference, password_hash, customer_id=showcase_ids[key])
@@ -216,8 +218,8 @@ def _seed_season(writer: BulkWriter, reference: Any, city: CityGenerator, *, rng
     bar = progress(_("season of contacts"), contacts, "contacts")
     rows = season.play(contacts, progress=bar.update)
     bar.close()
-    total = (len(rows.requests) + len(rows.work_orders) + len(rows.request_events) + len(rows.work_order_events)
-             + len(rows.contacts))
+    total = (len(rows.requests) + len(rows.work_orders) + len(rows.request_events)
+             + len(rows.work_order_events) + len(rows.contacts))
     bar = progress(_("writing history"), total, "rows")
 
     def counted(items: Any) -> Iterator[Any]:
@@ -253,23 +255,28 @@ def season_timers_sync(*, now: datetime.datetime, chunk_size: int = 2_000) -> in
     timed = {REQUEST: Timer.objects.filter(subject_type=REQUEST).values("subject_id"),
              WORK_ORDER: Timer.objects.filter(subject_type=WORK_ORDER).values("subject_id")}
     written = 0
-    request_ids = list(ServiceRequest.objects.exclude(pk__in=timed[REQUEST]).order_by("pk").values_list("pk", flat=True))
+    request_ids = list(ServiceRequest.objects.exclude(pk__in=timed[REQUEST]).order_by("pk")
+                       .values_list("pk", flat=True))
     for start in range(0, len(request_ids), chunk_size):
         ids = request_ids[start:start + chunk_size]
         histories: dict[int, list[Any]] = {}
-        for row in RequestEvent.objects.filter(request_id__in=ids).exclude(kind=EventKind.NOTE).order_by("at", "id"):
+        for row in (RequestEvent.objects.filter(request_id__in=ids).exclude(kind=EventKind.NOTE)
+                    .order_by("at", "id")):
             histories.setdefault(row.request_id, []).append(_event(row))
         for request in ServiceRequest.objects.filter(pk__in=ids).select_related("customer"):
-            written += len(timers_sync(subject_type=REQUEST, subject_id=request.pk, facts=request_facts(request),
-                                       events=histories.get(request.pk, []), new=True, now=now))
-    order_ids = list(WorkOrder.objects.exclude(pk__in=timed[WORK_ORDER]).order_by("pk").values_list("pk", flat=True))
+            written += len(timers_sync(subject_type=REQUEST, subject_id=request.pk,
+                                       facts=request_facts(request), events=histories.get(request.pk, []),
+                                       new=True, now=now))
+    order_ids = list(WorkOrder.objects.exclude(pk__in=timed[WORK_ORDER]).order_by("pk")
+                     .values_list("pk", flat=True))
     for start in range(0, len(order_ids), chunk_size):
         ids = order_ids[start:start + chunk_size]
         histories = {}
-        for row in WorkOrderEvent.objects.filter(work_order_id__in=ids).exclude(kind=EventKind.NOTE).order_by(
-                "at", "id"):
-            histories.setdefault(row.work_order_id, []).append(_event(row))
+        for order_row in (WorkOrderEvent.objects.filter(work_order_id__in=ids).exclude(kind=EventKind.NOTE)
+                          .order_by("at", "id")):
+            histories.setdefault(order_row.work_order_id, []).append(_event(order_row))
         for order in WorkOrder.objects.filter(pk__in=ids).select_related("request", "request__customer"):
-            written += len(timers_sync(subject_type=WORK_ORDER, subject_id=order.pk, facts=work_order_facts(order),
-                                       events=histories.get(order.pk, []), new=True, now=now))
+            written += len(timers_sync(subject_type=WORK_ORDER, subject_id=order.pk,
+                                       facts=work_order_facts(order), events=histories.get(order.pk, []),
+                                       new=True, now=now))
     return written

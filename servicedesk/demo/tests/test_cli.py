@@ -122,8 +122,9 @@ def test_demo_serves_a_fresh_data_folder(tmp_path: Path):
     port = _free_port()
     output = (tmp_path / "out.txt").open("w")
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "demo", "--port", str(port)], env=env,
-                               cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "demo", "--port", str(port)],
+                               env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     try:
         status = 0
         while time.monotonic() - started < 90:
@@ -136,7 +137,8 @@ def test_demo_serves_a_fresh_data_folder(tmp_path: Path):
         elapsed = time.monotonic() - started
         assert status == 200, (tmp_path / "out.txt").read_text()[-3000:]
         assert elapsed < 60, f"demo answered after {elapsed:.1f} s"
-        assert _get(f"http://127.0.0.1:{port}/static/vendor/htmx.min.js") == 200  # WhiteNoise through gunicorn
+        # WhiteNoise through gunicorn
+        assert _get(f"http://127.0.0.1:{port}/static/vendor/htmx.min.js") == 200
         printed = (tmp_path / "out.txt").read_text()
         assert f"http://127.0.0.1:{port}/" in printed and DEMO_PASSWORD in printed
         assert all(login.username in printed for login in DEMO_LOGINS)
@@ -169,7 +171,8 @@ def test_serve_runs_sync_workers_for_one_thread_and_recycles_them_rarely(monkeyp
 
 
 def _environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SERVICEDESK_DATA_DIR", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "SERVICEDESK_DATA_DIR", "REDIS_URL")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[3]),
                                                       env.get("PYTHONPATH", "")]))
     env.update(extra)
@@ -224,11 +227,13 @@ def test_the_workers_log_lines_print_once(tmp_path: Path):
     passed every line on to the root's console handler (settings.LOGGING): each printed twice."""
     env = _environment(SERVICEDESK_DATA_DIR=str(tmp_path / "data"))
     log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "worker", "--no-periodic"], cwd=tmp_path,
-                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen([sys.executable, "-m", "servicedesk.cli", "worker", "--no-periodic"],
+                              cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
     try:
         started = time.monotonic()
-        while "consumer started" not in (tmp_path / "worker.log").read_text() and time.monotonic() - started < 60:
+        while ("consumer started" not in (tmp_path / "worker.log").read_text()
+               and time.monotonic() - started < 60):
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()
             time.sleep(0.2)
         time.sleep(0.5)

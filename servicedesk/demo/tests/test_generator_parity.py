@@ -66,7 +66,8 @@ EXCLUDED = {
     "id": "primary key",
     # Links to the request / work order / subject: each side points at its own rows; which row
     # belongs to which is how the rows are paired, so a wrong link still fails the pairing.
-    "request": "paired, not compared", "work_order": "paired, not compared", "subject_id": "paired, not compared",
+    "request": "paired, not compared", "work_order": "paired, not compared",
+    "subject_id": "paired, not compared",
 }
 # References made from primary keys inside history (``changes`` and ``message`` params: "WO…",
 # "C…") are translated from the generated row's numbers to the replayed row's before comparing, so
@@ -108,7 +109,8 @@ def _path(request: ServiceRequest, events: list[RequestEvent], orders: list[Work
     contact = request.contacts.get(outcome=ContactRecord.Outcome.REQUEST_CREATED)
     return (request.request_type.code, contact.reporter_kind, request.service_point_id is None,
             tuple(e.action for e in events if e.kind == EventKind.TRANSITION),
-            tuple(tuple(e.action for e in order_events[o.pk] if e.kind == EventKind.TRANSITION) for o in orders))
+            tuple(tuple(e.action for e in order_events[o.pk] if e.kind == EventKind.TRANSITION)
+                  for o in orders))
 
 
 def _sample() -> list[ServiceRequest]:
@@ -166,8 +168,8 @@ def _replay(request: ServiceRequest, users: dict[int, User], providers: dict[int
         with time_machine.travel(at, tick=False):
             if kind == "create":
                 replayed = request_create(
-                    actor=users[request.created_by_id], request_type=request.request_type, channel=request.channel,
-                    customer=contact.customer, service_point=request.service_point,
+                    actor=users[request.created_by_id], request_type=request.request_type,
+                    channel=request.channel, customer=contact.customer, service_point=request.service_point,
                     reporter_kind=contact.reporter_kind, reporter_name=contact.reporter_name,
                     reporter_phone=contact.reporter_phone, location=request.location,
                     district="" if request.service_point_id else request.district,
@@ -200,11 +202,13 @@ def _replay(request: ServiceRequest, users: dict[int, User], providers: dict[int
 
 
 def _history(model: type[models.Model], owner: str, owner_id: int, references: dict[str, str]) -> list[dict]:
-    return [_row(event, references) for event in model.objects.filter(**{owner: owner_id}).order_by("at", "id")]
+    return [_row(event, references)
+            for event in model.objects.filter(**{owner: owner_id}).order_by("at", "id")]
 
 
 def _timers(subject_type: str, subject_id: int) -> list[dict]:
-    return [_row(timer, {}) for timer in Timer.objects.filter(subject_type=subject_type, subject_id=subject_id)
+    return [_row(timer, {})
+            for timer in Timer.objects.filter(subject_type=subject_type, subject_id=subject_id)
             .order_by("target_id")]
 
 
@@ -215,7 +219,8 @@ def _inbound_contact(request_id: int, references: dict[str, str]) -> dict[str, A
 
 def _differences(generated: ServiceRequest, replayed: ServiceRequest, orders: dict[int, WorkOrder]) -> dict:
     """Row by row, what the generator wrote and what the services wrote, where they differ."""
-    generated_contact = ContactRecord.objects.get(request=generated, direction=ContactRecord.Direction.INBOUND)
+    generated_contact = ContactRecord.objects.get(request=generated,
+                                                  direction=ContactRecord.Direction.INBOUND)
     replayed_contact = ContactRecord.objects.get(request=replayed)
     references = {generated_contact.reference: replayed_contact.reference,
                   **{f"WO{pk:08d}": order.reference for pk, order in orders.items()}}
@@ -232,9 +237,11 @@ def _differences(generated: ServiceRequest, replayed: ServiceRequest, orders: di
         twin = WorkOrder.objects.get(pk=orders[order.pk].pk)
         pairs += [
             (f"work order {order.reference}", _row(order, references), _row(twin, {})),
-            (f"work order {order.reference} history", _history(WorkOrderEvent, "work_order_id", order.pk, references),
+            (f"work order {order.reference} history",
+             _history(WorkOrderEvent, "work_order_id", order.pk, references),
              _history(WorkOrderEvent, "work_order_id", twin.pk, {})),
-            (f"work order {order.reference} clocks", _timers(WORK_ORDER, order.pk), _timers(WORK_ORDER, twin.pk)),
+            (f"work order {order.reference} clocks",
+             _timers(WORK_ORDER, order.pk), _timers(WORK_ORDER, twin.pk)),
         ]
     return {name: _diff(left, right) for name, left, right in pairs if left != right}
 
@@ -244,7 +251,8 @@ def _diff(generated: Any, replayed: Any) -> Any:
         return {key: (generated.get(key), replayed.get(key)) for key in generated.keys() | replayed.keys()
                 if generated.get(key) != replayed.get(key)}
     if isinstance(generated, list) and isinstance(replayed, list) and len(generated) == len(replayed):
-        return {index: _diff(a, b) for index, (a, b) in enumerate(zip(generated, replayed, strict=True)) if a != b}
+        return {index: _diff(a, b) for index, (a, b) in enumerate(zip(generated, replayed, strict=True))
+                if a != b}
     return {"generated": generated, "services": replayed}
 
 
@@ -279,7 +287,8 @@ def test_the_sample_covers_the_workflows(season):
             "return"} <= set(actions), actions
     assert {"accept", "decline", "start", "complete"} <= set(order_actions), order_actions
     assert len({r.request_type_id for r in season}) >= 8
-    assert {"new", "accepted", "dispatched", "in_progress", "closed", "cancelled"} <= {r.status for r in season}
+    assert {"new", "accepted", "dispatched", "in_progress", "closed", "cancelled"} <= {
+        r.status for r in season}
     assert {"customer", "non_customer", "unidentified"} <= {
         r.contacts.get(outcome="request_created").reporter_kind for r in season}
 

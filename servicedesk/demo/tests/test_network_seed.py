@@ -75,8 +75,8 @@ def test_out1_the_demo_network_exported_as_csv_imports_without_changes(seeded):
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for device in Device.objects.order_by("-pk"):  # children first
-        writer.writerow([device.kind, device.code, codes.get(device.parent_id, ""), device.name, device.dn or "",
-                         device.district, device.location])
+        writer.writerow([device.kind, device.code, codes.get(device.parent_id, ""), device.name,
+                         device.dn or "", device.district, device.location])
     for number, code in ServicePoint.objects.values_list("number", "device__code"):
         writer.writerow(["service_point", number, code, "", "", "", ""])
     report = network_import(io.StringIO(buffer.getvalue()))
@@ -110,19 +110,20 @@ def test_out2_planned_outages_one_in_force_one_ahead_with_written_notices(seeded
 
 def test_out3_out5_out6_outage_configuration_loads_once():
     reference_data_load()
-    counts = (InferenceRule.objects.count(), FaultCallSetting.objects.count(), TroubleshootingScript.objects.count(),
-              TroubleshootingStep.objects.count())
+    counts = (InferenceRule.objects.count(), FaultCallSetting.objects.count(),
+              TroubleshootingScript.objects.count(), TroubleshootingStep.objects.count())
     again = reference_data_load()
     assert again.created == 0
     assert counts == (InferenceRule.objects.count(), FaultCallSetting.objects.count(),
                       TroubleshootingScript.objects.count(), TroubleshootingStep.objects.count())
     assert counts[0] == len(INFERENCE_RULES) and counts[2] == len(TROUBLESHOOTING_SCRIPTS)
     transformer = InferenceRule.objects.get(device_kind="transformer")
-    assert (transformer.min_service_points, transformer.min_service_points_percent, transformer.window_minutes) == (
-        3, 10, 120)
+    assert (transformer.min_service_points, transformer.min_service_points_percent,
+            transformer.window_minutes) == (3, 10, 120)
     feeder = InferenceRule.objects.get(device_kind="feeder")
     assert (feeder.min_children, feeder.min_children_percent) == (2, 50)
-    settings = {s.utility: (s.request_type.code, s.initial_estimate_minutes) for s in FaultCallSetting.objects.all()}
+    settings = {s.utility: (s.request_type.code, s.initial_estimate_minutes)
+                for s in FaultCallSetting.objects.all()}
     assert settings == {"power": ("power-fault", 240), "water": ("water-outage", 360)}
     breaker = TroubleshootingScript.objects.get(code="main-breaker")
     assert breaker.utility == "power" and "跳闸" in breaker.name

@@ -79,7 +79,8 @@ def test_one_demo_login_per_role_with_chinese_names():
     assert admin.is_staff and admin.is_superuser and admin.role == Role.ADMINISTRATOR
     assert User.objects.get(username="partner_staff").provider.kind == Provider.Kind.EXTERNAL
     assert User.objects.get(username="crew_staff").provider.kind == Provider.Kind.INTERNAL
-    assert all("\u4e00" <= User.objects.get(username=spec.username).full_name[0] <= "\u9fff" for spec in DEMO_STAFF)
+    assert all("\u4e00" <= User.objects.get(username=spec.username).full_name[0] <= "\u9fff"
+               for spec in DEMO_STAFF)
     assert User.objects.get(username="agent").check_password("demo1234")
 
 
@@ -101,7 +102,8 @@ def test_leak_routing_follows_the_dn150_rule_through_the_real_service():
                            attributes={"dn": 200, "severity": "leak"})
     assert small.responsible_unit.code == "office-baoan"
     assert large.responsible_unit.code == "engineering"
-    burst = request_create(actor=agent, request_type=leak, reporter_kind=ContactRecord.ReporterKind.NON_CUSTOMER,
+    burst = request_create(actor=agent, request_type=leak,
+                           reporter_kind=ContactRecord.ReporterKind.NON_CUSTOMER,
                            reporter_name="110民警", reporter_phone="110", location="深南大道与金田路交叉口",
                            district="福田区",
                            attributes={"dn": 600, "severity": "burst"})

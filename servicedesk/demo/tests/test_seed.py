@@ -115,7 +115,8 @@ def test_history_is_in_the_past_and_time_ordered(seeded):
 def test_leak_requests_are_routed_by_the_dn150_rule(seeded):
     """INT-7, 003 §8.2."""
     engineering = OrgUnit.objects.get(code="engineering")
-    leaks = list(ServiceRequest.objects.filter(request_type__code="water-leak").select_related("responsible_unit"))
+    leaks = list(ServiceRequest.objects.filter(request_type__code="water-leak")
+                 .select_related("responsible_unit"))
     small = [r for r in leaks if r.attributes["dn"] <= 150]
     large = [r for r in leaks if r.attributes["dn"] > 150]
     assert small and large
@@ -129,11 +130,13 @@ def test_routing_and_priority_match_the_live_rules(seeded):
     """Generated requests get the unit, crew and priority request_create would give them (INT-6, INT-7)."""
     requests = ServiceRequest.objects.select_related("request_type", "customer", "service_point")
     for request in requests:
-        facts = request_facts(channel=request.channel, district=request.district, attributes=request.attributes,
-                              customer=request.customer, service_point=request.service_point)
+        facts = request_facts(channel=request.channel, district=request.district,
+                              attributes=request.attributes, customer=request.customer,
+                              service_point=request.service_point)
         decision = route_request(request_type=request.request_type, channel=request.channel, facts=facts)
         priority, reasons = decide_priority(request_type=request.request_type, facts=facts)
-        assert (request.responsible_unit_id, request.crew_type) == (decision.unit.pk, decision.crew_type), request.pk
+        routed = (decision.unit.pk, decision.crew_type)
+        assert (request.responsible_unit_id, request.crew_type) == routed, request.pk
         assert (request.priority, request.priority_reasons) == (priority, reasons), request.pk
 
 
@@ -159,7 +162,8 @@ def test_every_channel_request_type_and_reporter_kind_occurs(seeded):
 def test_phones_are_stored_normalised(seeded):
     for phone, mobile in Customer.objects.values_list("phone", "mobile"):
         assert phone == normalise_phone(phone) and mobile == normalise_phone(mobile)
-    assert all(p == normalise_phone(p) for p in ContactRecord.objects.values_list("reporter_phone", flat=True))
+    assert all(p == normalise_phone(p)
+               for p in ContactRecord.objects.values_list("reporter_phone", flat=True))
 
 
 def test_addresses_are_found_by_fragment(seeded):
@@ -187,8 +191,10 @@ def test_indexes_built_after_a_deferred_load_find_addresses():
                            "'customers_servicepoint_fts_%'")
             assert cursor.fetchone()[0] == 3
     # New rows keep being indexed by the restored trigger / index.
-    new = ServicePoint.objects.create(number="NEW1", address="深圳市盐田区沙头角中英街99号", district="盐田区")
-    assert new.pk in {sp.pk for hit in caller_search(query="中英街99号", kind="address") for sp in hit.service_points}
+    new = ServicePoint.objects.create(number="NEW1", address="深圳市盐田区沙头角中英街99号",
+                                      district="盐田区")
+    assert new.pk in {sp.pk for hit in caller_search(query="中英街99号", kind="address")
+                      for sp in hit.service_points}
 
 
 def test_orm_writes_continue_after_the_explicit_ids(seeded):
@@ -303,11 +309,14 @@ def test_open_work_is_recent_and_in_realistic_statuses(working_day):
     reopened = set(RequestEvent.objects.filter(action="reopen").values_list("request_id", flat=True))
     old = open_requests.filter(created_at__lt=now - datetime.timedelta(days=6)).exclude(pk__in=reopened)
     assert not old.exists(), [(r.reference, r.status, r.created_at) for r in old]
-    assert open_requests.filter(created_at__gte=now - datetime.timedelta(hours=24)).count() * 3 >= open_requests.count()
+    recent = open_requests.filter(created_at__gte=now - datetime.timedelta(hours=24))
+    assert recent.count() * 3 >= open_requests.count()
     assert {"new", "dispatched"} <= set(open_requests.values_list("status", flat=True))
-    orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES).values_list("status", flat=True))
+    orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES)
+                 .values_list("status", flat=True))
     assert {"issued", "accepted"} <= orders
-    assert ServiceRequest.objects.filter(status="closed", created_at__lt=now - datetime.timedelta(days=60)).exists()
+    assert ServiceRequest.objects.filter(status="closed",
+                                         created_at__lt=now - datetime.timedelta(days=60)).exists()
 
 
 def test_waiting_for_the_customer_pauses_the_clocks(working_day):
@@ -335,7 +344,8 @@ def test_steps_keep_to_the_targets_in_force_not_to_fixed_times():
         target.save()
     demo_data_seed(seed=7, customers=CUSTOMERS, contacts=CONTACTS)
     delays = []
-    for request in ServiceRequest.objects.filter(request_type__code="power-fault", work_orders__isnull=False).distinct():
+    faults = ServiceRequest.objects.filter(request_type__code="power-fault", work_orders__isnull=False)
+    for request in faults.distinct():
         dispatched = request.events.filter(action="dispatch").order_by("at").first()
         delays.append((dispatched.at - request.created_at).total_seconds() / 60)
     assert len(delays) >= 20

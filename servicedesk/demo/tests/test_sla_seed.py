@@ -60,9 +60,11 @@ def test_an_urgent_power_fault_work_order_runs_on_the_hotline_clock_in_minutes(w
     assert {kind: (t.duration_minutes, t.working_days, t.calendar.code) for kind, t in targets.items()} == {
         "reply": (15, None, HOTLINE_CALENDAR), "on_site_arrival": (45, None, HOTLINE_CALENDAR),
         "resolution": (24 * 60, None, HOTLINE_CALENDAR)}
-    request_policy = sla_config().policy_for("request", SubjectFacts(request_type_id=power_fault.pk, priority=1))
+    request_policy = sla_config().policy_for("request",
+                                             SubjectFacts(request_type_id=power_fault.pk, priority=1))
     triage = Target.objects.get(policy_id=request_policy.id, kind="triage_dispatch")
-    assert (triage.duration_minutes, triage.calendar.code, triage.restart_event) == (60, HOTLINE_CALENDAR, "return")
+    assert (triage.duration_minutes, triage.calendar.code, triage.restart_event) == (
+        60, HOTLINE_CALENDAR, "return")
     # An installation visit keeps the working-day target of 002 §2.3.
     visit = sla_config().policy_for("work_order", SubjectFacts(request_type_id=None, priority=3))
     assert Target.objects.get(policy_id=visit.id, kind="on_site_arrival").working_days == 2
@@ -72,8 +74,10 @@ def test_seeded_requests_and_work_orders_have_their_clocks_open_or_stopped():
     # A busy enough season for work orders in flight at the moment of seeding (issue 10 item 12:
     # nothing is left unfinished for months any more).
     report = demo_data_seed(seed=3, customers=300, contacts=2000)
-    open_requests = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).values_list("pk", flat=True))
-    open_orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES).values_list("pk", flat=True))
+    open_requests = set(ServiceRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+                        .values_list("pk", flat=True))
+    open_orders = set(WorkOrder.objects.filter(status__in=OPEN_WORK_ORDER_STATUSES)
+                      .values_list("pk", flat=True))
     assert open_requests and open_orders
     timed_requests = set(Timer.objects.filter(subject_type="request").values_list("subject_id", flat=True))
     timed_orders = set(Timer.objects.filter(subject_type="work_order").values_list("subject_id", flat=True))

@@ -56,15 +56,16 @@ def logins_table() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Try the service desk: create the data folder and its SQLite database (DATABASE_URL if set), migrate, "
-        "load the small demo data when there are no customers, print the logins and serve on "
+        "Try the service desk: create the data folder and its SQLite database (DATABASE_URL if set), "
+        "migrate, load the small demo data when there are no customers, print the logins and serve on "
         "http://127.0.0.1:PORT with gunicorn."
     )
     requires_system_checks = []  # the database may not exist yet; migrate runs the checks
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="Port on 127.0.0.1 (default 8000).")
-        parser.add_argument("--no-seed", action="store_true", help="Do not load demo data into an empty database.")
+        parser.add_argument("--no-seed", action="store_true",
+                            help="Do not load demo data into an empty database.")
         parser.add_argument("--workers", type=int, default=2, help="Worker processes (default 2).")
 
     def handle(self, *args: Any, **options: Any) -> None:

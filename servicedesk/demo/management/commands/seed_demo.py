@@ -51,9 +51,9 @@ class Command(BaseCommand):
                         dynamic_ncols=True, leave=True)
 
         try:
-            report = demo_data_seed(scale=options["scale"], seed=options["seed"], customers=options["customers"],
-                                    contacts=options["contacts"], mode=mode, progress=progress,
-                                    defer_indexes=options["defer_indexes"])
+            report = demo_data_seed(scale=options["scale"], seed=options["seed"],
+                                    customers=options["customers"], contacts=options["contacts"], mode=mode,
+                                    progress=progress, defer_indexes=options["defer_indexes"])
         except DomainError as error:
             raise CommandError(error.message) from None
         if not quiet:
@@ -79,7 +79,8 @@ class Command(BaseCommand):
 
     def _summary(self, report: SeedReport) -> None:
         self.stdout.write(self.style.SUCCESS(
-            f"Seeded scale {report.scale} (seed {report.seed}) on {report.vendor} in {report.total_seconds:.1f} s"))
+            f"Seeded scale {report.scale} (seed {report.seed}) on {report.vendor} "
+            f"in {report.total_seconds:.1f} s"))
         width = max(len(name) for name in report.rows) if report.rows else 10
         for table, count in report.rows.items():
             self.stdout.write(f"  {table:<{width}}  {count:>10,}")

@@ -26,14 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes (default WEB_CONCURRENCY, else 2 × CPUs + 1).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
-        parser.add_argument("--timeout", type=int, default=60, help="Seconds before a stuck worker is restarted.")
+        parser.add_argument("--timeout", type=int, default=60,
+                            help="Seconds before a stuck worker is restarted.")
         parser.add_argument("--no-access-log", action="store_true", help="Do not log every request.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not os.environ.get("SECRET_KEY", "").strip():
             raise CommandError(
-                "SECRET_KEY is not set. The production server signs sessions and CSRF tokens with it: set the "
-                "same long random value on every server, e.g. SECRET_KEY=$(python -c 'import secrets; "
+                "SECRET_KEY is not set. The production server signs sessions and CSRF tokens with it: set "
+                "the same long random value on every server, e.g. SECRET_KEY=$(python -c 'import secrets; "
                 "print(secrets.token_urlsafe(50))'). For a local trial use `servicedesk demo` instead."
             )
         if settings.DEBUG:
@@ -57,8 +58,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://{options['bind']} with {workers} worker(s) "
                           f"({connections[DEFAULT_DB_ALIAS].vendor} database).")
         self.stdout.flush()
-        run_server(bind=options["bind"], workers=workers, threads=options["threads"], timeout=options["timeout"],
-                   access_log=not options["no_access_log"])
+        run_server(bind=options["bind"], workers=workers, threads=options["threads"],
+                   timeout=options["timeout"], access_log=not options["no_access_log"])
 
     @staticmethod
     def _pending_migrations() -> int:
