@@ -317,6 +317,14 @@ def demo_password_hash() -> str:
 
 
 @unit()
+def _load_complaint_desk(data: ReferenceData) -> None:
+    """Complaints are taken as the complaint request type, typed by its ``about`` field (CMP-1)."""
+    from servicedesk.complaints.models import ComplaintRules
+
+    if not ComplaintRules.objects.exists():
+        ComplaintRules.objects.create(request_type=data.types["complaint"], topic_field="about")
+
+
 def reference_data_load() -> ReferenceData:
     """Write the demo utility's configuration and staff; safe to run again (nothing duplicates)."""
     data = ReferenceData()
@@ -327,6 +335,7 @@ def reference_data_load() -> ReferenceData:
     data.created += created + rules_load(data.units, data.types)
     sla_reference_load()
     data.created += outage_reference_load(data.types)
+    _load_complaint_desk(data)
     all_staff = (*DEMO_STAFF, *EXTRA_STAFF)
     existing = set(User.objects.filter(username__in=[s.username for s in all_staff])
                    .values_list("username", flat=True))

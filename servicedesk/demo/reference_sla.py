@@ -101,6 +101,14 @@ SLA_POLICIES: tuple[SlaPolicySpec, ...] = (
         SlaTargetSpec("reply", HOTLINE_CALENDAR, "accepted, in_progress, completed", minutes=72 * _HOUR),
         SlaTargetSpec("on_site_arrival", OFFICE_CALENDAR, "in_progress, completed", working_days=2),
     ), sort_order=900),
+    # 002 §5.4 (2)–(3): each party of a complaint judges its part and passes it on within 1 hour, and
+    # replies within 24 hours (urgent) or 72 (difficult); a part sent back runs its reply clock again.
+    *(SlaPolicySpec(name, name_en, "complaint_part", (
+        SlaTargetSpec("triage_dispatch", HOTLINE_CALENDAR, "accept, answer", minutes=1 * _HOUR),
+        SlaTargetSpec("reply", HOTLINE_CALENDAR, "answer", minutes=hours * _HOUR, restart_event="reopen"),
+    ), priority=priority, sort_order=order) for name, name_en, hours, priority, order in (
+        ("投诉分派（紧急）", "Complaint part (urgent)", 24, 1, 100),
+        ("投诉分派（疑难）", "Complaint part (difficult)", 72, None, 900))),
 )
 
 
