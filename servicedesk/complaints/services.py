@@ -5,42 +5,34 @@ Each service runs in one transaction, checks who acts, and writes the complaint'
 complaint's own clocks are its request's (tickets), its parts' clocks are their own (``timing``).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.complaints.history import complaint_event, complaint_transition, part_transition
+from servicedesk.complaints.history import complaint_event
 from servicedesk.complaints.major import major_reasons
 from servicedesk.complaints.models import (
-    OPEN_PART_STATUSES,
     Complaint,
-    ComplaintPart,
     ComplaintRules,
-    ComplaintStatus,
-    PartStatus,
-    Satisfaction,
 )
 from servicedesk.complaints.repeats import Matter, repeat_candidates
-from servicedesk.complaints.timing import sync_part_timers
-from servicedesk.complaints.workflow import MANAGER, OWNER, PARTY, SYSTEM
+from servicedesk.complaints.workflow import OWNER
 from servicedesk.contacts.models import Channel, ContactRecord
 from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
-from servicedesk.core.messages import Message, bilingual, label, message, typed
+from servicedesk.core.messages import Message, message, typed
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
-from servicedesk.org.models import OrgUnit, Provider, User
+from servicedesk.org.models import Provider, User
 from servicedesk.org.roles import Capability, Role
 from servicedesk.sla.models import Notification
 from servicedesk.sla.services import enqueue_email
-from servicedesk.tickets.models import Priority, RequestStatus, ServiceRequest, WorkOrder
+from servicedesk.tickets.models import Priority, ServiceRequest, WorkOrder
 from servicedesk.tickets.services import (
     request_assign,
     request_create,
     request_escalate,
-    request_transition,
 )
 
 
@@ -213,7 +205,7 @@ def complaint_take(data: ComplaintInput, *, actor: User) -> Complaint:
             )
         else:
             _link_repeat(complaint, earlier)
-    _apply_major_rules(complaint)
+    major_rules_apply(complaint)
     return complaint
 
 
@@ -236,7 +228,7 @@ def _link_repeat(complaint: Complaint, earlier: Complaint) -> None:
     request_escalate(request=complaint.request, priority=raised, note=note)
 
 
-def _apply_major_rules(complaint: Complaint) -> None:
+def major_rules_apply(complaint: Complaint) -> None:
     reasons = major_reasons(complaint)
     known = {str(r) for r in complaint.major_reasons}
     new = [r for r in reasons if str(r) not in known]
@@ -286,12 +278,12 @@ def complaint_flag_major(*, complaint: Complaint, actor: User, reason: str) -> C
         raise ActionNotAllowed(_("Your role may not flag complaints."))
     if not reason.strip():
         raise ValidationFailed(_("Say why the complaint is major."), field="reason")
-    locked = _locked(complaint)
+    locked = locked_complaint(complaint)
     _flag_major(locked, [message("complaint_major_by_hand", reason=typed(reason.strip()))], actor=actor)
     return locked
 
 
-def _locked(complaint: Complaint) -> Complaint:
+def locked_complaint(complaint: Complaint) -> Complaint:
     return (
         Complaint.objects.select_for_update()
         .select_related("request", "request__customer")
@@ -299,7 +291,7 @@ def _locked(complaint: Complaint) -> Complaint:
     )
 
 
-def _as_owner(complaint: Complaint, actor: User) -> str:
+def owner_role(complaint: Complaint, actor: User) -> str:
     """OWNER when the actor owns the complaint or supervises the desk (CMP-4); else refused."""
     if complaint.owner_id == actor.pk or actor.can(Capability.SUPERVISE_COMPLAINTS):
         return OWNER
@@ -321,7 +313,7 @@ def complaint_transfer(*, complaint: Complaint, actor: User, to: User, reason: s
         raise ValidationFailed(
             _("%(name)s cannot own complaints.") % {"name": to.display_name}, field="owner_id"
         )
-    locked = _locked(complaint)
+    locked = locked_complaint(complaint)
     if not locked.is_open:
         raise Conflict(_("Complaint %(ref)s is finished.") % {"ref": locked.reference}, field="status")
     old = locked.owner
@@ -337,320 +329,4 @@ def complaint_transfer(*, complaint: Complaint, actor: User, to: User, reason: s
     )
     complaint_event(locked, actor=actor, action="transfer", changes={"owner": (old.pk, to.pk)}, message=note)
     request_assign(request=locked.request, assignee=to, actor=actor, note=note)
-    return locked
-
-
-# ----------------------------------------------------------------------------------------------
-# Joint dispatch (CMP-5)
-
-
-@dataclass(frozen=True)
-class PartInput:
-    unit: OrgUnit | None = None
-    provider: Provider | None = None
-    urgency: str = ComplaintPart.Urgency.URGENT
-    instructions: str = ""
-
-
-def _party_label(part: ComplaintPart) -> dict[str, str]:
-    party = part.provider if part.provider_id else part.unit
-    return bilingual(party)
-
-
-def _request_moves(
-    request: ServiceRequest,
-    actions: Sequence[str],
-    *,
-    actor: User,
-    reason: str = "",
-    note: Message | None = None,
-) -> None:
-    """Move the complaint's request with the complaint (its clocks follow), as the actor when their
-    role handles requests, else as the system saying why."""
-    for action in actions:
-        if action == "accept" and request.status != RequestStatus.NEW:
-            continue
-        by = actor if actor.can(Capability.HANDLE_REQUEST) else None
-        request_transition(
-            request=request,
-            action=action,
-            actor=by,
-            reason=reason,
-            note=note if by is None or not reason.strip() else None,
-        )
-
-
-@unit()
-def complaint_dispatch(
-    *, complaint: Complaint, actor: User, parts: Sequence[PartInput]
-) -> list[ComplaintPart]:
-    """CMP-5: send the complaint to several departments and partners at once, each part with its
-    own clocks; the complaint's request is accepted (its reply clock stops)."""
-    locked = _locked(complaint)
-    who = _as_owner(locked, actor)
-    if not parts:
-        raise ValidationFailed(_("Choose at least one department or partner."), field="parts")
-    if locked.status not in (ComplaintStatus.ACCEPTED, ComplaintStatus.DISPATCHED):
-        raise Conflict(
-            _("Complaint %(ref)s is %(status)s: nothing can be sent.")
-            % {"ref": locked.reference, "status": ComplaintStatus(locked.status).label},
-            field="status",
-        )
-    open_parties = {(p.unit_id, p.provider_id) for p in locked.parts.filter(status__in=OPEN_PART_STATUSES)}
-    created: list[ComplaintPart] = []
-    for index, data in enumerate(parts):
-        field = f"parts[{index}]"
-        if (data.unit is None) == (data.provider is None):
-            raise ValidationFailed(_("Each part goes to one department or one partner."), field=field)
-        if data.urgency not in ComplaintPart.Urgency.values:
-            raise ValidationFailed(_("Urgency is urgent or difficult."), field=f"{field}.urgency")
-        key = (data.unit.pk if data.unit else None, data.provider.pk if data.provider else None)
-        if key in open_parties:
-            raise ValidationFailed(_("This party already has an open part of the complaint."), field=field)
-        if (data.provider is not None and not data.provider.active) or (
-            data.unit is not None and not data.unit.active
-        ):
-            raise ValidationFailed(_("This party is no longer active."), field=field)
-        open_parties.add(key)
-        part = ComplaintPart.objects.create(
-            complaint=locked,
-            unit=data.unit,
-            provider=data.provider,
-            urgency=data.urgency,
-            instructions=data.instructions.strip(),
-            created_by=actor,
-        )
-        complaint_event(
-            locked,
-            part=part,
-            actor=actor,
-            action="send",
-            to_status=part.status,
-            message=message("complaint_part_sent", party=_party_label(part)),
-        )
-        sync_part_timers(part)
-        created.append(part)
-    if locked.status == ComplaintStatus.ACCEPTED:
-        complaint_transition(locked, action="dispatch", actor=actor, who=who)
-    _request_moves(
-        locked.request,
-        ["accept"],
-        actor=actor,
-        note=message("complaint_part_sent", party=_party_label(created[0])),
-    )
-    return created
-
-
-def _as_party(part: ComplaintPart, actor: User) -> str:
-    """PARTY when the actor works for the part's partner or department."""
-    if (
-        part.provider_id is not None
-        and actor.provider_id == part.provider_id
-        and actor.can(Capability.WORK_ON_ORDERS)
-    ):
-        return PARTY
-    if part.unit_id is not None and (
-        actor.unit_id == part.unit_id or (part.unit is not None and part.unit.lead_id == actor.pk)
-    ):
-        if actor.can(Capability.HANDLE_REQUEST) or actor.can(Capability.DISPATCH):
-            return PARTY
-    raise ActionNotAllowed(_("This part of the complaint is not for you."))
-
-
-def _locked_part(part: ComplaintPart) -> ComplaintPart:
-    return (
-        ComplaintPart.objects.select_for_update()
-        .select_related("complaint", "complaint__request", "unit", "provider")
-        .get(pk=part.pk)
-    )
-
-
-@unit()
-def part_accept(*, part: ComplaintPart, actor: User) -> ComplaintPart:
-    """002 §5.4 (2): the party has judged the scope and takes its part in hand."""
-    locked = _locked_part(part)
-    return part_transition(locked, action="accept", actor=actor, who=_as_party(locked, actor))
-
-
-@unit()
-def part_answer(*, part: ComplaintPart, actor: User, answer: str) -> ComplaintPart:
-    """The party's reply: its part is done (CMP-5); the complaint waits for every part."""
-    locked = _locked_part(part)
-    who = _as_party(locked, actor)
-    if not answer.strip():
-        raise ValidationFailed(_("Write the answer."), field="answer")
-    return part_transition(
-        locked,
-        action="answer",
-        actor=actor,
-        who=who,
-        reason=answer,
-        answer=answer.strip(),
-        answered_at=timezone.now(),
-        answered_by=actor,
-    )
-
-
-@unit()
-def part_withdraw(*, part: ComplaintPart, actor: User, reason: str) -> ComplaintPart:
-    locked = _locked_part(part)
-    return part_transition(
-        locked, action="withdraw", actor=actor, who=_as_owner(locked.complaint, actor), reason=reason
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Answer, the customer's opinion, close (CMP-6)
-
-
-@unit()
-def complaint_answer(
-    *, complaint: Complaint, actor: User, result: str, cause_feedback: str = ""
-) -> Complaint:
-    """The owner answers the complaint once every part is answered; its request is resolved (which
-    asks for a result callback to the customer)."""
-    locked = _locked(complaint)
-    who = _as_owner(locked, actor)
-    if not result.strip():
-        raise ValidationFailed(_("Write the result told to the customer."), field="result")
-    waiting = [p for p in locked.parts.select_related("unit", "provider") if p.status in OPEN_PART_STATUSES]
-    if waiting:
-        names = "、".join(str(p.party) for p in waiting)
-        raise Conflict(_("Parts are not answered yet: %(parties)s.") % {"parties": names}, field="parts")
-    complaint_transition(
-        locked,
-        action="answer",
-        actor=actor,
-        who=who,
-        reason=result,
-        result=result.strip(),
-        cause_feedback=cause_feedback.strip() or locked.cause_feedback,
-        answered_at=timezone.now(),
-    )
-    _request_moves(locked.request, ["accept", "resolve"], actor=actor, reason=result)
-    return locked
-
-
-@unit()
-def complaint_customer_opinion(
-    *, complaint: Complaint, satisfaction: str, actor: User | None, comment: str = ""
-) -> Complaint:
-    """CMP-6: what the customer said when called back with the result. Satisfied: closed.
-    Otherwise: reopened and sent back to the same parties, the reopenings counted, until they are
-    satisfied or a manager closes it."""
-    if satisfaction not in Satisfaction.values:
-        raise ValidationFailed(_("Say whether the customer is satisfied."), field="satisfaction")
-    locked = _locked(complaint)
-    if locked.status != ComplaintStatus.ANSWERED:
-        raise Conflict(
-            _("Complaint %(ref)s is not waiting for the customer's opinion.") % {"ref": locked.reference},
-            field="status",
-        )
-    opinion = label(Satisfaction(satisfaction).label)
-    if satisfaction == Satisfaction.SATISFIED:
-        complaint_transition(
-            locked,
-            action="close",
-            actor=actor,
-            who=SYSTEM,
-            reason=comment,
-            message=message("complaint_closed_satisfied"),
-            satisfaction=satisfaction,
-            closed_at=timezone.now(),
-        )
-        _system_request_move(locked.request, "close", note=message("complaint_closed_satisfied"))
-        return locked
-    note = message("complaint_reopened_unsatisfied", opinion=opinion)
-    complaint_transition(
-        locked,
-        action="reopen",
-        actor=actor,
-        who=SYSTEM,
-        reason=comment,
-        message=note,
-        satisfaction=satisfaction,
-        reopen_count=locked.reopen_count + 1,
-        answered_at=None,
-    )
-    sent_back = 0
-    for part in (
-        locked.parts.select_for_update()
-        .filter(status=PartStatus.ANSWERED)
-        .select_related("unit", "provider", "complaint__request")
-    ):
-        part_transition(
-            part,
-            action="reopen",
-            actor=actor,
-            who=SYSTEM,
-            message=message("complaint_part_sent_back", party=_party_label(part)),
-            reopen_count=part.reopen_count + 1,
-        )
-        sent_back += 1
-    if sent_back:
-        complaint_transition(locked, action="dispatch", actor=actor, who=OWNER, message=note)
-    _system_request_move(locked.request, "reopen", note=note)
-    _apply_major_rules(locked)
-    return locked
-
-
-def _system_request_move(request: ServiceRequest, action: str, *, note: Message) -> None:
-    request.refresh_from_db(fields=["status"])
-    if action == "close" and request.status != RequestStatus.RESOLVED:
-        return
-    if action == "reopen" and request.status not in (RequestStatus.RESOLVED, RequestStatus.CLOSED):
-        return
-    request_transition(request=request, action=action, actor=None, note=note)
-
-
-@unit()
-def complaint_close(*, complaint: Complaint, actor: User, reason: str) -> Complaint:
-    """A manager closes a complaint the customer is still not satisfied with, with a reason (CMP-6);
-    open parts are withdrawn."""
-    if not (
-        actor.can(Capability.SUPERVISE_COMPLAINTS) and actor.role in (Role.DESK_MANAGER, Role.ADMINISTRATOR)
-    ):
-        raise ActionNotAllowed(_("Only a desk manager may close a complaint without the customer's consent."))
-    if not reason.strip():
-        raise ValidationFailed(_("Say why the complaint is closed."), field="reason")
-    locked = _locked(complaint)
-    if locked.status not in (ComplaintStatus.ANSWERED,):
-        raise Conflict(
-            _("Answer complaint %(ref)s first: it is %(status)s.")
-            % {"ref": locked.reference, "status": ComplaintStatus(locked.status).label},
-            field="status",
-        )
-    complaint_transition(
-        locked, action="close", actor=actor, who=MANAGER, reason=reason, closed_at=timezone.now()
-    )
-    request = locked.request
-    request.refresh_from_db(fields=["status"])
-    if request.status == RequestStatus.RESOLVED:
-        request_transition(
-            request=request,
-            action="close",
-            actor=actor if actor.can(Capability.HANDLE_REQUEST) else None,
-            reason=reason,
-        )
-    return locked
-
-
-@unit()
-def complaint_withdraw(*, complaint: Complaint, actor: User, reason: str) -> Complaint:
-    """The customer withdraws the complaint: its open parts are withdrawn and its request cancelled."""
-    locked = _locked(complaint)
-    who = _as_owner(locked, actor)
-    for part in (
-        locked.parts.select_for_update()
-        .filter(status__in=OPEN_PART_STATUSES)
-        .select_related("complaint__request")
-    ):
-        part_transition(part, action="withdraw", actor=actor, who=OWNER, reason=reason)
-    complaint_transition(
-        locked, action="withdraw", actor=actor, who=who, reason=reason, closed_at=timezone.now()
-    )
-    request = locked.request
-    request.refresh_from_db(fields=["status"])
-    if request.status in (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.WAITING):
-        request_transition(request=request, action="cancel", actor=None, reason=reason)
     return locked

@@ -24,19 +24,14 @@ from servicedesk.complaints.forms import (
     TransferForm,
 )
 from servicedesk.complaints.models import Complaint, ComplaintPart, ComplaintStatus, PartStatus
+from servicedesk.complaints.parts import PartInput, complaint_dispatch, part_accept, part_answer
 from servicedesk.complaints.refunds import refund_record
+from servicedesk.complaints.resolution import complaint_answer, complaint_close, complaint_customer_opinion
 from servicedesk.complaints.services import (
     ComplaintInput,
-    PartInput,
-    complaint_answer,
-    complaint_close,
-    complaint_customer_opinion,
-    complaint_dispatch,
     complaint_flag_major,
     complaint_take,
     complaint_transfer,
-    part_accept,
-    part_answer,
     repeat_preview,
 )
 from servicedesk.complaints.topics import topic_label

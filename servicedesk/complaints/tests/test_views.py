@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from servicedesk.complaints.models import Complaint, ComplaintStatus
-from servicedesk.complaints.services import ComplaintInput, PartInput, complaint_dispatch, complaint_take
+from servicedesk.complaints.parts import PartInput, complaint_dispatch
+from servicedesk.complaints.services import ComplaintInput, complaint_take
 
 pytestmark = pytest.mark.django_db
 
