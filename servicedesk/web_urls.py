@@ -72,6 +72,8 @@ urlpatterns: list = [
     path("requests/<id:request_id>/actions/<slug:action>/", ticket_views.request_action,
          name="request_action"),
     path("requests/<id:request_id>/notes/", ticket_views.request_note, name="request_note"),
+    path("requests/<id:request_id>/severity/", ticket_views.request_severity, name="request_severity"),
+    path("requests/<id:request_id>/type/", ticket_views.request_reclassify_view, name="request_reclassify"),
     path("requests/<id:request_id>/work-orders/", ticket_views.work_order_new, name="work_order_new"),
     path("queue/", ticket_views.queue, name="queue"),
     # A customer's own requests (issue 10 item 12)

@@ -249,6 +249,11 @@ class TimerState(models.TextChoices):
     # The calendar cannot answer (no official holidays known for a year the clock reaches): neither
     # on time nor breached, met nor missed until the year's holidays are entered (sla.engine rule 8).
     UNKNOWN = "unknown", _("Cannot be computed")
+    # The subject no longer falls under this clock's policy (its type, severity or priority changed,
+    # or the policy was withdrawn): the clock is kept as it stood, with the warnings it fired, and
+    # counts neither as met nor as missed. It runs again, recomputed from the history, if the subject
+    # comes back under the policy (services.timers_sync).
+    REPLACED = "replaced", _("Replaced by another policy")
 
 
 # Open: recomputed when the calendar or the policy changes (SLA-5). An unknown clock is open — it

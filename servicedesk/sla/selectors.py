@@ -57,8 +57,8 @@ def tone_label(tone: str, state: str) -> str:
         return _("Missed")
     if state == TimerState.CANCELLED:
         return _("Cancelled")
-    if state == TimerState.UNKNOWN:
-        return str(TimerState.UNKNOWN.label)
+    if state in (TimerState.UNKNOWN, TimerState.REPLACED):
+        return str(TimerState(state).label)
     return {
         Tone.ON_TRACK: _("On track"), Tone.AT_RISK: _("At risk"), Tone.BREACHED: _("Breached"),
         Tone.PAUSED: _("Paused"), Tone.MET: _("Met"),
@@ -137,7 +137,7 @@ def clock_tone(state: str, at_risk_at: datetime.datetime | None, time_left: int 
         return Tone.UNKNOWN
     if state in (TimerState.BREACHED, TimerState.MISSED):
         return Tone.BREACHED
-    if state in (TimerState.PAUSED, TimerState.CANCELLED):
+    if state in (TimerState.PAUSED, TimerState.CANCELLED, TimerState.REPLACED):
         return Tone.PAUSED  # grey: not running, and counting neither way
     if state == TimerState.MET:
         return Tone.MET
@@ -184,12 +184,14 @@ def subject_clocks(subject_type: str, subject_id: int, *, now: datetime.datetime
                    events: list[SubjectEvent] | None = None) -> list[ClockView]:
     """Every clock of a subject with its explanation (``segments``), recomputed as of ``now``.
 
-    The stored timers say which targets apply; each clock is recomputed from the history so its
-    time left, used time and segments are exact at this instant (the row is as of its last sync).
-    The caller checks the user may see the subject.
+    The stored timers say which targets apply (not those of a policy the subject no longer falls
+    under: replaced); each clock is recomputed from the history so its time left, used time and
+    segments are exact at this instant (the row is as of its last sync). The caller checks the user
+    may see the subject.
     """
     now = now or timezone.now()
     timers = list(Timer.objects.filter(subject_type=subject_type, subject_id=subject_id)
+                  .exclude(state=TimerState.REPLACED)
                   .select_related("target", "target__calendar").order_by("target_id"))
     if not timers:
         return []

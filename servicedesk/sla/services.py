@@ -2,7 +2,7 @@
 
 import datetime
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,8 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
     Called by the owning app after every change of the subject, inside that change's transaction
     (so it opens none of its own: on the request-creation hot path a savepoint is two round trips).
     ``facts``/``events`` may be passed when the caller has them (saves the adapter's queries);
-    ``new`` says the subject was just created, so it has no timers yet.
+    ``new`` says the subject was just created, so it has no timers yet. The clocks of a policy the
+    subject no longer falls under are set aside (``_timers_replace``).
     """
     now = now or timezone.now()
     adapter = subject_adapter(subject_type)
@@ -95,15 +96,34 @@ def timers_sync(*, subject_type: str, subject_id: int, facts: SubjectFacts | Non
             keep.append(timer)
         else:
             to_create.append(timer)
-    if keep:
-        Timer.objects.bulk_update(keep, _CLOCK_FIELDS)
+    replaced = _timers_replace(existing.values(), now)
+    if keep or replaced:
+        Timer.objects.bulk_update(keep + replaced, _CLOCK_FIELDS)
     if to_create:
         TIMER_INSERT.save_many(to_create)
-    if existing:
-        # The subject now falls under another policy (its priority or type changed): the old
-        # policy's clocks no longer apply.
-        Timer.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
     return keep + to_create
+
+
+def _timers_replace(timers: Iterable[Timer], now: datetime.datetime) -> list[Timer]:
+    """The clocks of targets the subject's policy no longer has (its type, severity or priority
+    changed: SLA-2), set aside as ``replaced``; the ones replaced already are left as they are.
+
+    They are kept rather than deleted: the warnings they fired went to people (their notifications
+    are in inboxes and mails), and a subject that comes back under the policy finds its clock with
+    those warnings, so none fires twice (SLA-4). A replaced clock runs no more, warns no more, and
+    counts neither as met nor as missed.
+    """
+    replaced = []
+    for timer in timers:
+        if timer.state == TimerState.REPLACED:
+            continue
+        timer.state = TimerState.REPLACED
+        timer.stopped_at = timer.stopped_at or now
+        timer.paused_since = None
+        timer.next_warning_percent = timer.next_warning_at = timer.at_risk_at = None
+        timer.problem, timer.provisional, timer.computed_at = "", False, now
+        replaced.append(timer)
+    return replaced
 
 
 # --- Warnings and escalation (SLA-4) --------------------------------------------------------------

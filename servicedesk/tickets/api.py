@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from servicedesk.contacts.api import RequestTypeBrief
@@ -26,6 +27,7 @@ from servicedesk.core.api import (
     require,
     write,
 )
+from servicedesk.core.exceptions import ValidationFailed
 from servicedesk.core.messages import render as render_message
 from servicedesk.customers.api import CustomerBrief, ServicePointBrief
 from servicedesk.customers.models import Customer, ServicePoint
@@ -62,6 +64,8 @@ from servicedesk.tickets.selectors import (
 from servicedesk.tickets.services import (
     request_add_note,
     request_create,
+    request_reclassify,
+    request_set_severity,
     request_transition,
     request_update,
     work_order_create,
@@ -146,6 +150,7 @@ class RequestOut(Schema):
     status: str
     priority: int
     priority_reasons: list[str]
+    severity: int | None = Field(description="Severity level 1, 2 or 3; empty until rated.")
     channel: str
     customer: CustomerBrief | None
     service_point: ServicePointBrief | None
@@ -414,22 +419,46 @@ def request_transition_endpoint(request: HttpRequest, request_id: int, payload: 
     return write(request, payload=payload, idempotency_key=idempotency_key, action=transition, status=200)
 
 
-@router.patch("/requests/{id:request_id}", response=RequestDetailOut, summary="Change priority, unit or ETR",
-              description="Change the priority, the responsible unit or the estimated completion of an open "
-                          "request, with a reason (kept in the history)." + _roles(Capability.HANDLE_REQUEST))
-def request_patch(request: HttpRequest, request_id: int, payload: RequestPatchIn) -> HttpResponse:
-    user = current_user(request)
-    require(user, Capability.HANDLE_REQUEST)
-
-    def update() -> dict[str, Any]:
-        changed = request_update(
-            request=request_get_for_user(user, request_id), actor=user, priority=payload.priority,
+def _request_patch_apply(user: User, service_request: ServiceRequest,
+                         payload: RequestPatchIn) -> ServiceRequest:
+    """The body's changes, each by its own service (each writes its history row); ``write`` runs
+    them in one transaction, so a refused one leaves nothing of the others."""
+    if payload.attributes is not None and payload.request_type is None:
+        raise ValidationFailed(_("Type fields change only with the request type."), field="attributes")
+    if payload.request_type is not None:
+        service_request = request_reclassify(
+            request=service_request, actor=user, attributes=payload.attributes, reason=payload.reason,
+            request_type=referenced_by_pk_or_code(RequestType.objects.all(), payload.request_type,
+                                                  field="request_type"))
+    if "severity" in payload.model_fields_set:
+        service_request = request_set_severity(request=service_request, actor=user, severity=payload.severity,
+                                               reason=payload.reason)
+    if {"priority", "responsible_unit", "estimated_completion_at"} & payload.model_fields_set:
+        service_request = request_update(
+            request=service_request, actor=user, priority=payload.priority,
             responsible_unit=(referenced_by_pk_or_code(OrgUnit.objects.filter(active=True),
                                                        payload.responsible_unit,
                                                        field="responsible_unit")
                               if payload.responsible_unit is not None else None),
             estimated_completion_at=aware(payload.estimated_completion_at), reason=payload.reason,
         )
+    return service_request
+
+
+@router.patch("/requests/{id:request_id}", response=RequestDetailOut,
+              summary="Change priority, unit, ETR, severity or type",
+              description="Change the priority, the responsible unit, the estimated completion or the "
+                          "severity level (1, 2, 3; `null` clears it) of an open request, or its wrongly "
+                          "chosen type (`request_type`, with the new type's `attributes`): always with a "
+                          "reason, kept in the history. The SLA clocks follow: a policy for the new severity "
+                          "or type replaces the old one's. A finished request is 422 on `status`."
+                          + _roles(Capability.HANDLE_REQUEST, Capability.DISPATCH))
+def request_patch(request: HttpRequest, request_id: int, payload: RequestPatchIn) -> HttpResponse:
+    user = current_user(request)
+    require(user, Capability.HANDLE_REQUEST, Capability.DISPATCH)
+
+    def update() -> dict[str, Any]:
+        changed = _request_patch_apply(user, request_get_for_user(user, request_id), payload)
         return _changed_request_detail(user, changed)
 
     return write(request, payload=payload, idempotency_key=None, action=update, status=200)

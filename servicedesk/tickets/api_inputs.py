@@ -14,6 +14,7 @@ from servicedesk.customers.phones import PHONE_DESCRIPTION
 from servicedesk.tickets.models import (
     Priority,
     RequestStatus,
+    Severity,
     WorkOrderStatus,
 )
 
@@ -47,7 +48,16 @@ class RequestPatchIn(InputSchema):
     priority: Priority | None = None
     responsible_unit: Id | str | None = Field(None, description="Unit id or code.")
     estimated_completion_at: ScheduledMoment | None = None
-    reason: str = Field("", max_length=4000)
+    severity: Severity | None = Field(
+        None, description="Severity level 1, 2 or 3, on which service-level policies may match; `null` "
+                          "clears it. Left out: unchanged.")
+    request_type: Id | str | None = Field(
+        None, description="Another active request type (id or code) for a wrongly chosen one. The "
+                          "routing stays as it is.")
+    attributes: dict[str, Any] | None = Field(
+        None, description="With `request_type`: the new type's fields by key (GET /request-types). Left "
+                          "out: the request's values of the fields the new type also has.")
+    reason: str = Field("", max_length=4000, description="Why: required for every change.")
 
 
 class NoteIn(InputSchema):

@@ -14,7 +14,14 @@ from servicedesk.core.moments import validate_scheduled_moment
 from servicedesk.core.references import parse_id
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.org.models import OrgUnit, Provider
-from servicedesk.tickets.models import Priority, RequestStatus, RequestType, RequestTypeField
+from servicedesk.tickets.models import (
+    Priority,
+    RequestStatus,
+    RequestType,
+    RequestTypeField,
+    ServiceRequest,
+    Severity,
+)
 from servicedesk.tickets.selectors import request_types_active
 
 ReporterKind = ContactRecord.ReporterKind
@@ -201,6 +208,90 @@ class WorkOrderForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "work_order")
         super().__init__(*args, **kwargs)
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SeverityForm(forms.Form):
+    """Rate the request's severity level, or clear it, with a reason (the request page)."""
+
+    severity = forms.TypedChoiceField(label=_("Severity level"), required=False, coerce=int,
+                                      empty_value=None, choices=[("", _("Not rated")), *Severity.choices])
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "severity")
+        super().__init__(*args, **kwargs)
+
+
+class ReclassifyForm(forms.Form):
+    """Change a wrongly chosen request type, with a reason (the request page).
+
+    The new type's fields appear once a type was sent: filled with the request's values of the
+    fields the new type also has (what the service keeps when it gets no type fields), for the
+    person to complete where the new type asks for more. ``fields_for`` says which type the fields
+    sent belong to: type fields sent for another type are not the new type's.
+    """
+
+    request_type = forms.ModelChoiceField(label=_("New request type"), queryset=request_types_active())
+    fields_for = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, service_request: ServiceRequest, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "reclassify")
+        super().__init__(*args, **kwargs)
+        self.fields["request_type"].queryset = request_types_active().exclude(  # type: ignore[attr-defined]
+            pk=service_request.request_type_id)
+        self.chosen_type = self._chosen_type()
+        self.attribute_fields: list[RequestTypeField] = []
+        self.fields_sent = False
+        if self.chosen_type is None:
+            return
+        self.attribute_fields = list(self.chosen_type.fields.all())
+        for field in self.attribute_fields:
+            self.fields[ATTRIBUTE_PREFIX + field.key] = attribute_form_field(field)
+        self.fields_sent = str(self.data.get(self.add_prefix("fields_for"), "")) == str(self.chosen_type.pk)
+        if not self.fields_sent:
+            self._fill_from(service_request)
+
+    def _chosen_type(self) -> RequestType | None:
+        raw = self.data.get(self.add_prefix("request_type")) if self.is_bound else None
+        pk = parse_id(str(raw)) if raw else None
+        return request_types_active().filter(pk=pk).first() if pk is not None else None
+
+    def _fill_from(self, service_request: ServiceRequest) -> None:
+        """Show the request's values of the chosen type's fields, and mark them as the type's."""
+        data = self.data.copy()  # type: ignore[attr-defined]
+        existing = service_request.attributes or {}
+        for field in self.attribute_fields:
+            value = existing.get(field.key)
+            if value is not None and value is not False:
+                data[self.add_prefix(ATTRIBUTE_PREFIX + field.key)] = "on" if value is True else str(value)
+        data[self.add_prefix("fields_for")] = str(self.chosen_type.pk)  # type: ignore[union-attr]
+        self.data = data
+
+    @property
+    def attribute_bound_fields(self) -> list[forms.BoundField]:
+        return [self[ATTRIBUTE_PREFIX + field.key] for field in self.attribute_fields]
+
+    def attribute_values(self) -> dict[str, Any] | None:
+        """The type fields as the service expects them, or None when none were sent for this type
+        (the service then keeps the request's values of the fields the new type also has)."""
+        if not self.fields_sent:
+            return None
+        values: dict[str, Any] = {}
+        for field in self.attribute_fields:
+            value = self.cleaned_data.get(ATTRIBUTE_PREFIX + field.key)
+            if field.kind == Kind.BOOLEAN:
+                values[field.key] = bool(value)
+            elif value not in (None, ""):
+                values[field.key] = value
+        return values
+
+    def error_fields(self) -> dict[str, str]:
+        return {f"attributes.{f.key}": ATTRIBUTE_PREFIX + f.key for f in self.attribute_fields}
 
 
 class NoteForm(forms.Form):

@@ -22,6 +22,15 @@ class Priority(models.IntegerChoices):
     LOW = 4, _("Low")
 
 
+class Severity(models.IntegerChoices):
+    """002 §2.3: the problem's severity level (问题严重等级 1/2/3), on which partners' service levels
+    differ (SLA-2). A request has none until someone rates it."""
+
+    LEVEL_1 = 1, _("Level 1")
+    LEVEL_2 = 2, _("Level 2")
+    LEVEL_3 = 3, _("Level 3")
+
+
 class RequestCategory(models.TextChoices):
     """The request families of 003 §9.1 and 004; types are data within a category (INT-4)."""
 
@@ -219,9 +228,9 @@ class ServiceRequest(models.Model):
                               default=RequestStatus.NEW)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices,
                                                 default=Priority.NORMAL)
-    # 002 §2.3: partners' service levels by severity level 1/2/3 (一级/二级/三级); empty when unrated.
+    # 002 §2.3: partners' service levels by severity level 1/2/3; empty until rated (request_set_severity).
     severity = models.PositiveSmallIntegerField(_("severity level"), null=True, blank=True,
-                                                choices=[(1, "1"), (2, "2"), (3, "3")])
+                                                choices=Severity.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="requests")

@@ -39,7 +39,9 @@ from servicedesk.sla.selectors import (
 from servicedesk.tickets.forms import (
     WORK_ORDER_ERROR_FIELDS,
     NoteForm,
+    ReclassifyForm,
     RequestFilterForm,
+    SeverityForm,
     WorkOrderForm,
     choice_label,
     field_label,
@@ -51,8 +53,10 @@ from servicedesk.tickets.models import (
     Priority,
     RequestEvent,
     RequestStatus,
+    RequestType,
     RequestTypeField,
     ServiceRequest,
+    Severity,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderStatus,
@@ -66,6 +70,8 @@ from servicedesk.tickets.selectors import (
 )
 from servicedesk.tickets.services import (
     request_add_note,
+    request_reclassify,
+    request_set_severity,
     request_transition,
     work_order_create,
     work_order_transition,
@@ -94,7 +100,15 @@ CHANGE_LABELS = {
     "work_order": gettext_lazy("Work order"),
     "provider": gettext_lazy("Provider"),
     "promised_end_at": gettext_lazy("Promised end"),
+    "severity": gettext_lazy("Severity level"),
+    "attributes": gettext_lazy("Type fields"),
 }
+# Changes told as a sentence rather than "label: old → new".
+CHANGE_SENTENCES = {
+    "request_type": gettext_lazy("Type changed from %(old)s to %(new)s"),
+}
+# What a change with an action of its own is called in the timeline.
+CHANGE_ACTIONS = {"reclassify": gettext_lazy("Request type changed")}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -132,6 +146,7 @@ class TimelineRow:
     to_status: str
     reason: str  # the note: what the system said (in the reader's language) or what a person typed (marked)
     changes: list[tuple[str, str, str]] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)  # changes told as a sentence (CHANGE_SENTENCES)
 
 
 def _status_label(choices: type[RequestStatus] | type[WorkOrderStatus], value: str) -> str:
@@ -143,7 +158,48 @@ def _status_label(choices: type[RequestStatus] | type[WorkOrderStatus], value: s
         return value
 
 
-def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[str, str]) -> str:
+@dataclass
+class _Names:
+    """What a batch of history rows names by id or code, in the reader's language."""
+
+    units: dict[int, str] = field(default_factory=dict)
+    providers: dict[str, str] = field(default_factory=dict)
+    types: dict[int, RequestType] = field(default_factory=dict)
+
+
+def _history_names(events: list[RequestEvent] | list[WorkOrderEvent]) -> _Names:
+    unit_ids: set[int] = set()
+    type_ids: set[int] = set()
+    for event in events:
+        changes = event.changes or {}
+        unit_ids.update(v for v in changes.get("responsible_unit") or [] if isinstance(v, int))
+        type_ids.update(v for v in changes.get("request_type") or [] if isinstance(v, int))
+    types = ({t.pk: t for t in RequestType.objects.filter(pk__in=type_ids).prefetch_related("fields")}
+             if type_ids else {})
+    return _Names(units=unit_names(unit_ids), types=types, providers=provider_names(
+        {(e.changes or {}).get("provider", [None, None])[1] for e in events} - {None}))
+
+
+def _attributes_text(request_type: RequestType | None, attributes: Any) -> str:
+    """Type fields as people read them: "label value unit", by the type's labels and choices."""
+    if not isinstance(attributes, dict) or not attributes:
+        return "—"
+    definitions = {f.key: f for f in request_type.fields.all()} if request_type else {}
+    parts = []
+    for key, value in attributes.items():
+        definition = definitions.get(key)
+        if definition is None:
+            parts.append(f"{key} {value}")
+        elif definition.kind == RequestTypeField.Kind.CHOICE:
+            parts.append(f"{field_label(definition)} {choice_label(definition, value)}")
+        elif definition.kind == RequestTypeField.Kind.BOOLEAN:
+            parts.append(f"{field_label(definition)} {_('Yes') if value else _('No')}")
+        else:
+            parts.append(f"{field_label(definition)} {value} {definition.unit}".strip())
+    return "; ".join(parts)
+
+
+def _change_value(key: str, value: Any, names: _Names) -> str:
     if value is None or value == "":
         return "—"
     if key == "priority":
@@ -151,6 +207,15 @@ def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[s
             return str(Priority(int(value)).label)
         except (TypeError, ValueError):
             return str(value)
+    if key == "severity":
+        try:
+            return str(Severity(int(value)).label)
+        except (TypeError, ValueError):
+            return str(value)
+    if key == "request_type" and isinstance(value, int):
+        found = names.types.get(value)
+        return found.display_name if found else "—"
+    units, providers = names.units, names.providers
     if key == "responsible_unit" and isinstance(value, int):
         return units.get(value, str(value))
     if key == "provider" and isinstance(value, str):
@@ -166,26 +231,17 @@ def _change_value(key: str, value: Any, units: dict[int, str], providers: dict[s
 
 def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: Any,
               transitions: dict[str, Transition], hide_internal: bool = False) -> list[TimelineRow]:
-    """History rows as people read them: labels instead of codes, unit names instead of ids."""
-    unit_ids: set[int] = set()
-    for event in events:
-        pair = (event.changes or {}).get("responsible_unit") or []
-        unit_ids.update(v for v in pair if isinstance(v, int))
-    units = unit_names(unit_ids)
-    providers = provider_names({(e.changes or {}).get("provider", [None, None])[1] for e in events} - {None})
+    """History rows as people read them: labels instead of codes, names instead of ids."""
+    names = _history_names(events)
     rows = []
     for event in events:
         if hide_internal and event.kind == EventKind.NOTE:
             continue
         transition = transitions.get(event.action)
         action = str(transition.label) if transition and event.kind == EventKind.TRANSITION else ""
-        changes = [
-            (str(CHANGE_LABELS.get(key, key)), _change_value(key, pair[0], units, providers),
-             _change_value(key, pair[1], units, providers))
-            for key, pair in (event.changes or {}).items()
-            # A change from nothing to nothing (e.g. no promised end given) says nothing.
-            if isinstance(pair, list | tuple) and len(pair) == 2 and pair != [None, None]
-        ]
+        if event.kind == EventKind.CHANGE and event.action in CHANGE_ACTIONS:
+            action = str(CHANGE_ACTIONS[event.action])
+        changes, sentences = _told_changes(event.changes or {}, names)
         if hide_internal:
             actor = ""
         else:
@@ -195,9 +251,30 @@ def _timeline(events: list[RequestEvent] | list[WorkOrderEvent], *, statuses: An
             else event.kind, action=action,
             from_status=_status_label(statuses, event.from_status),
             to_status=_status_label(statuses, event.to_status),
-            reason=_event_note(event), changes=changes,
+            reason=_event_note(event), changes=changes, sentences=sentences,
         ))
     return rows
+
+
+def _told_changes(changes: dict[str, Any], names: _Names) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """A history row's changes: (label, old, new) rows, and those told as a sentence."""
+    pairs = {key: pair for key, pair in changes.items()
+             # A change from nothing to nothing (e.g. no promised end given) says nothing.
+             if isinstance(pair, list | tuple) and len(pair) == 2 and pair != [None, None]}
+    old_type, new_type = ((names.types.get(v) if isinstance(v, int) else None)
+                          for v in pairs.get("request_type", [None, None]))
+    rows, sentences = [], []
+    for key, (old, new) in pairs.items():
+        if key == "attributes":  # the type fields, each read by its own type's labels
+            rows.append((str(CHANGE_LABELS[key]), _attributes_text(old_type, old),
+                         _attributes_text(new_type or old_type, new)))
+        elif key in CHANGE_SENTENCES:
+            sentences.append(str(CHANGE_SENTENCES[key]) % {"old": _change_value(key, old, names),
+                                                           "new": _change_value(key, new, names)})
+        else:
+            rows.append((str(CHANGE_LABELS.get(key, key)), _change_value(key, old, names),
+                         _change_value(key, new, names)))
+    return rows, sentences
 
 
 def _event_note(event: RequestEvent | WorkOrderEvent) -> str:
@@ -243,7 +320,8 @@ def _paginate(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page, str]:
 
 def _render_request(request: HttpRequest, service_request: ServiceRequest, *, status: int = 200,
                     action_errors: dict[str, str] | None = None, work_order_form: WorkOrderForm | None = None,
-                    note_form: NoteForm | None = None) -> HttpResponse:
+                    note_form: NoteForm | None = None, severity_form: SeverityForm | None = None,
+                    reclassify_form: ReclassifyForm | None = None) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     # Customers follow their own requests but not the desk's internal notes and names.
     is_customer = user.role == Role.CUSTOMER
@@ -251,6 +329,7 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
     if may_dispatch and work_order_form is None:
         work_order_form = WorkOrderForm(initial={"crew_type": service_request.crew_type})
     may_note = user.can(Capability.HANDLE_REQUEST) or user.can(Capability.DISPATCH)
+    may_classify = may_note and service_request.is_open  # severity and type (request_set_severity, …)
     contacts = contacts_of_request(service_request.pk)
     context = {
         "service_request": service_request,
@@ -262,6 +341,11 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
         "work_orders": list(service_request.work_orders.all()),
         "work_order_form": work_order_form if may_dispatch else None,
         "note_form": (note_form or NoteForm()) if may_note else None,
+        # A form sent back with its errors is shown even if the request has finished meanwhile.
+        "severity_form": severity_form if severity_form is not None else (
+            SeverityForm(initial={"severity": service_request.severity}) if may_classify else None),
+        "reclassify_form": reclassify_form if reclassify_form is not None else (
+            ReclassifyForm(service_request=service_request) if may_classify else None),
         "is_customer": is_customer,
         "clocks": [] if is_customer else subject_clocks("request", service_request.pk),
     }
@@ -316,6 +400,53 @@ def request_note(request: HttpRequest, request_id: int) -> HttpResponse:
             return redirect("web:request_detail", request_id=request_id)
     refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
     return _render_request(request, refreshed, status=422, note_form=form)
+
+
+@require_POST
+@page(Capability.HANDLE_REQUEST, Capability.DISPATCH)
+def request_severity(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Rate the request's severity level 1/2/3, or clear it, with a reason (SLA-2: the clocks follow).
+
+    Roles: desk roles and dispatchers (within their scope). Refused: everyone else.
+    """
+    service_request = request_get_for_user(request.user, request_id)  # type: ignore[arg-type]
+    form = SeverityForm(request.POST)
+    if form.is_valid():
+        try:
+            request_set_severity(request=service_request, actor=request.user,  # type: ignore[arg-type]
+                                 severity=form.cleaned_data["severity"], reason=form.cleaned_data["reason"])
+        except ValidationFailed as error:
+            show_domain_errors(form, error)
+        else:
+            messages.success(request, _("Severity level saved."))
+            return redirect("web:request_detail", request_id=request_id)
+    refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_request(request, refreshed, status=422, severity_form=form)
+
+
+@require_POST
+@page(Capability.HANDLE_REQUEST, Capability.DISPATCH)
+def request_reclassify_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Change a wrongly chosen request type, with a reason; the routing stays (SLA-2: the clocks
+    of the new type's policy replace the old one's). The new type's fields come back to be
+    completed when it asks for more than the request has.
+
+    Roles: desk roles and dispatchers (within their scope). Refused: everyone else.
+    """
+    service_request = request_get_for_user(request.user, request_id)  # type: ignore[arg-type]
+    form = ReclassifyForm(request.POST, service_request=service_request)
+    if form.is_valid():
+        try:
+            request_reclassify(request=service_request, actor=request.user,  # type: ignore[arg-type]
+                               request_type=form.cleaned_data["request_type"],
+                               attributes=form.attribute_values(), reason=form.cleaned_data["reason"])
+        except ValidationFailed as error:
+            show_domain_errors(form, error, form.error_fields())
+        else:
+            messages.success(request, _("Request type changed."))
+            return redirect("web:request_detail", request_id=request_id)
+    refreshed = request_get_for_user(request.user, request_id, with_timeline=True)  # type: ignore[arg-type]
+    return _render_request(request, refreshed, status=422, reclassify_form=form)
 
 
 @require_POST

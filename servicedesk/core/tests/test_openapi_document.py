@@ -15,7 +15,7 @@ from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.outages.models import PlannedOutage, PlannedOutageNotice
 from servicedesk.sla.models import TimerState
-from servicedesk.tickets.models import Priority, RequestStatus, WorkOrderStatus
+from servicedesk.tickets.models import Priority, RequestStatus, Severity, WorkOrderStatus
 
 # Every enum the document may hold, and the choices it stands for. An enum that appears in the
 # document without being listed here fails the test: add it with its model's choices.
@@ -27,6 +27,7 @@ ENUMS = {
     "ContactRecordReporterKind": ContactRecord.ReporterKind,
     "ContactRecordOutcome": ContactRecord.Outcome,
     "Priority": Priority,
+    "Severity": Severity,
     "RequestStatus": RequestStatus,
     "WorkOrderStatus": WorkOrderStatus,
     "Utility": Utility,

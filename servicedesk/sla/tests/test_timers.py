@@ -158,7 +158,9 @@ def test_the_most_specific_policy_wins(world, office_hours):
     request = _leak(world, dn=100)
     assert {t.policy_id for t in Timer.objects.filter(subject_id=request.pk)} == {general.pk}
     request_update(request=request, actor=world.users["agent"], priority=1, reason="医院附近")
-    assert {t.policy_id for t in Timer.objects.filter(subject_id=request.pk)} == {urgent.pk}
+    # The general policy's clock is set aside (kept with its warnings), the urgent one's runs.
+    assert {(t.policy_id, t.state) for t in Timer.objects.filter(subject_id=request.pk)} == {
+        (general.pk, TimerState.REPLACED), (urgent.pk, TimerState.RUNNING)}
 
 
 def test_a_request_without_a_policy_has_no_clock(world, leak_policy):
