@@ -171,6 +171,23 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Uploaded files live in the data folder and are never served as media: no MEDIA_URL route exists.
+# Evidence of callbacks (CMP-6: recordings, signed confirmations) is read only through views that
+# check who asks. Several web servers must share SERVICEDESK_EVIDENCE_DIR (a shared volume), or
+# point STORAGES["evidence"] at an object store's Django storage backend.
+MEDIA_ROOT = DATA_DIR / "files"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("SERVICEDESK_EVIDENCE_DIR", str(DATA_DIR / "evidence")),
+                    "file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    },
+}
+# The largest evidence file accepted (bytes): a recording of a long call, a scanned signature.
+SERVICEDESK_EVIDENCE_MAX_BYTES = int(os.environ.get("SERVICEDESK_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
 

@@ -65,6 +65,8 @@ urlpatterns: list = [
     # Callbacks (INT-8)
     path("callbacks/", callback_views.callback_list, name="callbacks"),
     path("callbacks/<id:callback_id>/done/", callback_views.callback_done, name="callback_done"),
+    path("callbacks/<id:callback_id>/evidence/", callback_views.evidence_upload, name="callback_evidence"),
+    path("callbacks/evidence/<id:evidence_id>/", callback_views.evidence_file, name="callback_evidence_file"),
     path("callbacks/availability/", callback_views.availability_set, name="availability"),
     # Requests
     path("requests/", ticket_views.request_list, name="requests"),

@@ -1,7 +1,11 @@
 """Contact records (接触记录): every interaction, in or out, customer or not (INT-1, INT-3)."""
 
+from typing import Any
+
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -96,9 +100,24 @@ class Callback(models.Model):
         UNREACHABLE = "unreachable", _("Could not be reached")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        # INT-5: tell the customer how their request ended (a complaint's reply, 002 §5 (四) 2).
+        RESULT = "result", _("Result of a request")
+        # OUT-6: supply is back after an outage the customer reported.
+        RESTORATION = "restoration", _("Supply restored")
+        OTHER = "other", _("Other")
+
+    class Satisfaction(models.TextChoices):
+        """The customer's opinion heard on the callback (CMP-6; 002 §5: 满意 / 一般 / 很差)."""
+
+        SATISFIED = "satisfied", _("Satisfied")
+        AVERAGE = "average", _("Average")
+        VERY_POOR = "very_poor", _("Very poor")
+
     OPEN_STATUSES = (Status.OPEN,)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     reason = models.CharField(_("reason"), max_length=200)
     # The reason as what happened (core.messages), rendered in the reader's language.
     message = models.JSONField(_("reason as a message"), default=dict, blank=True, editable=False)
@@ -119,11 +138,21 @@ class Callback(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("completed by"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="+")
     result = models.TextField(_("result"), blank=True)
+    # CMP-6: recorded when the customer was reached; required on a result callback.
+    satisfaction = models.CharField(_("customer's opinion"), max_length=20, choices=Satisfaction.choices,
+                                    blank=True)
+    satisfaction_comment = models.TextField(_("customer's comment"), blank=True)
 
     class Meta:
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         indexes = [models.Index(fields=["assigned_to", "status", "created_at"], name="callback_queue")]
+        constraints = [
+            # INT-5: a request owes the customer one result call at a time (a reopened and again
+            # resolved request gets a new one once the first is made).
+            models.UniqueConstraint(fields=["request"], condition=Q(kind="result", status="open"),
+                                    name="callback_one_open_result_per_request"),
+        ]
 
     @property
     def reference(self) -> str:
@@ -140,6 +169,63 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class EvidenceStorage(Storage):
+    """Where evidence files are kept: settings.STORAGES["evidence"] (the data folder by default),
+    never a folder served as static or media files; they are read through views that check who
+    asks (``contacts.evidence.evidence_download``).
+
+    A FileField resolves its storage once, when the model class is built; this stand-in looks
+    ``storages["evidence"]`` up on every use instead, so that a change of STORAGES (a deployment's
+    settings read late, a test's temporary folder) is followed."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("__"):
+            return object.__getattribute__(self, name)
+        return getattr(storages["evidence"], name)
+
+
+_EVIDENCE_STORAGE = EvidenceStorage()
+
+
+def evidence_storage() -> Storage:
+    return _EVIDENCE_STORAGE
+
+
+def evidence_path(evidence: "CallbackEvidence", filename: str) -> str:
+    # The name is the content's hash (set by the service): a retried upload finds its own file.
+    return f"callbacks/{evidence.callback_id}/{filename}"
+
+
+class CallbackEvidence(models.Model):
+    """A recording of a callback or the customer's signed confirmation (CMP-6; 002 §5 (三) 2 (6):
+    "以录音或客户签字认可等形式"), checked by its content when uploaded."""
+
+    class Kind(models.TextChoices):
+        RECORDING = "recording", _("Recording")
+        SIGNATURE = "signature", _("Signed confirmation")
+
+    callback = models.ForeignKey(Callback, verbose_name=_("callback"), on_delete=models.PROTECT,
+                                 related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=evidence_path, storage=evidence_storage, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("callback evidence")
+        verbose_name_plural = _("callback evidence")
+        constraints = [models.UniqueConstraint(fields=["callback", "sha256"],
+                                               name="callback_evidence_unique_content")]
+
+    def __str__(self) -> str:
+        return f"{self.callback_id}:{self.original_name or self.pk}"
 
 
 class OutboundMessage(models.Model):

@@ -3,10 +3,10 @@
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from servicedesk.contacts.models import ContactRecord
+from servicedesk.contacts.models import Callback, CallbackEvidence, ContactRecord
 from servicedesk.core.exceptions import NotFound, PermissionRefused
 from servicedesk.customers.models import Customer
 from servicedesk.customers.phones import normalise_phone
@@ -88,3 +88,39 @@ def contacts_of_request(request_id: int) -> QuerySet[ContactRecord]:
     page that has already checked the request may be seen)."""
     return (ContactRecord.objects.filter(request_id=request_id).select_related("agent", "service_point")
             .order_by("started_at", "id"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Callbacks' evidence (CMP-6)
+
+
+def evidence_prefetch() -> Prefetch:
+    """A callback's evidence files, oldest first, with who uploaded them (for ``prefetch_related``)."""
+    return Prefetch("evidence", queryset=CallbackEvidence.objects.select_related("uploaded_by")
+                    .order_by("uploaded_at", "id"))
+
+
+def callback_evidence_for_user(user: User, *, evidence_id: int,
+                               callback_id: int | None = None) -> CallbackEvidence:
+    """An evidence file a user may download: those who read every request (desk roles, leadership,
+    quality supervisors, administrators) and the callback's assignee. Anyone else, provider staff
+    and customers included, is told there is no such file (404)."""
+    evidence = CallbackEvidence.objects.select_related("callback")
+    if not user.can(Capability.VIEW_ALL_REQUESTS):
+        if not user.is_active:
+            raise NotFound(_("No such file."))
+        evidence = evidence.filter(callback__assigned_to=user)
+    if callback_id is not None:
+        evidence = evidence.filter(callback_id=callback_id)
+    found = evidence.filter(pk=evidence_id).first()
+    if found is None:
+        raise NotFound(_("No such file."))
+    return found
+
+
+def result_callbacks_of_request(request_id: int) -> list[Callback]:
+    """The calls that told (or are to tell) the customer a request's result (INT-5), oldest first,
+    with their evidence; for a page that has checked the reader sees every request."""
+    return list(Callback.objects.filter(request_id=request_id, kind=Callback.Kind.RESULT)
+                .select_related("assigned_to", "completed_by").prefetch_related(evidence_prefetch())
+                .order_by("created_at", "id"))

@@ -3,16 +3,28 @@
 import datetime
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.contacts.callback_hooks import callback_completed
+from servicedesk.contacts.evidence import evidence_type, upload_digest
 from servicedesk.contacts.gateways import GatewayError, gateway_for, gateway_path
-from servicedesk.contacts.models import Callback, Channel, ContactRecord, OutboundMessage
+from servicedesk.contacts.models import (
+    Callback,
+    CallbackEvidence,
+    Channel,
+    ContactRecord,
+    OutboundMessage,
+    evidence_path,
+    evidence_storage,
+)
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
@@ -119,6 +131,7 @@ def contact_create(**arguments: Any) -> ContactRecord:
 @dataclass(frozen=True)
 class CallbackDraft:
     reason: str
+    kind: str = Callback.Kind.OTHER
     source: str = ""
     message: dict[str, Any] = field(default_factory=dict)  # the reason as what happened (core.messages)
     contact: ContactRecord | None = None
@@ -160,7 +173,8 @@ def callbacks_create(drafts: Iterable[CallbackDraft], *,
             assignee = agent_id
             heapq.heappush(heap, (load + 1, agent_id))
         callbacks.append(Callback(
-            reason=draft.reason[:200], message=draft.message, source=draft.source, contact=draft.contact,
+            kind=draft.kind, reason=draft.reason[:200], message=draft.message, source=draft.source,
+            contact=draft.contact,
             customer=customer,
             request_id=draft.request_id, name=draft.name[:100], phone=normalise_phone(draft.phone),
             assigned_to_id=assignee, created_at=at,
@@ -168,33 +182,117 @@ def callbacks_create(drafts: Iterable[CallbackDraft], *,
     return Callback.objects.bulk_create(callbacks, batch_size=2000)
 
 
+def result_callback_create(draft: CallbackDraft) -> Callback | None:
+    """The call that tells a customer how their request ended (INT-5), routed as every callback is;
+    none while the request's previous result callback is still to be made (the request was reopened
+    and resolved again before anyone called). Runs in the caller's transaction, which holds the
+    request's row (the unique constraint on open result callbacks backs this check)."""
+    if draft.request_id is None:
+        raise ValueError("A result callback names its request.")
+    if Callback.objects.filter(request_id=draft.request_id, kind=Callback.Kind.RESULT,
+                               status=Callback.Status.OPEN).exists():
+        return None
+    created, = callbacks_create([replace(draft, kind=Callback.Kind.RESULT)])
+    return created
+
+
+def _check_may_record(callback: Callback, actor: User) -> None:
+    if not actor.can(Capability.LOG_CONTACT):
+        raise ActionNotAllowed(_("Your role may not record contacts."))
+    if callback.assigned_to_id not in (None, actor.pk) and actor.role not in SUPERVISING_ROLES:
+        raise ActionNotAllowed(_("This callback is assigned to someone else."))
+
+
+def _check_opinion(callback: Callback, *, reached: bool, satisfaction: str, comment: str) -> None:
+    """CMP-6: the customer's opinion is heard only when they were reached; a result callback must
+    record it."""
+    if satisfaction and satisfaction not in Callback.Satisfaction.values:
+        raise ValidationFailed(_("Choose satisfied, average or very poor."), field="satisfaction")
+    if not reached and (satisfaction or comment):
+        raise ValidationFailed(_("The customer was not reached: there is no opinion to record."),
+                               field="satisfaction" if satisfaction else "satisfaction_comment")
+    if reached and not satisfaction and callback.kind == Callback.Kind.RESULT:
+        raise ValidationFailed(_("Record whether the customer is satisfied with the result."),
+                               field="satisfaction")
+
+
 @unit()
-def callback_complete(*, callback: Callback, actor: User, reached: bool, result: str = "") -> Callback:
-    """Record the outcome of a callback; the call itself is kept as an outbound contact."""
+def callback_complete(*, callback: Callback, actor: User, reached: bool, result: str = "",
+                      satisfaction: str = "", satisfaction_comment: str = "") -> Callback:
+    """Record the outcome of a callback and, when the customer was reached, their opinion (CMP-6:
+    satisfied / average / very poor, with a comment; required on a result callback). The call
+    itself is kept as an outbound contact; the handlers registered with
+    ``callback_hooks.on_callback_completed`` run last, in this transaction."""
     if not actor.can(Capability.LOG_CONTACT):
         raise ActionNotAllowed(_("Your role may not record contacts."))
     locked = Callback.objects.select_for_update().get(pk=callback.pk)
     if locked.status != Callback.Status.OPEN:
         raise ValidationFailed(_("This callback is already done."), field="status")
-    if locked.assigned_to_id not in (None, actor.pk) and actor.role not in SUPERVISING_ROLES:
-        raise ActionNotAllowed(_("This callback is assigned to someone else."))
+    _check_may_record(locked, actor)
+    satisfaction, satisfaction_comment = satisfaction.strip(), satisfaction_comment.strip()
+    _check_opinion(locked, reached=reached, satisfaction=satisfaction, comment=satisfaction_comment)
     locked.status = Callback.Status.DONE if reached else Callback.Status.UNREACHABLE
     locked.result = result.strip()
+    locked.satisfaction = satisfaction
+    locked.satisfaction_comment = satisfaction_comment
     locked.completed_at = timezone.now()
     locked.completed_by = actor
     if locked.assigned_to_id is None:
         locked.assigned_to = actor
     locked.save()
+    notes = _("Callback %(ref)s: %(reason)s") % {"ref": locked.reference, "reason": locked.display_reason}
+    if locked.result:
+        notes += f"\n{locked.result}"
+    if locked.satisfaction:
+        notes += "\n" + _("Customer's opinion: %(opinion)s") % {"opinion": locked.get_satisfaction_display()}
+        if locked.satisfaction_comment:
+            notes += f" ({locked.satisfaction_comment})"
     ContactRecord.objects.create(
         channel=Channel.PHONE, direction=ContactRecord.Direction.OUTBOUND, agent=actor,
         reporter_kind=ReporterKind.CUSTOMER if locked.customer_id else ReporterKind.NON_CUSTOMER,
         reporter_name=locked.name, reporter_phone=locked.phone, customer_id=locked.customer_id,
-        request_id=locked.request_id,
-        notes=(_("Callback %(ref)s: %(reason)s") % {"ref": locked.reference, "reason": locked.display_reason}
-               + (f"\n{locked.result}" if locked.result else "")),
-        outcome=Outcome.INFORMATION_RECORDED,
+        request_id=locked.request_id, notes=notes, outcome=Outcome.INFORMATION_RECORDED,
     )
+    callback_completed(locked)
     return locked
+
+
+@unit()
+def callback_evidence_add(*, callback: Callback, actor: User, upload: UploadedFile) -> CallbackEvidence:
+    """Attach a recording of the call or the customer's signed confirmation to a callback (CMP-6;
+    002 §5 (三) 2 (6)), during the call or after it. What it is is read from the content, not
+    the name; at most ``SERVICEDESK_EVIDENCE_MAX_BYTES``. Who may: those who may record the callback.
+
+    The stored name is the content's hash, so the file a rolled-back upload left behind is the one
+    a retry of it finds and keeps."""
+    locked = Callback.objects.select_for_update().get(pk=callback.pk)
+    _check_may_record(locked, actor)
+    if locked.status == Callback.Status.CANCELLED:
+        raise ValidationFailed(_("This callback was cancelled."), field="status")
+    limit = settings.SERVICEDESK_EVIDENCE_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationFailed(_("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)},
+                               field="file")
+    digest, size, head = upload_digest(upload)
+    if size == 0:
+        raise ValidationFailed(_("The file is empty."), field="file")
+    if size > limit:
+        raise ValidationFailed(_("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)},
+                               field="file")
+    found = evidence_type(head)
+    if locked.evidence.filter(sha256=digest).exists():
+        raise ValidationFailed(_("This file is already attached to the callback."), field="file")
+    evidence = CallbackEvidence(callback=locked, kind=found.kind, content_type=found.content_type, size=size,
+                                sha256=digest, original_name=(upload.name or "").strip()[-200:],
+                                uploaded_by=actor)
+    stored_name = f"{digest}.{found.extension}"
+    path = evidence_path(evidence, stored_name)
+    if evidence_storage().exists(path):
+        evidence.file.name = path
+    else:
+        evidence.file.save(stored_name, upload, save=False)
+    evidence.save()
+    return evidence
 
 
 @unit()

@@ -41,6 +41,9 @@ MESSAGES: dict[str, Any] = {
     "work_order_started": gettext_lazy("Work order %(ref)s started on site"),
     "work_order_completed": gettext_lazy("Work order %(ref)s completed"),
     "work_order_none_left": gettext_lazy("No work order left: %(ref)s was cancelled"),
+    # Callbacks (INT-5): why the desk calls a customer back (tickets.services)
+    "callback_result": gettext_lazy("Tell the customer the result of %(ref)s"),
+    "callback_result_note": gettext_lazy("Tell the customer the result of %(ref)s: %(resolution)s"),
     # Outages (outages.lifecycle, outages.workflow)
     "outage_estimated_completion": gettext_lazy("Estimated completion of outage %(ref)s"),
     "outage_confirmed": gettext_lazy("Outage %(ref)s confirmed: %(cause)s"),

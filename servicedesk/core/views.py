@@ -18,6 +18,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -27,7 +28,8 @@ from servicedesk.core.exceptions import DomainError, NotFound, PermissionRefused
 if TYPE_CHECKING:
     from servicedesk.org.roles import Capability
 
-View = Callable[..., HttpResponse]
+# A page answers with a document, a redirect, or a file (a streamed FileResponse).
+View = Callable[..., HttpResponseBase]
 
 
 def page(*capabilities: Capability) -> Callable[[View], View]:
@@ -38,7 +40,7 @@ def page(*capabilities: Capability) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if capabilities and not any(user.can(c) for c in capabilities):  # type: ignore[union-attr]
                 raise PermissionDenied

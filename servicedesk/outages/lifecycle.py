@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.contacts.models import ContactRecord
+from servicedesk.contacts.models import Callback, ContactRecord
 from servicedesk.contacts.services import CallbackDraft, callbacks_create, messages_queue
 from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
 from servicedesk.core.messages import Message, message, render, typed
@@ -433,8 +433,8 @@ def outage_restore(*, actor: User, outage: Outage, note: str = "",
     resolved = ServiceRequest.objects.filter(pk__in=open_ids, status=RequestStatus.RESOLVED).count()
     callers = linked_callers(locked)
     callbacks = callbacks_create([
-        CallbackDraft(reason=reason, message=restored, source=locked.reference, contact=call.contact,
-                      customer=call.contact.customer,
+        CallbackDraft(kind=Callback.Kind.RESTORATION, reason=reason, message=restored,
+                      source=locked.reference, contact=call.contact, customer=call.contact.customer,
                       request_id=call.request_id, name=call.contact.reporter_name or (
                           call.contact.customer.name if call.contact.customer else ""),
                       phone=call.contact.reporter_phone or (

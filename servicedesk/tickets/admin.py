@@ -29,8 +29,8 @@ class RequestTypeFieldInline(admin.TabularInline):
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "category", "default_priority", "default_unit",
-                    "answerable_on_contact", "active")
-    list_filter = ("category", "active")
+                    "answerable_on_contact", "result_callback", "active")
+    list_filter = ("category", "result_callback", "active")
     search_fields = ("code", "name", "name_en")
     inlines = [RequestTypeFieldInline]
 

@@ -1,6 +1,8 @@
 """Request types and their fields, routing and priority rules, service requests, work orders
 and their append-only history."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -74,6 +76,12 @@ class RequestType(BilingualNameMixin):
     # INT-5: consultations and inquiries may be answered on the call and closed there.
     answerable_on_contact = models.BooleanField(_("can be answered on the spot"), default=False)
     requires_location = models.BooleanField(_("requires an exact location"), default=False)
+    # INT-5, 002 §5 (四) 2: resolving such a request owes the customer a call with the result.
+    # Left empty it follows the category when saved: complaints yes, the others no.
+    result_callback = models.BooleanField(
+        _("call the customer back with the result"), null=True, blank=True, default=None,
+        choices=[(None, _("As the category: yes for complaints")), (True, _("Yes")), (False, _("No"))],
+        help_text=_("Resolving a request of this type creates a callback to tell the customer the result."))
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -81,6 +89,19 @@ class RequestType(BilingualNameMixin):
         verbose_name = _("request type")
         verbose_name_plural = _("request types")
         ordering = ["sort_order", "code"]
+
+    @property
+    def calls_back_with_result(self) -> bool:
+        if self.result_callback is None:
+            return self.category == RequestCategory.COMPLAINT
+        return self.result_callback
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.result_callback is None:
+            self.result_callback = self.category == RequestCategory.COMPLAINT
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "result_callback"}
+        super().save(*args, **kwargs)
 
 
 class RequestTypeField(models.Model):

@@ -13,9 +13,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from servicedesk.contacts.models import CONTACT_INSERT, Channel, ContactRecord
-from servicedesk.contacts.services import contact_build
+from servicedesk.contacts.services import CallbackDraft, contact_build, result_callback_create
 from servicedesk.core.exceptions import ActionNotAllowed, ValidationFailed
-from servicedesk.core.messages import Message, bilingual, message, moment, render
+from servicedesk.core.messages import Message, bilingual, message, moment, render, typed
 from servicedesk.core.transactions import unit
 from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import checked_phone
@@ -282,8 +282,27 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
                    to_status=transition.target, reason=reason.strip(), message=note,
                    at=now if at is not None else None)
     sync_request_timers(locked)
+    if transition.target == RequestStatus.RESOLVED and locked.request_type.calls_back_with_result:
+        _owe_result_callback(locked)
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
+
+
+def _owe_result_callback(request: ServiceRequest) -> None:
+    """INT-5, 002 §5 (四) 2: the customer hears how their request ended. One callback, routed as
+    every callback (a key account to its manager, else the least-loaded available agent), linked
+    to the request and the contact that raised it; none while an earlier one is still to be made."""
+    customer = request.customer
+    contact = (ContactRecord.objects.filter(request=request, direction=ContactRecord.Direction.INBOUND)
+               .order_by("started_at", "id").first())
+    reason = (message("callback_result_note", ref=request.reference, resolution=typed(request.resolution))
+              if request.resolution else message("callback_result", ref=request.reference))
+    phone = request.reporter_phone or (contact.reporter_phone if contact else "") or (
+        (customer.mobile or customer.phone) if customer else "")
+    name = request.reporter_name or (customer.name if customer else "")
+    result_callback_create(CallbackDraft(
+        reason=render(reason), message=reason, source=request.reference, contact=contact, customer=customer,
+        request_id=request.pk, name=name, phone=phone))
 
 
 @unit()

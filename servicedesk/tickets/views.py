@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from servicedesk.contacts.selectors import contacts_of_request
+from servicedesk.contacts.selectors import contacts_of_request, result_callbacks_of_request
 from servicedesk.core.exceptions import Conflict, ValidationFailed
 from servicedesk.core.messages import render_html
 from servicedesk.core.templatetags.typed_text import typed_html
@@ -331,6 +331,9 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
     may_note = user.can(Capability.HANDLE_REQUEST) or user.can(Capability.DISPATCH)
     may_classify = may_note and service_request.is_open  # severity and type (request_set_severity, …)
     contacts = contacts_of_request(service_request.pk)
+    # INT-5, CMP-6: how the customer was told the result and what they thought, for the desk only.
+    result_callbacks = (result_callbacks_of_request(service_request.pk)
+                        if user.can(Capability.VIEW_ALL_REQUESTS) else [])
     context = {
         "service_request": service_request,
         "type_fields": _type_fields(service_request),
@@ -348,6 +351,7 @@ def _render_request(request: HttpRequest, service_request: ServiceRequest, *, st
             ReclassifyForm(service_request=service_request) if may_classify else None),
         "is_customer": is_customer,
         "clocks": [] if is_customer else subject_clocks("request", service_request.pk),
+        "result_callbacks": result_callbacks,
     }
     return render(request, "tickets/request_detail.html", context, status=status)
 

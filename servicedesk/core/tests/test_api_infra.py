@@ -369,6 +369,8 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/planned-outages/{planned_id}/notices"), ("get", "/public/planned-outages"),
         ("get", "/network/devices"), ("get", "/network/devices/{code}"), ("get", "/callbacks"),
         ("get", "/callbacks/{callback_id}"), ("post", "/callbacks/{callback_id}/complete"),
+        ("post", "/callbacks/{callback_id}/evidence"),
+        ("get", "/callbacks/{callback_id}/evidence/{evidence_id}"),
         ("post", "/agents/me/availability"),
     }
     expected.add(("get", "/search"))  # the header's global search (issue 10 item 5)

@@ -35,6 +35,8 @@ ENUMS = {
     "PlannedOutageNoticeChannel": PlannedOutageNotice.Channel,
     "DeviceKind": DeviceKind,
     "CallbackStatus": Callback.Status,
+    "CallbackKind": Callback.Kind,
+    "CallbackSatisfaction": Callback.Satisfaction,
     "TimerState": TimerState,
     "Satisfaction": Satisfaction,
     "ComplaintComplainantKind": Complaint.ComplainantKind,
