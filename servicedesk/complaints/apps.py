@@ -14,3 +14,8 @@ class ComplaintsConfig(AppConfig):
 
         register_subject(PART, PartSubject())
         register_part_vocabulary()
+
+        from servicedesk.complaints.resolution import complaint_callback_completed
+        from servicedesk.contacts.callback_hooks import on_callback_completed
+
+        on_callback_completed(complaint_callback_completed)

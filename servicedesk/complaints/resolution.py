@@ -15,6 +15,7 @@ from servicedesk.complaints.models import (
 from servicedesk.complaints.parts import party_label, request_follow
 from servicedesk.complaints.services import locked_complaint, major_rules_apply, owner_role
 from servicedesk.complaints.workflow import MANAGER, OWNER, SYSTEM
+from servicedesk.contacts.models import Callback
 from servicedesk.core.exceptions import ActionNotAllowed, Conflict, ValidationFailed
 from servicedesk.core.messages import Message, label, message
 from servicedesk.core.transactions import unit
@@ -180,3 +181,21 @@ def complaint_withdraw(*, complaint: Complaint, actor: User, reason: str) -> Com
     if request.status in (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.WAITING):
         request_transition(request=request, action="cancel", actor=None, reason=reason)
     return locked
+
+
+def complaint_callback_completed(callback: Callback) -> None:
+    """CMP-6: the result callback of a complaint's request, with the customer's opinion, closes the
+    complaint (satisfied) or reopens it (registered with contacts in ``ComplaintsConfig.ready``)."""
+    if callback.request_id is None or not callback.satisfaction:
+        return
+    complaint = Complaint.objects.filter(
+        request_id=callback.request_id, status=ComplaintStatus.ANSWERED
+    ).first()
+    if complaint is None:
+        return
+    complaint_customer_opinion(
+        complaint=complaint,
+        satisfaction=callback.satisfaction,
+        actor=callback.completed_by,
+        comment=callback.satisfaction_comment,
+    )

@@ -301,3 +301,32 @@ def test_parts_are_refused_twice_to_one_party_and_a_complaint_never_half_saved(d
         )
     assert not ComplaintPart.objects.exists()
     assert Complaint.objects.get().status == ComplaintStatus.ACCEPTED
+
+
+def test_the_result_callback_reopens_then_closes_the_complaint_CMP_6(desk):
+    """Answering resolves the complaint's request, which asks for a result callback (INT-5); the
+    customer's opinion recorded on it reopens the complaint, then closes it when satisfied."""
+    from servicedesk.contacts.models import Callback
+    from servicedesk.contacts.services import callback_complete
+
+    complaint = _take(desk)
+    complaint_answer(complaint=complaint, actor=desk.users["agent"], result="已核实退费")
+    callback = Callback.objects.get(request=complaint.request, status=Callback.Status.OPEN)
+    agent = callback.assigned_to or desk.users["agent"]
+    callback_complete(
+        callback=callback,
+        actor=agent,
+        reached=True,
+        satisfaction="very_poor",
+        satisfaction_comment="退费金额不对",
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.ACCEPTED and complaint.reopen_count == 1
+    assert complaint.satisfaction == "very_poor"
+    complaint_answer(complaint=complaint, actor=desk.users["agent"], result="已补足差额")
+    second = Callback.objects.get(request=complaint.request, status=Callback.Status.OPEN)
+    callback_complete(
+        callback=second, actor=second.assigned_to or agent, reached=True, satisfaction="satisfied"
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.CLOSED and complaint.satisfaction == "satisfied"
