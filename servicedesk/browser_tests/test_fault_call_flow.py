@@ -132,9 +132,11 @@ def test_fault_call_to_work_request_then_predicted_outage_confirmed_restored_and
     callback = Callback.objects.get(customer=alice)
     row = page.locator(f"#callback-{callback.pk}")
     row.locator("input[type=radio][value='yes']").check()
-    row.locator("textarea").fill("已恢复供电")
-    row.locator("button[type=submit]").click()
+    row.locator("textarea[name$='-result']").fill("已恢复供电")
+    row.locator("input[type=radio][value='satisfied']").check()  # CMP-6: the customer's opinion
+    row.locator("form.callback-done button[type=submit]").click()
     page.locator("li.message.success").wait_for()
     assert page.locator(f"#callback-{callback.pk}").count() == 0
     callback.refresh_from_db()
     assert callback.status == Callback.Status.DONE and callback.completed_by == world.users["agent"]
+    assert callback.satisfaction == Callback.Satisfaction.SATISFIED

@@ -149,8 +149,11 @@ def test_a_crew_accepts_starts_and_completes_a_work_order_on_a_390px_phone(live_
     page.goto(live_server.url + reverse("web:callbacks"))
     assert page.locator("tr.callback").count() == 1
     _fits_the_phone(page)
-    outcome = page.locator("tr.callback form.callback-done textarea")
+    outcome = page.locator("tr.callback form.callback-done textarea[name$='-result']")
     assert outcome.bounding_box()["width"] >= 200
+    # CMP-6: the customer's opinion and the evidence upload fit the card too.
+    assert page.locator("tr.callback fieldset.opinion input[type=radio]").count() == 3
+    assert page.locator("tr.callback form.callback-evidence input[type=file]").bounding_box()["width"] <= 390
 
     # From 1024 px up: tables stay tables, the header stays open, no menu button.
     page.set_viewport_size(DESKTOP)
