@@ -91,12 +91,12 @@ def test_chosen_events_are_stored_as_the_same_text(world, policy, admin_client):
 
 
 def test_a_new_policy_offers_the_events_of_every_subject(world):
-    """issue 10 item 10, SLA-2: before the policy says what it applies to, requests' and work
-    orders' events are both offered, grouped by subject."""
+    """issue 10 item 10, SLA-2: before the policy says what it applies to, the events of requests,
+    work orders and complaint parts (CMP-5) are all offered, grouped by subject."""
     groups = [group for group, _options in event_choices(None)]
-    assert len(groups) == 4
+    assert len(groups) == 6
     codes = {code for _group, options in event_choices(None) for code, _label in options}
-    assert {"issued", "completed", "dispatched", "waiting"} <= codes
+    assert {"issued", "completed", "dispatched", "waiting", "sent", "answered"} <= codes
 
 
 def test_the_agent_cannot_reach_the_policy_admin(world, policy, client):
