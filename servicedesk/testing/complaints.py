@@ -1,7 +1,7 @@
 """The complaint desk on top of the test world (servicedesk.testing.world): the complaint type's
 topics, the settings row and the complaint's and its parts' clocks (002 §5.4)."""
 
-from servicedesk.complaints.models import ComplaintRules
+from servicedesk.complaints.models import ComplaintRules, MajorRule
 from servicedesk.sla.models import Calendar, Policy, Target
 from servicedesk.testing.world import World
 from servicedesk.tickets.models import RequestTypeField
@@ -65,4 +65,13 @@ def build_complaint_desk(world: World) -> World:
             stop_event="answer",
             restart_event="reopen",
         )
+    # The starting rules of complaints' migration 0002 (a test that flushes the database loses them).
+    for order, (name, kind, number, words) in enumerate([
+        ("第二次重开仍不满意", MajorRule.Kind.REOPENED, 2, []),
+        ("重复投诉的重复投诉", MajorRule.Kind.REPEAT_DEPTH, 2, []),
+        ("大客户投诉", MajorRule.Kind.KEY_ACCOUNT, None, []),
+        ("涉及媒体、12345 热线或信访", MajorRule.Kind.WORDS, None, ["媒体", "记者", "12345", "信访"]),
+    ]):
+        MajorRule.objects.get_or_create(name=name, defaults={"kind": kind, "number": number, "words": words,
+                                                              "sort_order": (order + 1) * 10})
     return world
