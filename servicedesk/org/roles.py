@@ -36,6 +36,7 @@ class Capability(StrEnum):
     WORK_ON_ORDERS = "work_on_orders"  # provider staff: accept, start, complete own work orders
     VIEW_OWN_REQUESTS = "view_own_requests"  # customer self-service
     MANAGE_OUTAGES = "manage_outages"  # OUT-2/3/6: planned outages, confirm/reject/merge, ETR, restore
+    VIEW_QUALITY = "view_quality"  # SUR-3: satisfaction and the quality targets against their figures
     ADMINISTER = "administer"
 
 
@@ -50,10 +51,12 @@ _DESK = {
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AGENT: frozenset(_DESK),
     Role.TEAM_LEAD: frozenset(_DESK),
-    Role.DESK_MANAGER: frozenset(_DESK),
+    Role.DESK_MANAGER: frozenset(_DESK | {Capability.VIEW_QUALITY}),
     Role.KEY_ACCOUNT_MANAGER: frozenset(_DESK),
-    Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
-    Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
+    Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS,
+                                Capability.VIEW_QUALITY}),
+    Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS,
+                                        Capability.VIEW_QUALITY}),
     Role.DISPATCHER: frozenset(
         {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH,
          Capability.HANDLE_REQUEST, Capability.MANAGE_OUTAGES}

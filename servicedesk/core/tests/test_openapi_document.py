@@ -14,6 +14,7 @@ from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.outages.models import PlannedOutage, PlannedOutageNotice
 from servicedesk.sla.models import TimerState
+from servicedesk.surveys.models import Rating, Survey, SurveyChannel
 from servicedesk.tickets.models import Priority, RequestStatus, WorkOrderStatus
 
 # Every enum the document may hold, and the choices it stands for. An enum that appears in the
@@ -34,6 +35,9 @@ ENUMS = {
     "DeviceKind": DeviceKind,
     "CallbackStatus": Callback.Status,
     "TimerState": TimerState,
+    "Rating": Rating,
+    "SurveyChannel": SurveyChannel,
+    "SurveyStatus": Survey.Status,
 }
 
 
