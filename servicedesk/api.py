@@ -30,6 +30,7 @@ from servicedesk.outages.api.planned import router as planned_outages_router
 from servicedesk.outages.selectors import open_outage_of_device
 from servicedesk.search.api import router as search_router
 from servicedesk.sla.api import router as sla_router
+from servicedesk.surveys.api import router as surveys_router
 from servicedesk.tickets.api import router as tickets_router
 from servicedesk.tickets.caller_api import router as caller_router
 
@@ -82,6 +83,7 @@ api.add_router("", network_router)
 register_open_outage_reader(open_outage_of_device)
 api.add_router("", callbacks_router)
 api.add_router("", search_router)
+api.add_router("", surveys_router)
 
 # Added last: Django tries URL patterns in order, so this only catches what no router matched.
 fallback_router = Router()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "servicedesk.tickets",
     "servicedesk.outages",
     "servicedesk.complaints",
+    "servicedesk.surveys",
     "servicedesk.search",
     "servicedesk.demo",
 ]
@@ -206,6 +207,8 @@ SERVICEDESK_SMS_GATEWAY = os.environ.get("SERVICEDESK_SMS_GATEWAY",
                                          "servicedesk.contacts.gateways.LoggingGateway")
 SERVICEDESK_VOICE_GATEWAY = os.environ.get("SERVICEDESK_VOICE_GATEWAY",
                                            "servicedesk.contacts.gateways.LoggingGateway")
+# The address customers reach the site at, for the links sent to them by SMS (satisfaction surveys).
+SERVICEDESK_PUBLIC_URL = os.environ.get("SERVICEDESK_PUBLIC_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

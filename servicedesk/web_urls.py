@@ -11,6 +11,7 @@ from servicedesk.outages import planned_views
 from servicedesk.outages import views as outage_views
 from servicedesk.search import views as search_views
 from servicedesk.sla import views as sla_views
+from servicedesk.surveys import views as survey_views
 from servicedesk.tickets import customer_views as customer_request_views
 from servicedesk.tickets import intake
 from servicedesk.tickets import views as ticket_views
@@ -85,6 +86,10 @@ urlpatterns: list = [
     path("work-orders/<id:work_order_id>/", ticket_views.work_order_detail, name="work_order_detail"),
     path("work-orders/<id:work_order_id>/actions/<slug:action>/", ticket_views.work_order_action,
          name="work_order_action"),
+    # Satisfaction surveys and the quality targets (SUR-1..SUR-3)
+    path("surveys/<id:survey_id>/", survey_views.survey_answer, name="survey_answer"),
+    path("survey/<str:token>/", survey_views.survey_public, name="survey_public"),
+    path("quality/", survey_views.quality, name="quality"),
     # Notifications (SLA-4 warnings and escalations)
     path("notifications/", sla_views.notification_list, name="notifications"),
     path("notifications/read-all/", sla_views.notification_read_all, name="notifications_read_all"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.contacts.callback_pages import CallbackPage, callback_page
 from servicedesk.core.messages import render, render_html
 from servicedesk.core.prepared import PreparedInsert
 
@@ -166,6 +167,11 @@ class Callback(models.Model):
     @property
     def display_reason_html(self) -> SafeString:
         return render_html(self.message, self.reason)
+
+    @property
+    def work_page(self) -> CallbackPage | None:
+        """The page where this callback's work is recorded (a survey's questions), if any."""
+        return callback_page(self.source) if self.source else None
 
     def __str__(self) -> str:
         return self.reference

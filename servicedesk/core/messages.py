@@ -55,6 +55,8 @@ MESSAGES: dict[str, Any] = {
     "outage_merged_into": gettext_lazy("Merged into outage %(ref)s"),
     "outage_restored": gettext_lazy("Supply restored (outage %(ref)s)"),
     "outage_restored_note": gettext_lazy("Supply restored (outage %(ref)s): %(note)s"),
+    # Satisfaction surveys (surveys.services): the callback that asks the customer
+    "survey_callback": gettext_lazy("Satisfaction survey of request %(ref)s: ask the customer the questions"),
     # SLA warnings (sla.services)
     "sla_time_used": gettext_lazy("%(percent)d %% of the time used: %(target)s of %(subject)s"),
     "sla_overdue": gettext_lazy("Overdue (%(percent)d %%): %(target)s of %(subject)s"),

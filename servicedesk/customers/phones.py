@@ -91,3 +91,12 @@ def normalise_phone(raw: str) -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits
+
+
+def is_mobile(raw: str) -> bool:
+    """Whether ``raw`` is a valid mobile number, one an SMS reaches (13800138000, +44 7700 900123)."""
+    number = _parsed(raw or "")
+    if number is None or not phonenumbers.is_valid_number(number):
+        return False
+    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -39,6 +39,7 @@ class Capability(StrEnum):
     TAKE_COMPLAINTS = "take_complaints"  # CMP-1: the desk, and a partner's staff (002 §5.3)
     SUPERVISE_COMPLAINTS = "supervise_complaints"  # CMP-3/4: pass ownership on, close unsatisfied
     RECORD_REFUNDS = "record_refunds"  # CMP-7
+    VIEW_QUALITY = "view_quality"  # SUR-3: satisfaction and the quality targets against their figures
     ADMINISTER = "administer"
 
 
@@ -55,10 +56,12 @@ _SUPERVISOR = {Capability.SUPERVISE_COMPLAINTS, Capability.RECORD_REFUNDS}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.AGENT: frozenset(_DESK),
     Role.TEAM_LEAD: frozenset(_DESK | _SUPERVISOR),
-    Role.DESK_MANAGER: frozenset(_DESK | _SUPERVISOR),
+    Role.DESK_MANAGER: frozenset(_DESK | _SUPERVISOR | {Capability.VIEW_QUALITY}),
     Role.KEY_ACCOUNT_MANAGER: frozenset(_DESK),
-    Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
-    Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS}),
+    Role.LEADERSHIP: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS,
+                                Capability.VIEW_QUALITY}),
+    Role.QUALITY_SUPERVISOR: frozenset({Capability.SEARCH_CUSTOMERS, Capability.VIEW_ALL_REQUESTS,
+                                        Capability.VIEW_QUALITY}),
     Role.DISPATCHER: frozenset(
         {Capability.SEARCH_CUSTOMERS, Capability.VIEW_UNIT_QUEUE, Capability.DISPATCH,
          Capability.HANDLE_REQUEST, Capability.MANAGE_OUTAGES}

@@ -21,6 +21,7 @@ from servicedesk.customers.models import Customer, ServicePoint
 from servicedesk.customers.phones import checked_phone
 from servicedesk.org.models import OrgUnit, Provider, User
 from servicedesk.org.roles import Capability
+from servicedesk.tickets.closing import request_closed
 from servicedesk.tickets.config import intake_config
 from servicedesk.tickets.exceptions import InvalidTransition
 from servicedesk.tickets.fields import clean_attributes
@@ -278,12 +279,14 @@ def request_transition(*, request: ServiceRequest, action: str, actor: User | No
         locked.assignee = actor  # who accepted follows it (SLA-4: warned first)
         update_fields.append("assignee")
     locked.save(update_fields=update_fields)
-    _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action, from_status=previous,
-                   to_status=transition.target, reason=reason.strip(), message=note,
-                   at=now if at is not None else None)
+    event = _request_event(locked, actor=actor, kind=EventKind.TRANSITION, action=action,
+                           from_status=previous, to_status=transition.target, reason=reason.strip(),
+                           message=note, at=now if at is not None else None)
     sync_request_timers(locked)
     if transition.target == RequestStatus.RESOLVED and locked.request_type.calls_back_with_result:
         _owe_result_callback(locked)
+    if transition.target == RequestStatus.CLOSED:
+        request_closed(locked, event)  # the follow-up apps' handlers (surveys), in this transaction
     request.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
 

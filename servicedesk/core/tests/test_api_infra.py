@@ -383,6 +383,8 @@ def test_openapi_document_lists_every_endpoint_with_its_roles(world):
         ("post", "/complaints/{complaint_id}/refunds"), ("post", "/complaint-parts/{part_id}/accept"),
         ("post", "/complaint-parts/{part_id}/answer"),
     }
+    expected |= {("get", "/surveys"), ("get", "/surveys/{survey_id}"),
+                 ("post", "/surveys/{survey_id}/answer"), ("get", "/quality-figures")}  # SUR-1..SUR-3
     found = {(method, path.removeprefix(BASE))
              for path, methods in schema["paths"].items() for method in methods}
     assert found == expected

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tickets",),                # request types, rules, requests, work orders, the intake page
     ("outages",),                # fault calls, outages, planned outages
     ("complaints",),             # follow-up: complaints, their parts, repeats, refunds
+    ("surveys",),                # follow-up: satisfaction surveys of closed requests, quality targets
     ("search",),                 # the global search, reading everything above
     ("testing",),                # personas and factories for the tests
     # The top composes everything: the demo and the command line, and the project's own modules

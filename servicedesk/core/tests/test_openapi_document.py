@@ -15,6 +15,7 @@ from servicedesk.network.models import DeviceKind, Utility
 from servicedesk.org.models import OrgUnit, Provider
 from servicedesk.outages.models import PlannedOutage, PlannedOutageNotice
 from servicedesk.sla.models import TimerState
+from servicedesk.surveys.models import Rating, Survey, SurveyChannel
 from servicedesk.tickets.models import Priority, RequestStatus, Severity, WorkOrderStatus
 
 # Every enum the document may hold, and the choices it stands for. An enum that appears in the
@@ -44,6 +45,9 @@ ENUMS = {
     "ComplaintStatus": ComplaintStatus,
     "RefundKind": Refund.Kind,
     "ComplaintPartUrgency": ComplaintPart.Urgency,
+    "Rating": Rating,
+    "SurveyChannel": SurveyChannel,
+    "SurveyStatus": Survey.Status,
 }
 
 
