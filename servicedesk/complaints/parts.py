@@ -146,7 +146,7 @@ def _as_party(part: ComplaintPart, actor: User) -> str:
 
 def _locked_part(part: ComplaintPart) -> ComplaintPart:
     return (
-        ComplaintPart.objects.select_for_update()
+        ComplaintPart.objects.select_for_update(of=("self",))
         .select_related("complaint", "complaint__request", "unit", "provider")
         .get(pk=part.pk)
     )

@@ -101,7 +101,7 @@ def complaint_customer_opinion(
     )
     sent_back = 0
     for part in (
-        locked.parts.select_for_update()
+        locked.parts.select_for_update(of=("self",))
         .filter(status=PartStatus.ANSWERED)
         .select_related("unit", "provider", "complaint__request")
     ):
@@ -168,7 +168,7 @@ def complaint_withdraw(*, complaint: Complaint, actor: User, reason: str) -> Com
     locked = locked_complaint(complaint)
     who = owner_role(locked, actor)
     for part in (
-        locked.parts.select_for_update()
+        locked.parts.select_for_update(of=("self",))
         .filter(status__in=OPEN_PART_STATUSES)
         .select_related("complaint__request")
     ):

@@ -285,7 +285,7 @@ def complaint_flag_major(*, complaint: Complaint, actor: User, reason: str) -> C
 
 def locked_complaint(complaint: Complaint) -> Complaint:
     return (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("request", "request__customer")
         .get(pk=complaint.pk)
     )
